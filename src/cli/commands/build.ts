@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { buildSolution } from '../../build.js';
+import { formatProblem } from '../../errors.js';
+import { displayPath } from '../../util/paths.js';
+
+export interface BuildArgs {
+  src: string;
+  out: string;
+  version: string | undefined;
+  templates: string | undefined;
+  strict: boolean;
+  clientId: string | undefined;
+  appName: string | undefined;
+  json: boolean;
+}
+
+export async function runBuild(args: BuildArgs): Promise<number> {
+  const result = await buildSolution({
+    src: path.resolve(args.src),
+    out: path.resolve(args.out),
+    strict: args.strict,
+    ...(args.version !== undefined ? { version: args.version } : {}),
+    ...(args.templates !== undefined ? { templates: path.resolve(args.templates) } : {}),
+    ...(args.clientId !== undefined || args.appName !== undefined
+      ? { app: { ...(args.clientId !== undefined ? { clientId: args.clientId } : {}), ...(args.appName !== undefined ? { name: args.appName } : {}) } }
+      : {}),
+  });
+  if (args.json) {
+    const output = {
+      solution: {
+        uniqueName: result.solution.uniqueName,
+        version: result.solution.version,
+        zip: result.solution.zip,
+        sha256: result.solution.sha256,
+        roles: result.model.roles.map((r) => ({ id: r.id, name: r.name, privileges: r.privileges.length })),
+      },
+      warnings: result.warnings,
+    };
+    process.stdout.write(`${JSON.stringify(output)}\n`);
+    return 0;
+  }
+  for (const warning of result.warnings) process.stderr.write(`${formatProblem(warning)}\n`);
+  const roles = result.model.roles.length;
+  const privileges = result.model.roles.reduce((n, r) => n + r.privileges.length, 0);
+  process.stdout.write(
+    `Built ${result.solution.uniqueName} ${result.solution.version} (managed, ${roles} role${roles === 1 ? '' : 's'}, ${privileges} privileges)\n` +
+      `  solution  ${displayPath(result.solution.zip)}\n` +
+      `  sha256    ${result.solution.sha256}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,16 @@
+import path from 'node:path';
+import { formatProblem } from '../../errors.js';
+import { loadSpec } from '../../spec/index.js';
+import { displayPath } from '../../util/paths.js';
+
+export async function runCheck(args: { src: string; strict: boolean; json: boolean }): Promise<number> {
+  const src = path.resolve(args.src);
+  const { model, warnings, format } = await loadSpec(src, { strict: args.strict });
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ ok: true, format, solution: { uniqueName: model.uniqueName, version: model.version, roles: model.roles.length }, warnings })}\n`);
+    return 0;
+  }
+  for (const warning of warnings) process.stderr.write(`${formatProblem(warning)}\n`);
+  process.stdout.write(`${displayPath(src)}: OK (${model.uniqueName} ${model.version}, ${model.roles.length} role${model.roles.length === 1 ? '' : 's'}, ${warnings.length} warning${warnings.length === 1 ? '' : 's'})\n`);
+  return 0;
+}

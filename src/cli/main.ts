@@ -1,0 +1,81 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DVPKG_VERSION } from '../version.js';
+import { usageError } from '../errors.js';
+import { reportError } from './report-error.js';
+
+/**
+ * Only declares commands and parses flags; each command's module is imported when it
+ * runs, so `dvpkg build` never loads the emulator or msal-node.
+ */
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${DVPKG_VERSION}\n`);
+    return 0;
+  }
+  let exitCode = 0;
+  await yargs(argv)
+    .scriptName('dvpkg')
+    .usage('$0 <command> [options]\n\nSecurity roles as code, managed Dataverse solutions, and a deploy package that creates and binds the application user.')
+    .version(false)
+    .command(
+      'build',
+      'Validate the spec, render and zip a managed solution, and write the deploy package',
+      (y) =>
+        y
+          .option('src', { type: 'string', default: 'solution-src', describe: 'Spec folder (solution.json + roles/*.json) or an unpacked solution (Other/Solution.xml)' })
+          .option('out', { type: 'string', default: 'out', describe: 'Output folder' })
+          .option('version', { type: 'string', describe: 'Override the solution version (four parts, e.g. 1.2.0.0)' })
+          .option('templates', { type: 'string', describe: 'Folder with solution.xml.hbs, customizations.xml.hbs, [Content_Types].xml.hbs and README.md.hbs' })
+          .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings (privileges not in the built-in catalog) as errors' })
+          .option('client-id', { type: 'string', describe: 'ISV app registration id, for an unpacked solution without app details' })
+          .option('app-name', { type: 'string', describe: 'ISV app display name, with --client-id' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
+      async (args) => {
+        const { runBuild } = await import('./commands/build.js');
+        exitCode = await runBuild({
+          src: args.src,
+          out: args.out,
+          version: args.version,
+          templates: args.templates,
+          strict: args.strict,
+          clientId: args['client-id'],
+          appName: args['app-name'],
+          json: args.json,
+        });
+      },
+    )
+    .command(
+      'check',
+      'Validate the spec only; writes nothing',
+      (y) =>
+        y
+          .option('src', { type: 'string', default: 'solution-src', describe: 'Spec folder or unpacked solution' })
+          .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings as errors' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
+      async (args) => {
+        const { runCheck } = await import('./commands/check.js');
+        exitCode = await runCheck({ src: args.src, strict: args.strict, json: args.json });
+      },
+    )
+    .demandCommand(1, 'Name a command: build, check. See dvpkg --help.')
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((message, error) => {
+      throw error ?? usageError(`${message} (see dvpkg --help)`);
+    })
+    .parseAsync();
+  return exitCode;
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = reportError(error);
+  },
+);

@@ -1,0 +1,90 @@
+/**
+ * The one error module. Every error a user can see carries a stable code
+ * (documented in README "Exit codes and error codes") and the process exit code
+ * that goes with it, so the CLI, the deploy runner and tests agree on both.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  checksFailed: 1,
+  usage: 2,
+  consentMissing: 3,
+  signInFailed: 4,
+  preflightFailed: 5,
+  importFailed: 6,
+  appUserFailed: 7,
+  integrityFailed: 8,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+const codes = {
+  DVPKG_USAGE: ExitCode.usage,
+  DVPKG_INPUT_NOT_FOUND: ExitCode.usage,
+  DVPKG_INPUT_UNREADABLE: ExitCode.usage,
+  DVPKG_SPEC_INVALID: ExitCode.usage,
+  DVPKG_TEMPLATE_INVALID: ExitCode.usage,
+  DVPKG_PACKAGE_INVALID: ExitCode.usage,
+  DVPKG_CONSENT_MISSING: ExitCode.consentMissing,
+  DVPKG_SIGN_IN_FAILED: ExitCode.signInFailed,
+  DVPKG_PREFLIGHT_FAILED: ExitCode.preflightFailed,
+  DVPKG_IMPORT_FAILED: ExitCode.importFailed,
+  DVPKG_APP_USER_FAILED: ExitCode.appUserFailed,
+  DVPKG_INTEGRITY_FAILED: ExitCode.integrityFailed,
+  DVPKG_ORG_UNREACHABLE: ExitCode.unexpected,
+  DVPKG_INTERNAL: ExitCode.unexpected,
+} as const;
+export type ErrorCode = keyof typeof codes;
+
+export type Severity = 'error' | 'warning';
+
+/** One thing wrong with the user's input, precise enough to fix without reading our code. */
+export interface Problem {
+  severity: Severity;
+  /** File the value came from, relative to the working directory where possible. */
+  file: string;
+  /** Field path inside that file, e.g. `privileges.prvReadAcount` or `publisher.prefix`. */
+  path: string;
+  /** The offending value as the user wrote it (undefined when the field is missing). */
+  value?: unknown;
+  /** What was expected instead. */
+  expected: string;
+  /** A suggestion, e.g. "did you mean prvReadAccount?". */
+  hint?: string;
+}
+
+export class DvpkgError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly problems: readonly Problem[];
+
+  constructor(code: ErrorCode, message: string, options: { problems?: readonly Problem[]; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DvpkgError';
+    this.code = code;
+    this.exitCode = codes[code];
+    this.problems = options.problems ?? [];
+  }
+}
+
+export function usageError(message: string): DvpkgError {
+  return new DvpkgError('DVPKG_USAGE', message);
+}
+
+export function isDvpkgError(error: unknown): error is DvpkgError {
+  return error instanceof DvpkgError;
+}
+
+export function formatValue(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  if (typeof value === 'string') return JSON.stringify(value);
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** `file: path: value — expected …` on one line, the form every validation message uses. */
+export function formatProblem(problem: Problem): string {
+  const where = problem.path ? `${problem.file}: ${problem.path}` : problem.file;
+  const hint = problem.hint ? ` (${problem.hint})` : '';
+  return `${problem.severity}: ${where}: ${formatValue(problem.value)}: expected ${problem.expected}${hint}`;
+}

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import JSZip from 'jszip';
+
+/**
+ * A fixed timestamp for every entry (DOS time has no zone and 2-second steps), so the
+ * same input always gives the same bytes. 2000-01-01 is well inside DOS date range.
+ */
+export const FIXED_ZIP_DATE = new Date(Date.UTC(2000, 0, 1, 0, 0, 0));
+
+export interface ZipEntry {
+  name: string;
+  data: Buffer;
+}
+
+/** Deflate, files only (no folder entries), forward slashes, fixed dates: the shape Dataverse exports. */
+export async function createZip(entries: readonly ZipEntry[]): Promise<Buffer> {
+  const zip = new JSZip();
+  for (const entry of entries) {
+    zip.file(entry.name.replace(/\\/g, '/'), entry.data, { date: FIXED_ZIP_DATE, createFolders: false, binary: true });
+  }
+  return zip.generateAsync({
+    type: 'nodebuffer',
+    compression: 'DEFLATE',
+    compressionOptions: { level: 9 },
+    platform: 'DOS',
+    streamFiles: false,
+  });
+}
+
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}

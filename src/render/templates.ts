@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { DvpkgError } from '../errors.js';
+import { displayPath } from '../util/paths.js';
+import { escapeXml } from '../util/xml.js';
+
+export type Template = (context: object) => string;
+
+/** One Handlebars environment for dvpkg, so helpers never leak into a caller's global instance. */
+const handlebars = Handlebars.create();
+handlebars.registerHelper('xml', (value: unknown) => new handlebars.SafeString(escapeXml(value === undefined || value === null ? '' : String(value))));
+
+/**
+ * Strict mode makes a template that names a field we do not provide fail loudly
+ * instead of rendering an empty attribute into a solution that then fails import.
+ */
+export async function loadTemplate(dir: string, name: string): Promise<Template> {
+  const file = path.join(dir, name);
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new DvpkgError('DVPKG_TEMPLATE_INVALID', `--templates ${displayPath(dir)}: missing template ${name} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  try {
+    handlebars.parse(source);
+  } catch (error) {
+    throw new DvpkgError('DVPKG_TEMPLATE_INVALID', `${displayPath(file)}: not a valid Handlebars template (${(error as Error).message.split('\n')[0]})`);
+  }
+  const compiled = handlebars.compile(source, { strict: true });
+  return (context) => {
+    try {
+      return compiled(context);
+    } catch (error) {
+      throw new DvpkgError('DVPKG_TEMPLATE_INVALID', `${displayPath(file)}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  };
+}

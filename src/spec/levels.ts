@@ -1,0 +1,30 @@
+import { LEVELS, type Level } from './model.js';
+
+/** Canonical XML names plus the names the maker portal shows, all matched case-insensitively. */
+const ALIASES: Record<string, Level> = {
+  basic: 'Basic',
+  user: 'Basic',
+  local: 'Local',
+  'business unit': 'Local',
+  businessunit: 'Local',
+  deep: 'Deep',
+  'parent: child business units': 'Deep',
+  'parent:child business units': 'Deep',
+  'parent child business units': 'Deep',
+  global: 'Global',
+  organization: 'Global',
+  organisation: 'Global',
+};
+
+export const LEVEL_CHOICES =
+  'one of Basic, Local, Deep, Global (or User, Business Unit, Parent: Child Business Units, Organization)';
+
+export function parseLevel(value: unknown): Level | undefined {
+  if (typeof value !== 'string') return undefined;
+  return ALIASES[value.trim().replace(/\s+/g, ' ').toLowerCase()];
+}
+
+/** PrivilegeDepth mask bits as Dataverse stores them in roleprivileges.privilegedepthmask. */
+export function levelMask(level: Level): number {
+  return 1 << LEVELS.indexOf(level);
+}

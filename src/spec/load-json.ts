@@ -1,0 +1,54 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Problem } from '../errors.js';
+import { JsonSyntaxError, parseJsonWithDuplicates } from '../util/json-source.js';
+import type { SourceDoc, SpecInput } from './source.js';
+import { displayPath } from '../util/paths.js';
+
+/** Reads `solution.json` and `roles/*.json` (in file-name order, so output order is stable). */
+export async function loadJsonSpec(dir: string): Promise<SpecInput> {
+  const problems: Problem[] = [];
+  const solution = await readJsonDoc(path.join(dir, 'solution.json'), problems);
+  const rolesDir = path.join(dir, 'roles');
+  const names = await readdir(rolesDir).catch(() => [] as string[]);
+  const roles: SourceDoc[] = [];
+  for (const name of names.filter((n) => n.toLowerCase().endsWith('.json')).sort()) {
+    const doc = await readJsonDoc(path.join(rolesDir, name), problems);
+    if (doc) roles.push(doc);
+  }
+  if (names.length === 0) {
+    problems.push({
+      severity: 'error',
+      file: displayPath(rolesDir),
+      path: '',
+      value: undefined,
+      expected: 'a roles/ folder with at least one role file (*.json)',
+    });
+  }
+  return { format: 'json', dir, solution, roles, problems };
+}
+
+async function readJsonDoc(file: string, problems: Problem[]): Promise<SourceDoc | undefined> {
+  const shown = displayPath(file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    problems.push({ severity: 'error', file: shown, path: '', value: undefined, expected: `a readable file (${(error as NodeJS.ErrnoException).code ?? 'read failed'})` });
+    return undefined;
+  }
+  try {
+    const parsed = parseJsonWithDuplicates(text);
+    return { file: shown, data: parsed.value, duplicateKeys: parsed.duplicateKeys };
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    problems.push({
+      severity: 'error',
+      file: `${shown}:${error.line}:${error.column}`,
+      path: '',
+      value: undefined,
+      expected: `valid JSON (${error.message})`,
+    });
+    return undefined;
+  }
+}

@@ -1,0 +1,118 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Problem } from '../errors.js';
+import { parseXml, XmlInputError } from '../util/xml.js';
+import { displayPath } from '../util/paths.js';
+import type { SourceDoc, SpecInput } from './source.js';
+
+/**
+ * Reads a SolutionPackager / `pac solution unpack` tree into the JSON spec's shape:
+ * `Other/Solution.xml`, `Other/Customizations.xml` and `Roles/*.xml`.
+ */
+
+const ARRAYS = ['LocalizedName', 'Description', 'Role', 'RolePrivilege'];
+
+type XmlNode = Record<string, unknown>;
+
+export async function loadUnpackedSpec(dir: string): Promise<SpecInput> {
+  const problems: Problem[] = [];
+  const solutionXml = await readXml(path.join(dir, 'Other', 'Solution.xml'), problems);
+  const solution = solutionXml ? solutionDoc(solutionXml.file, solutionXml.root) : undefined;
+
+  const roles: SourceDoc[] = [];
+  const customizations = await readXml(path.join(dir, 'Other', 'Customizations.xml'), problems);
+  if (customizations) {
+    const roleNodes = asArray(node(node(customizations.root['ImportExportXml'])['Roles'])['Role']);
+    roleNodes.forEach((role, index) => roles.push(roleDoc(customizations.file, node(role), `Roles.Role[${index}].`)));
+  }
+  const rolesDir = path.join(dir, 'Roles');
+  const names = await readdir(rolesDir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.toLowerCase().endsWith('.xml')).sort()) {
+    const parsed = await readXml(path.join(rolesDir, name), problems);
+    if (parsed) roles.push(roleDoc(parsed.file, node(asArray(parsed.root['Role'])[0]), ''));
+  }
+  return { format: 'unpacked', dir, solution, roles, problems };
+}
+
+async function readXml(file: string, problems: Problem[]): Promise<{ file: string; root: XmlNode } | undefined> {
+  const shown = displayPath(file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    problems.push({ severity: 'error', file: shown, path: '', value: undefined, expected: `a readable file (${(error as NodeJS.ErrnoException).code ?? 'read failed'})` });
+    return undefined;
+  }
+  try {
+    return { file: shown, root: parseXml(text, { arrays: ARRAYS }) };
+  } catch (error) {
+    if (!(error instanceof XmlInputError)) throw error;
+    const at = error.line === undefined ? '' : `:${error.line}:${error.column}`;
+    problems.push({ severity: 'error', file: `${shown}${at}`, path: '', value: undefined, expected: `well-formed XML (${error.message})` });
+    return undefined;
+  }
+}
+
+function node(value: unknown): XmlNode {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as XmlNode) : {};
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined || value === '' ? [] : [value];
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const inner = node(value)['#text'];
+  return typeof inner === 'string' ? inner : undefined;
+}
+
+function localized(container: unknown, element: string, languageCode: string | undefined): string | undefined {
+  const items = asArray(node(container)[element]).map(node);
+  const match = items.find((item) => item['@_languagecode'] === languageCode) ?? items[0];
+  return match ? text(match['@_description']) : undefined;
+}
+
+function solutionDoc(file: string, root: XmlNode): SourceDoc {
+  const xml = node(root['ImportExportXml']);
+  const manifest = node(xml['SolutionManifest']);
+  const publisher = node(manifest['Publisher']);
+  const languageCode = text(xml['@_languagecode']);
+  const optionPrefix = text(publisher['CustomizationOptionValuePrefix']);
+  const data = {
+    uniqueName: text(manifest['UniqueName']),
+    displayName: localized(manifest['LocalizedNames'], 'LocalizedName', languageCode),
+    description: localized(manifest['Descriptions'], 'Description', languageCode) ?? '',
+    version: text(manifest['Version']),
+    languageCode: languageCode === undefined ? undefined : Number(languageCode),
+    publisher: {
+      uniqueName: text(publisher['UniqueName']),
+      displayName: localized(publisher['LocalizedNames'], 'LocalizedName', languageCode),
+      description: localized(publisher['Descriptions'], 'Description', languageCode) ?? '',
+      prefix: text(publisher['CustomizationPrefix']),
+      optionValuePrefix: optionPrefix === undefined || optionPrefix === '' ? undefined : Number(optionPrefix),
+    },
+  };
+  return { file, data, duplicateKeys: [] };
+}
+
+function roleDoc(file: string, role: XmlNode, pathPrefix: string): SourceDoc {
+  const privileges: Record<string, unknown> = {};
+  const duplicateKeys: string[] = [];
+  for (const item of asArray(node(role['RolePrivileges'])['RolePrivilege']).map(node)) {
+    const name = text(item['@_name']) ?? '';
+    if (Object.hasOwn(privileges, name)) duplicateKeys.push(`${pathPrefix}privileges.${name}`);
+    privileges[name] = text(item['@_level']);
+  }
+  const customizable = text(role['IsCustomizable']);
+  const inherited = text(role['@_isinherited']);
+  const data: Record<string, unknown> = {
+    id: text(role['@_id']),
+    name: text(role['@_name']),
+    description: text(role['Description']) ?? '',
+    customizable: customizable === undefined ? undefined : customizable === '1' ? true : customizable === '0' ? false : customizable,
+    privileges,
+  };
+  if (inherited !== undefined) data['isInherited'] = inherited;
+  return { file: pathPrefix ? `${file} (${pathPrefix.slice(0, -1)})` : file, data, duplicateKeys };
+}

@@ -1,0 +1,81 @@
+/** The internal model every input format builds to and every later stage reads. */
+
+export const LEVELS = ['Basic', 'Local', 'Deep', 'Global'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export interface PrivilegeGrant {
+  name: string;
+  level: Level;
+}
+
+export interface RoleModel {
+  /** Lower-case GUID without braces. */
+  id: string;
+  name: string;
+  description: string;
+  customizable: boolean;
+  /** `isinherited` as an unpacked export wrote it; omitted from output when undefined. */
+  isInherited?: '0' | '1';
+  /** Sorted case-insensitively by name, as Dataverse exports them. */
+  privileges: PrivilegeGrant[];
+}
+
+export interface PublisherModel {
+  uniqueName: string;
+  displayName: string;
+  description: string;
+  prefix: string;
+  optionValuePrefix: number;
+}
+
+export interface AppModel {
+  /** The ISV's multi-tenant app registration (client) id, lower-case. */
+  clientId: string;
+  name: string;
+  /** Names of the roles the application user gets. */
+  roles: string[];
+}
+
+export interface SolutionModel {
+  uniqueName: string;
+  displayName: string;
+  description: string;
+  /** Four numeric parts, e.g. 1.0.0.0. */
+  version: string;
+  languageCode: number;
+  publisher: PublisherModel;
+  /** Absent for an unpacked tree that carries no app information. */
+  app?: AppModel;
+  roles: RoleModel[];
+}
+
+export function compareNames(a: string, b: string): number {
+  const la = a.toLowerCase();
+  const lb = b.toLowerCase();
+  if (la !== lb) return la < lb ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function sortPrivileges(privileges: PrivilegeGrant[]): PrivilegeGrant[] {
+  return [...privileges].sort((x, y) => compareNames(x.name, y.name));
+}
+
+export function versionParts(version: string): [number, number, number, number] {
+  const parts = version.split('.').map(Number);
+  return [parts[0] ?? 0, parts[1] ?? 0, parts[2] ?? 0, parts[3] ?? 0];
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = versionParts(a);
+  const pb = versionParts(b);
+  for (let i = 0; i < 4; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** `<UniqueName>_<a>_<b>_<c>_<d>`, the stem Dataverse uses for exported file names. */
+export function solutionFileStem(model: Pick<SolutionModel, 'uniqueName' | 'version'>): string {
+  return `${model.uniqueName}_${model.version.split('.').join('_')}`;
+}

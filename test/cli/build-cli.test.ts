@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runCli } from '../support/cli.js';
+import { SAMPLE_SRC } from '../support/paths.js';
+import { validRole, validSolution } from '../support/spec-builders.js';
+import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
+import { sha256Hex } from '../../src/pack/zip.js';
+
+describe('dvpkg build / check (CLI)', () => {
+  after(removeTempDirs);
+
+  it('prints --version and --help', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const version = await runCli(['--version']);
+    expect(version.code).to.equal(0);
+    expect(version.stdout.trim()).to.equal(pkg.version);
+    const help = await runCli(['--help']);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.contain('dvpkg build').and.contain('dvpkg check');
+    const buildHelp = await runCli(['build', '--help']);
+    expect(buildHelp.stdout).to.contain('--src').and.contain('--templates').and.contain('--version');
+  });
+
+  it('builds with --json and reports the zip path and its sha256', async () => {
+    const out = await tempDir();
+    const result = await runCli(['build', '--src', SAMPLE_SRC, '--out', out, '--json']);
+    expect(result.code, result.stderr).to.equal(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).to.have.length(1);
+    const report = JSON.parse(lines[0]!) as { solution: { uniqueName: string; version: string; zip: string; sha256: string } };
+    expect(report.solution.uniqueName).to.equal('FabrikamSyncConnector');
+    expect(report.solution.version).to.equal('1.0.0.0');
+    expect(report.solution.zip).to.equal(path.join(out, 'FabrikamSyncConnector_1_0_0_0_managed.zip'));
+    expect(report.solution.sha256).to.equal(sha256Hex(await readFile(report.solution.zip)));
+  });
+
+  it('applies --version to the content and the file name', async () => {
+    const out = await tempDir();
+    const result = await runCli(['build', '--src', SAMPLE_SRC, '--out', out, '--version', '2.1.0.7']);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain('FabrikamSyncConnector 2.1.0.7');
+    expect(await readdir(out)).to.include('FabrikamSyncConnector_2_1_0_7_managed.zip');
+  });
+
+  it('exits 2 listing every problem, with no stack trace and no zip written', async () => {
+    const src = await writeTree(await tempDir(), {
+      'solution.json': validSolution({ uniqueName: 'Bad-Name', publisher: { uniqueName: 'contoso', displayName: 'C', prefix: 'mscrmx', optionValuePrefix: 5 } }),
+      'roles/reader.json': validRole({ privileges: { prvReadAcount: 'Global', prvReadContact: 'Sometimes' } }),
+    });
+    const out = path.join(await tempDir(), 'out');
+    const result = await runCli(['build', '--src', src, '--out', out]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.contain('[DVPKG_SPEC_INVALID]');
+    expect(result.stderr).to.match(/solution\.json: uniqueName: "Bad-Name": expected letters, digits and _/);
+    expect(result.stderr).to.match(/solution\.json: publisher\.prefix: "mscrmx": expected a prefix that does not start with "mscrm"/);
+    expect(result.stderr).to.match(/solution\.json: publisher\.optionValuePrefix: 5: expected an integer from 10000 to 99999/);
+    expect(result.stderr).to.match(/reader\.json: privileges\.prvReadAcount: "prvReadAcount": expected a privilege name Dataverse defines \(did you mean prvReadAccount\?\)/);
+    expect(result.stderr).to.match(/reader\.json: privileges\.prvReadContact: "Sometimes": expected one of Basic, Local, Deep, Global/);
+    expect(result.stderr).to.not.match(/\n\s+at /);
+    expect(await readdir(out).catch(() => [])).to.deep.equal([]);
+  });
+
+  it('treats warnings as errors with --strict', async () => {
+    const src = await writeTree(await tempDir(), { 'solution.json': validSolution(), 'roles/r.json': validRole({ privileges: { prvReadcontoso_Widget: 'Basic' } }) });
+    const lenient = await runCli(['check', '--src', src]);
+    expect(lenient.code, lenient.stderr).to.equal(0);
+    expect(lenient.stderr).to.match(/^warning: .*prvReadcontoso_Widget/m);
+    const strict = await runCli(['check', '--src', src, '--strict']);
+    expect(strict.code).to.equal(2);
+    expect(strict.stderr).to.match(/^ {2}error: .*prvReadcontoso_Widget/m);
+  });
+
+  it('check validates and writes nothing', async () => {
+    const cwd = await tempDir();
+    const result = await runCli(['check', '--src', SAMPLE_SRC, '--json'], { cwd });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(JSON.parse(result.stdout)).to.include({ ok: true, format: 'json' });
+    expect(await readdir(cwd)).to.deep.equal([]);
+  });
+
+  it('names a missing source folder and exits 2', async () => {
+    const result = await runCli(['build', '--src', '/nonexistent/dvpkg-src']);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.contain('--src /nonexistent/dvpkg-src: not a folder');
+  });
+
+  it('rejects an unknown flag or a missing command with exit 2', async () => {
+    const unknown = await runCli(['build', '--sauce', 'x']);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.match(/Unknown argument: sauce/);
+    const none = await runCli([]);
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.match(/Name a command/);
+  });
+});
