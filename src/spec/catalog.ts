@@ -29,6 +29,7 @@ const LETTER_LEVELS: Readonly<Record<string, Level>> = { B: 'Basic', L: 'Local',
 
 interface Candidate {
   lower: string;
+  letters: number;
   entry: CatalogEntry;
 }
 
@@ -63,7 +64,7 @@ export function createCatalog(map: Record<string, string>): PrivilegeCatalog {
       bucket = [];
       byLength.set(lower.length, bucket);
     }
-    bucket.push({ lower, entry });
+    bucket.push({ lower, letters: letterMask(lower), entry });
     longest = Math.max(longest, lower.length);
   }
 
@@ -82,8 +83,12 @@ export function createCatalog(map: Record<string, string>): PrivilegeCatalog {
     let bound = MAX_DISTANCE;
     let bestEntry: CatalogEntry | undefined;
     let tie = false;
+    const letters = letterMask(lower);
     for (let len = lower.length - MAX_DISTANCE; len <= lower.length + MAX_DISTANCE; len++) {
       for (const candidate of byLength.get(len) ?? []) {
+        // One edit adds or removes at most two letters from the set of letters used, so this
+        // cheap test discards nearly every unrelated name before the distance is computed.
+        if (popcount(letters ^ candidate.letters) > 2 * bound) continue;
         const d = boundedDistance(lower, candidate.lower, bound, rows);
         if (d > bound) continue;
         if (!bestEntry || d < bound) {
@@ -123,6 +128,20 @@ function isCustomTablePrivilege(name: string): boolean {
   return name.includes('_');
 }
 
+/** Which of 32 character classes occur in `s`; sharing a class between characters only weakens the filter. */
+function letterMask(s: string): number {
+  let mask = 0;
+  for (let i = 0; i < s.length; i++) mask |= 1 << (s.charCodeAt(i) & 31);
+  return mask;
+}
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  v = (v + (v >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(v, 0x01010101) >>> 24;
+}
+
 /**
  * Optimal-string-alignment (restricted Damerau-Levenshtein) distance between `a` and `b`, or
  * `max + 1` as soon as it is certain to exceed `max`.
@@ -143,16 +162,22 @@ function boundedDistance(a: string, b: string, max: number, rows: Int32Array[]):
   if (Math.abs(n - m) > max) return max + 1;
   if (n === 0 || m === 0) return Math.max(n, m);
 
+  // Cells more than `max` off the diagonal already exceed `max`, so each row only computes the
+  // band around it; `outside` stands in for every cell beyond the band.
+  const outside = max + 1;
   let older = rows[0] as Int32Array;
   let prev = rows[1] as Int32Array;
   let cur = rows[2] as Int32Array;
-  for (let j = 0; j <= m; j++) prev[j] = j;
+  for (let j = 0; j <= Math.min(m, max); j++) prev[j] = j;
   let prevRowMin = 0;
   for (let i = 1; i <= n; i++) {
+    const lo = Math.max(1, i - max);
+    const hi = Math.min(m, i + max);
+    cur[lo - 1] = lo === 1 ? i : outside;
+    if (hi === i + max) prev[hi] = outside;
     const ca = a.charCodeAt(start + i - 1);
-    cur[0] = i;
-    let rowMin = i;
-    for (let j = 1; j <= m; j++) {
+    let rowMin = outside;
+    for (let j = lo; j <= hi; j++) {
       const cb = b.charCodeAt(start + j - 1);
       let v = (prev[j - 1] as number) + (ca === cb ? 0 : 1);
       const del = (prev[j] as number) + 1;

@@ -1,0 +1,102 @@
+// `npm run bench`: whole-process timings of dvpkg commands, next to a bare `node -e 0`
+// measured in the same run, plus peak memory. Prints a table and writes .bench/results.json.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultCatalog } from '../dist/spec/catalog.js';
+
+const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const cli = path.join(root, 'bin', 'dvpkg.js');
+const probe = path.join(root, 'scripts', 'bench-probe.mjs');
+const runs = Number(process.env.BENCH_RUNS ?? 7);
+
+function once(args) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--import', probe, ...args], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    let rss = '';
+    let stderr = '';
+    child.stdio[3].setEncoding('utf8').on('data', (d) => (rss += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.slice(0, 500)}`));
+      else resolve({ ms, rssKb: Number(rss.trim()) });
+    });
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+async function measure(label, args) {
+  await once(args);
+  const samples = [];
+  for (let i = 0; i < runs; i++) samples.push(await once(args));
+  const result = { label, medianMs: median(samples.map((s) => s.ms)), peakRssMb: Math.max(...samples.map((s) => s.rssKb)) / 1024 };
+  console.log(`${label.padEnd(44)} ${result.medianMs.toFixed(0).padStart(7)} ms ${result.peakRssMb.toFixed(1).padStart(8)} MB`);
+  return result;
+}
+
+/** A spec with `roles` roles of `perRole` privileges: real catalog names first, then custom-table ones. */
+async function generateSpec(dir, roles, perRole) {
+  const catalogNames = [...defaultCatalog().entries()].filter((e) => e.depths.includes('Global')).map((e) => e.name);
+  const verbs = ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo', 'Assign', 'Share'];
+  await mkdir(path.join(dir, 'roles'), { recursive: true });
+  await writeFile(
+    path.join(dir, 'solution.json'),
+    JSON.stringify({
+      uniqueName: 'BenchRoles',
+      displayName: 'Bench Roles',
+      version: '1.0.0.0',
+      publisher: { uniqueName: 'bench', displayName: 'Bench', prefix: 'bench', optionValuePrefix: 12345 },
+      app: { clientId: '44444444-5555-4666-8777-888888888888', name: 'Bench App' },
+    }),
+  );
+  for (let r = 0; r < roles; r++) {
+    const privileges = {};
+    for (let i = 0; Object.keys(privileges).length < perRole; i++) {
+      const name = i < catalogNames.length ? catalogNames[i] : `prv${verbs[i % 8]}bench_Table${Math.floor(i / 8)}`;
+      privileges[name] = 'Global';
+    }
+    await writeFile(path.join(dir, 'roles', `role${String(r).padStart(2, '0')}.json`), JSON.stringify({ name: `Bench Role ${r}`, privileges }));
+  }
+}
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'dvpkg-bench-'));
+try {
+  console.log(`dvpkg benchmark (${runs} runs each, median wall time, peak RSS), node ${process.version}, ${os.cpus().length} CPUs\n`);
+  const results = {};
+  results.bare = await measure('node -e 0', ['-e', '0']);
+  results.help = await measure('dvpkg --help', [cli, '--help']);
+  results.sample = await measure('dvpkg build (sample)', [cli, 'build', '--src', path.join(root, 'solution-src'), '--out', path.join(work, 'sample'), '--json']);
+  results.scaling = [];
+  for (const perRole of [250, 500, 1000, 2000]) {
+    const src = path.join(work, `spec-${perRole}`);
+    await generateSpec(src, 20, perRole);
+    results.scaling.push({ perRole, ...(await measure(`dvpkg build (20 roles x ${perRole} privileges)`, [cli, 'build', '--src', src, '--out', path.join(work, `out-${perRole}`), '--json'])) });
+  }
+  const big = results.scaling.find((s) => s.perRole === 1000);
+  const first = results.scaling[0];
+  const last = results.scaling.at(-1);
+  // Growth exponent between the smallest and largest size, start-up cost removed: 1.0 is linear.
+  const exponent = Math.log((last.medianMs - results.bare.medianMs) / (first.medianMs - results.bare.medianMs)) / Math.log(last.perRole / first.perRole);
+  const summary = {
+    sampleVsBare: results.sample.medianMs / results.bare.medianMs,
+    bigMs: big.medianMs,
+    bigPeakMb: big.peakRssMb,
+    growthExponent: exponent,
+  };
+  console.log(`\nsample build / bare node:        ${summary.sampleVsBare.toFixed(2)}x   (target <= 3x)`);
+  console.log(`20 x 1,000 build:                ${summary.bigMs.toFixed(0)} ms, ${summary.bigPeakMb.toFixed(0)} MB   (target <= 1000 ms, <= 200 MB)`);
+  console.log(`time growth exponent 250->2000:  ${summary.growthExponent.toFixed(2)}   (1.0 = linear)`);
+  await mkdir(path.join(root, '.bench'), { recursive: true });
+  await writeFile(path.join(root, '.bench', 'results.json'), `${JSON.stringify({ ...results, summary }, null, 2)}\n`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}

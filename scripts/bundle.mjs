@@ -1,0 +1,27 @@
+// Bundles the CLI (dist/bin/, one chunk per lazily imported command, so start-up
+// parses only what a command uses). The deploy runner bundle is added here as well.
+import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const outdir = path.join(root, 'dist', 'bin');
+
+// Bundled CommonJS dependencies (yargs, handlebars) call require(); ESM output needs one.
+const requireShim = "import { createRequire as __dvpkgCreateRequire } from 'node:module'; const require = __dvpkgCreateRequire(import.meta.url);";
+
+await rm(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: { dvpkg: path.join(root, 'src', 'cli', 'main.ts') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  banner: { js: requireShim },
+  logLevel: 'warning',
+});
