@@ -1,5 +1,6 @@
 // Bundles the CLI (dist/bin/, one chunk per lazily imported command, so start-up
-// parses only what a command uses). The deploy runner bundle is added here as well.
+// parses only what a command uses) and the deploy runner (dist/runner/deploy.mjs, one
+// self-contained file that needs nothing but Node at the subscriber).
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -23,5 +24,18 @@ await build({
   minify: true,
   legalComments: 'none',
   banner: { js: requireShim },
+  logLevel: 'warning',
+});
+
+await build({
+  entryPoints: [path.join(root, 'src', 'deploy', 'main.ts')],
+  outfile: path.join(root, 'dist', 'runner', 'deploy.mjs'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'eof',
+  banner: { js: `#!/usr/bin/env node\n${requireShim}` },
   logLevel: 'warning',
 });

@@ -1,40 +1,66 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadSpec, type LoadSpecOptions } from './spec/index.js';
 import type { SolutionModel } from './spec/model.js';
 import { solutionFileStem } from './spec/model.js';
 import { renderWithTemplatesDir, SOLUTION_FILES } from './render/solution.js';
 import { createZip, sha256Hex } from './pack/zip.js';
+import { prepareDeployPackage, writeDeployPackage, type PackageResult } from './package/write.js';
 import { writeFileAtomic } from './util/atomic-write.js';
 import { DEFAULT_TEMPLATES_DIR } from './util/package-root.js';
+import { DVPKG_VERSION } from './version.js';
 import type { Problem } from './errors.js';
 
 export interface BuildOptions extends LoadSpecOptions {
   src: string;
   out: string;
   templates?: string;
+  /** Skip the deploy package (solution zip only). */
+  solutionOnly?: boolean;
 }
 
 export interface BuildResult {
   model: SolutionModel;
   warnings: Problem[];
   solution: { uniqueName: string; version: string; zip: string; fileName: string; sha256: string; bytes: Buffer };
+  /** Absent when the spec names no app (an unpacked tree without --client-id) or with solutionOnly. */
+  package?: PackageResult;
 }
 
 export function managedZipName(model: SolutionModel): string {
   return `${solutionFileStem(model)}_managed.zip`;
 }
 
-/** spec → render → pack. Nothing is written unless every step succeeded. */
+/** spec → render → pack → package. Nothing is written unless every step succeeded. */
 export async function buildSolution(options: BuildOptions): Promise<BuildResult> {
   const { model, warnings } = await loadSpec(options.src, options);
-  const files = await renderWithTemplatesDir(model, options.templates ?? DEFAULT_TEMPLATES_DIR);
+  const templatesDir = options.templates ?? DEFAULT_TEMPLATES_DIR;
+  const files = await renderWithTemplatesDir(model, templatesDir);
   const bytes = await createZip(SOLUTION_FILES.map((name) => ({ name, data: files[name] })));
   const fileName = managedZipName(model);
+  const sha256 = sha256Hex(bytes);
+  const app = model.app;
+  const prepared =
+    app && !options.solutionOnly
+      ? await prepareDeployPackage({ model: { ...model, app }, solutionZip: { fileName, bytes, sha256 }, templatesDir: await templatesForPackage(options.templates), dvpkgVersion: DVPKG_VERSION })
+      : undefined;
   const zip = path.join(options.out, fileName);
   await writeFileAtomic(zip, bytes);
+  const pkg = prepared ? await writeDeployPackage(prepared, options.out) : undefined;
   return {
     model,
     warnings,
-    solution: { uniqueName: model.uniqueName, version: model.version, zip, fileName, sha256: sha256Hex(bytes), bytes },
+    solution: { uniqueName: model.uniqueName, version: model.version, zip, fileName, sha256, bytes },
+    ...(pkg ? { package: pkg } : {}),
   };
+}
+
+/** A --templates folder may override only the solution files; the admin README then comes from ours. */
+async function templatesForPackage(custom: string | undefined): Promise<string> {
+  if (custom === undefined) return DEFAULT_TEMPLATES_DIR;
+  const hasReadme = await stat(path.join(custom, 'README.md.hbs')).then(
+    () => true,
+    () => false,
+  );
+  return hasReadme ? custom : DEFAULT_TEMPLATES_DIR;
 }

@@ -31,7 +31,7 @@ const codes = {
   DVPKG_IMPORT_FAILED: ExitCode.importFailed,
   DVPKG_APP_USER_FAILED: ExitCode.appUserFailed,
   DVPKG_INTEGRITY_FAILED: ExitCode.integrityFailed,
-  DVPKG_ORG_UNREACHABLE: ExitCode.unexpected,
+  DVPKG_ORG_UNREACHABLE: ExitCode.usage,
   DVPKG_INTERNAL: ExitCode.unexpected,
 } as const;
 export type ErrorCode = keyof typeof codes;

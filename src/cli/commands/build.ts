@@ -34,6 +34,7 @@ export async function runBuild(args: BuildArgs): Promise<number> {
         sha256: result.solution.sha256,
         roles: result.model.roles.map((r) => ({ id: r.id, name: r.name, privileges: r.privileges.length })),
       },
+      package: result.package ? { dir: result.package.dir, zip: result.package.zip, sha256: result.package.sha256 } : null,
       warnings: result.warnings,
     };
     process.stdout.write(`${JSON.stringify(output)}\n`);
@@ -45,7 +46,12 @@ export async function runBuild(args: BuildArgs): Promise<number> {
   process.stdout.write(
     `Built ${result.solution.uniqueName} ${result.solution.version} (managed, ${roles} role${roles === 1 ? '' : 's'}, ${privileges} privileges)\n` +
       `  solution  ${displayPath(result.solution.zip)}\n` +
-      `  sha256    ${result.solution.sha256}\n`,
+      `  sha256    ${result.solution.sha256}\n` +
+      (result.package
+        ? `  package   ${displayPath(result.package.dir)}/ (run: node ${displayPath(path.join(result.package.dir, 'deploy.mjs'))} --org <url>)\n` +
+          `            ${displayPath(result.package.zip)}\n` +
+          `  sha256    ${result.package.sha256}\n`
+        : '  package   not written: the spec names no ISV app (pass --client-id and --app-name)\n'),
   );
   return 0;
 }

@@ -1,0 +1,192 @@
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+import { DataverseError, TransientError } from './errors.js';
+import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry.js';
+
+/**
+ * The one place dvpkg talks HTTP to a Dataverse org. It adds the OData headers and the
+ * bearer token, retries what is safe to retry, renews an expired token once, and turns
+ * every failure into DataverseError (the service said no) or TransientError (unknown
+ * outcome). Axios errors never escape: they carry request headers, i.e. the token.
+ */
+
+export interface TokenSource {
+  getToken(forceRefresh: boolean): Promise<string>;
+}
+
+export interface RequestEvent {
+  method: string;
+  path: string;
+  status: number | 'network-error';
+  /** POST, PATCH, PUT or DELETE that changes the org (not a read-only function call). */
+  write: boolean;
+  attempt: number;
+  durationMs: number;
+  retryAfterMs?: number;
+}
+
+export interface DataverseClientOptions {
+  orgUrl: string;
+  token: TokenSource;
+  retry?: Partial<RetryPolicy>;
+  timeoutMs?: number;
+  onRequest?: (event: RequestEvent) => void;
+  onRetry?: (event: { method: string; path: string; attempt: number; delayMs: number; reason: string }) => void;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  /**
+   * Writes are retried only when the service refused them before doing anything (429).
+   * `idempotent: true` lets a write be retried on 5xx and dropped connections as well.
+   */
+  idempotent?: boolean;
+  /** Counted as a read even though it is a POST (e.g. a read-only action). */
+  readOnly?: boolean;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+export const API_PATH = 'api/data/v9.2/';
+
+export function apiBase(orgUrl: string): string {
+  return `${orgUrl.replace(/\/+$/, '')}/${API_PATH}`;
+}
+
+const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class DataverseClient {
+  readonly base: string;
+  private readonly http: AxiosInstance;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly options: DataverseClientOptions) {
+    this.base = apiBase(options.orgUrl);
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.sleep = options.sleep ?? sleepReal;
+    this.random = options.random ?? Math.random;
+    this.http = axios.create({
+      baseURL: this.base,
+      timeout: options.timeoutMs ?? 120_000,
+      validateStatus: () => true,
+      maxContentLength: 64 * 1024 * 1024,
+      maxBodyLength: 256 * 1024 * 1024,
+      maxRedirects: 0,
+      httpAgent: new http.Agent({ keepAlive: true }),
+      httpsAgent: new https.Agent({ keepAlive: true }),
+      headers: {
+        Accept: 'application/json',
+        'OData-MaxVersion': '4.0',
+        'OData-Version': '4.0',
+        'If-None-Match': 'null',
+      },
+    });
+  }
+
+  get<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('GET', path, undefined, options).then((r) => r.data);
+  }
+
+  post<T>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>('POST', path, body, options).then((r) => r.data);
+  }
+
+  /** POST that returns the `OData-EntityId` header (creates answered with 204). */
+  async create(path: string, body: unknown, options: RequestOptions = {}): Promise<string | undefined> {
+    const response = await this.request<unknown>('POST', path, body, options);
+    const header = response.headers['odata-entityid'];
+    return typeof header === 'string' ? header : undefined;
+  }
+
+  delete(path: string, options: RequestOptions = {}): Promise<void> {
+    return this.request<void>('DELETE', path, undefined, options).then(() => undefined);
+  }
+
+  /** The URL form Dataverse expects in `@odata.id` and `@odata.bind`. */
+  entityUrl(setAndKey: string): string {
+    return `${this.base}${setAndKey}`;
+  }
+
+  private async request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<AxiosResponse<T>> {
+    const write = WRITE_METHODS.has(method) && !options.readOnly;
+    const retryAll = !write || options.idempotent === true;
+    let forceRefresh = false;
+    let renewed = false;
+    for (let attempt = 1; ; attempt++) {
+      const token = await this.options.token.getToken(forceRefresh);
+      forceRefresh = false;
+      const started = Date.now();
+      let response: AxiosResponse<T>;
+      try {
+        response = await this.http.request<T>({
+          method,
+          url: path,
+          data: body === undefined ? undefined : JSON.stringify(body),
+          headers: {
+            Authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+            ...options.headers,
+          },
+        });
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? 'network-error';
+        this.options.onRequest?.({ method, path, status: 'network-error', write, attempt, durationMs: Date.now() - started });
+        // A refused connection means the request never left: safe to retry even for a write.
+        const safe = retryAll || code === 'ECONNREFUSED';
+        if (!safe || attempt >= this.retry.maxAttempts) {
+          throw new TransientError(`${method} ${path}: connection failed (${code}) after ${attempt} attempt${attempt === 1 ? '' : 's'}`, method, path, code);
+        }
+        await this.wait(method, path, attempt, undefined, code);
+        continue;
+      }
+      const status = response.status;
+      const retryAfterMs = parseRetryAfter(headerValue(response.headers['retry-after']));
+      this.options.onRequest?.({ method, path, status, write, attempt, durationMs: Date.now() - started, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+      if (status < 400) return response;
+
+      if (status === 401 && !renewed) {
+        renewed = true;
+        forceRefresh = true;
+        continue;
+      }
+      const error = toDataverseError(status, response.data, method, path);
+      const throttled = status === 429;
+      const unavailable = RETRYABLE_STATUS.has(status);
+      if ((throttled || (unavailable && retryAll)) && attempt < this.retry.maxAttempts) {
+        if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) throw error;
+        await this.wait(method, path, attempt, retryAfterMs, `${status}`);
+        continue;
+      }
+      if (unavailable) throw new TransientError(`${method} ${path}: ${status} after ${attempt} attempt${attempt === 1 ? '' : 's'}`, method, path, `${status}`);
+      throw error;
+    }
+  }
+
+  private async wait(method: string, path: string, attempt: number, retryAfterMs: number | undefined, reason: string): Promise<void> {
+    const delayMs = retryDelayMs(attempt, this.retry, retryAfterMs, this.random);
+    this.options.onRetry?.({ method, path, attempt, delayMs, reason });
+    await this.sleep(delayMs);
+  }
+}
+
+function headerValue(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
+}
+
+function toDataverseError(status: number, data: unknown, method: string, path: string): DataverseError {
+  const error = (data as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const code = typeof error?.code === 'string' ? error.code.toLowerCase() : '';
+  const message = typeof error?.message === 'string' ? error.message : typeof data === 'string' ? data.slice(0, 300) : '';
+  return new DataverseError(status, code, message, method, path);
+}
+
+/** OData string literal: single quotes doubled. */
+export function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

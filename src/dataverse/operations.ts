@@ -1,0 +1,172 @@
+import type { Level } from '../spec/model.js';
+import { odataString, type DataverseClient } from './client.js';
+
+/** Typed Web API calls dvpkg makes; each is one request, named after what it asks. */
+
+export interface InstalledSolution {
+  solutionid: string;
+  uniquename: string;
+  version: string;
+  ismanaged: boolean;
+}
+
+export interface RoleRow {
+  roleid: string;
+  name: string;
+  _businessunitid_value: string;
+  _parentrootroleid_value?: string | null;
+}
+
+export interface AppUserRow {
+  systemuserid: string;
+  applicationid: string;
+  isdisabled: boolean;
+  fullname?: string;
+  _businessunitid_value: string;
+  systemuserroles_association?: Array<{ roleid: string; name: string }>;
+}
+
+export interface PrivilegeRow {
+  name: string;
+  privilegeid: string;
+  canbebasic: boolean;
+  canbelocal: boolean;
+  canbedeep: boolean;
+  canbeglobal: boolean;
+}
+
+export interface RolePrivilegeGrant {
+  PrivilegeName: string;
+  Depth: Level;
+  PrivilegeId?: string;
+  BusinessUnitId?: string;
+}
+
+interface Collection<T> {
+  value: T[];
+}
+
+export async function whoAmI(client: DataverseClient): Promise<{ UserId: string; BusinessUnitId: string; OrganizationId: string }> {
+  return client.get('WhoAmI');
+}
+
+export async function findSolution(client: DataverseClient, uniqueName: string): Promise<InstalledSolution | undefined> {
+  const result = await client.get<Collection<InstalledSolution>>(
+    `solutions?$select=solutionid,uniquename,version,ismanaged&$filter=uniquename eq ${odataString(uniqueName)}`,
+  );
+  return result.value[0];
+}
+
+/** Root-BU copies of the roles: by solution GUID (kept in the root BU) or, as a fallback, by name. */
+export async function findRoles(client: DataverseClient, ids: string[], names: string[]): Promise<RoleRow[]> {
+  const match = [...ids.map((id) => `roleid eq ${id}`), ...names.map((name) => `name eq ${odataString(name)}`)].join(' or ');
+  const result = await client.get<Collection<RoleRow>>(`roles?$select=roleid,name,_businessunitid_value,_parentrootroleid_value&$filter=${match}`);
+  return result.value;
+}
+
+export async function rootBusinessUnit(client: DataverseClient): Promise<{ businessunitid: string; name: string }> {
+  const result = await client.get<Collection<{ businessunitid: string; name: string }>>('businessunits?$select=businessunitid,name&$filter=_parentbusinessunitid_value eq null');
+  const root = result.value[0];
+  if (!root) throw new Error('the org has no root business unit');
+  return root;
+}
+
+export async function findAppUser(client: DataverseClient, applicationId: string): Promise<AppUserRow | undefined> {
+  const result = await client.get<Collection<AppUserRow>>(
+    `systemusers?$select=systemuserid,applicationid,isdisabled,fullname,_businessunitid_value&$filter=applicationid eq ${applicationId}&$expand=systemuserroles_association($select=roleid,name)`,
+  );
+  return result.value[0];
+}
+
+/** Returns the new user's id, from the OData-EntityId header. */
+export async function createAppUser(client: DataverseClient, applicationId: string, businessUnitId: string): Promise<string | undefined> {
+  const entityId = await client.create('systemusers', {
+    applicationid: applicationId,
+    'businessunitid@odata.bind': `/businessunits(${businessUnitId})`,
+  });
+  return entityId ? /\(([0-9a-fA-F-]{36})\)\s*$/.exec(entityId)?.[1]?.toLowerCase() : undefined;
+}
+
+export async function associateRole(client: DataverseClient, userId: string, roleId: string): Promise<void> {
+  await client.post(`systemusers(${userId})/systemuserroles_association/$ref`, { '@odata.id': client.entityUrl(`roles(${roleId})`) });
+}
+
+export async function privilegesByName(client: DataverseClient, names: string[]): Promise<PrivilegeRow[]> {
+  const rows: PrivilegeRow[] = [];
+  // Chunks keep each URL far below the 32 KB limit whatever the names are.
+  for (let i = 0; i < names.length; i += 40) {
+    const filter = names
+      .slice(i, i + 40)
+      .map((name) => `name eq ${odataString(name)}`)
+      .join(' or ');
+    const result = await client.get<Collection<PrivilegeRow>>(`privileges?$select=name,privilegeid,canbebasic,canbelocal,canbedeep,canbeglobal&$filter=${filter}`);
+    rows.push(...result.value);
+  }
+  return rows;
+}
+
+export async function userPrivileges(client: DataverseClient, userId: string, strong = false): Promise<RolePrivilegeGrant[]> {
+  const result = await client.get<{ RolePrivileges: RolePrivilegeGrant[] }>(
+    `systemusers(${userId})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges`,
+    strong ? { headers: { Consistency: 'Strong' } } : {},
+  );
+  return result.RolePrivileges;
+}
+
+export async function rolePrivileges(client: DataverseClient, roleId: string): Promise<RolePrivilegeGrant[]> {
+  const result = await client.get<{ RolePrivileges: RolePrivilegeGrant[] }>(`roles(${roleId})/Microsoft.Dynamics.CRM.RetrieveRolePrivilegesRole()`);
+  return result.RolePrivileges;
+}
+
+export interface ImportStarted {
+  AsyncOperationId: string;
+  ImportJobKey: string;
+}
+
+export async function importSolutionAsync(client: DataverseClient, zip: Buffer, overwriteUnmanaged: boolean): Promise<ImportStarted> {
+  return client.post('ImportSolutionAsync', {
+    CustomizationFile: zip.toString('base64'),
+    OverwriteUnmanagedCustomizations: overwriteUnmanaged,
+    PublishWorkflows: true,
+  });
+}
+
+export async function stageAndUpgradeAsync(client: DataverseClient, zip: Buffer, overwriteUnmanaged: boolean): Promise<ImportStarted> {
+  return client.post('StageAndUpgradeAsync', {
+    CustomizationFile: zip.toString('base64'),
+    OverwriteUnmanagedCustomizations: overwriteUnmanaged,
+    PublishWorkflows: true,
+  });
+}
+
+export interface AsyncOperationRow {
+  statecode: number;
+  statuscode: number;
+  message?: string | null;
+  friendlymessage?: string | null;
+}
+
+export async function asyncOperation(client: DataverseClient, id: string): Promise<AsyncOperationRow> {
+  return client.get(`asyncoperations(${id})?$select=statecode,statuscode,message,friendlymessage`);
+}
+
+export interface ImportJobRow {
+  progress: number;
+  completedon?: string | null;
+  data?: string | null;
+}
+
+export async function importJob(client: DataverseClient, id: string): Promise<ImportJobRow> {
+  return client.get(`importjobs(${id})?$select=progress,completedon,data`);
+}
+
+export async function findAppUserById(client: DataverseClient, userId: string): Promise<AppUserRow | undefined> {
+  try {
+    return await client.get<AppUserRow>(
+      `systemusers(${userId})?$select=systemuserid,applicationid,isdisabled,fullname,_businessunitid_value&$expand=systemuserroles_association($select=roleid,name)`,
+    );
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return undefined;
+    throw error;
+  }
+}

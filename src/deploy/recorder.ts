@@ -1,0 +1,82 @@
+import type { RequestEvent } from '../dataverse/client.js';
+import type { Change, StepName, StepReport, StepStatus } from './report.js';
+import type { Ui } from './ui.js';
+
+/** Counts requests per step and builds the step list of the report as steps run. */
+
+const POLL_PATH = /^(asyncoperations|importjobs)\(/;
+
+export interface StepHandle {
+  change(change: Change): void;
+}
+
+export interface StepResult<T> {
+  status: Exclude<StepStatus, 'failed'>;
+  outcome: string;
+  value: T;
+}
+
+export class StepRecorder {
+  readonly steps: StepReport[] = [];
+  requests = 0;
+  writes = 0;
+  polls = 0;
+  retries = 0;
+  retryWaitMs = 0;
+  private current: { name: StepName; started: number; requests: number; writes: number; changes: Change[] } | undefined;
+
+  constructor(private readonly ui: Ui) {}
+
+  readonly onRequest = (event: RequestEvent): void => {
+    this.requests++;
+    if (event.write) this.writes++;
+    if (POLL_PATH.test(event.path)) this.polls++;
+    if (this.current) {
+      this.current.requests++;
+      if (event.write) this.current.writes++;
+    }
+  };
+
+  readonly onRetry = (event: { method: string; path: string; attempt: number; delayMs: number; reason: string }): void => {
+    this.retries++;
+    this.retryWaitMs += event.delayMs;
+    if (event.reason === '429') this.ui.info(`throttled by the org; waiting ${(event.delayMs / 1000).toFixed(1)} s as it asked`);
+    else this.ui.info(`${event.method} ${event.path.split('?')[0]}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
+  };
+
+  /** A request made outside the Web API client (tenant discovery) still counts. */
+  countRequest(): void {
+    this.onRequest({ method: 'GET', path: '', status: 401, write: false, attempt: 1, durationMs: 0 });
+  }
+
+  async run<T>(name: StepName, title: string, body: (step: StepHandle) => Promise<StepResult<T>>): Promise<T> {
+    this.ui.stepStarted(name, title);
+    const state = { name, started: Date.now(), requests: 0, writes: 0, changes: [] as Change[] };
+    this.current = state;
+    const handle: StepHandle = { change: (change) => state.changes.push(change) };
+    try {
+      const result = await body(handle);
+      this.finish(state, result.status, result.outcome);
+      return result.value;
+    } catch (error) {
+      this.finish(state, 'failed', error instanceof Error ? error.message.split('\n')[0]! : String(error));
+      throw error;
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  private finish(state: NonNullable<StepRecorder['current']>, status: StepStatus, outcome: string): void {
+    const step: StepReport = {
+      name: state.name,
+      status,
+      durationMs: Date.now() - state.started,
+      outcome,
+      changes: state.changes,
+      requests: state.requests,
+      writes: state.writes,
+    };
+    this.steps.push(step);
+    this.ui.stepEnded(step);
+  }
+}

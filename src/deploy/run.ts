@@ -1,0 +1,411 @@
+import { adminConsentUrl, probeConsent } from '../auth/consent.js';
+import { readCertificateFile } from '../auth/certificate-file.js';
+import { createTokenSource, type Credential } from '../auth/tokens.js';
+import { DataverseClient } from '../dataverse/client.js';
+import { discoverAuthority } from '../dataverse/discover-tenant.js';
+import { DataverseCodes, DataverseError, TransientError } from '../dataverse/errors.js';
+import * as dv from '../dataverse/operations.js';
+import { DvpkgError, ExitCode, formatProblem, isDvpkgError, usageError } from '../errors.js';
+import { appRoles, type Manifest, type ManifestRole } from '../package/manifest.js';
+import { describePrivilege, LEVEL_SHORT } from '../package/describe-privilege.js';
+import { redactSecrets } from '../util/redact.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { DVPKG_VERSION } from '../version.js';
+import { HELP, parseRunnerArgs, type RunnerOptions } from './args.js';
+import {
+  boundRoleIds,
+  importAction,
+  matchRoles,
+  missingCallerPrivileges,
+  missingGrants,
+  privilegeProblems,
+  requiredCallerPrivileges,
+  uniquePrivilegeNames,
+  type ImportAction,
+} from './decide.js';
+import { runImport } from './import-step.js';
+import { loadPackage } from './package-files.js';
+import { StepRecorder } from './recorder.js';
+import type { RunReport } from './report.js';
+import { createUi, type Ui } from './ui.js';
+
+export interface RunnerIo {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  packageDir: string;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+}
+
+/** Hosts the runner trusts when the org names its own sign-in authority. */
+const MICROSOFT_LOGIN_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn', 'login.chinacloudapi.cn']);
+
+const CONSENT_POLL_MS = 2_000;
+const CONSENT_LAG_MS = 90_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface OrgState {
+  installed: dv.InstalledSolution | undefined;
+  action: ImportAction;
+  appUser: dv.AppUserRow | undefined;
+  boundIds: Set<string>;
+}
+
+export async function runDeploy(io: RunnerIo): Promise<number> {
+  let options: RunnerOptions;
+  try {
+    options = parseRunnerArgs(io.argv, io.env);
+  } catch (error) {
+    return printFatal(error, io.stderr);
+  }
+  if (options.help) {
+    io.stdout.write(`${HELP}\n`);
+    return ExitCode.ok;
+  }
+  if (options.version) {
+    io.stdout.write(`${DVPKG_VERSION}\n`);
+    return ExitCode.ok;
+  }
+  const ui = createUi({ json: options.json, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin });
+  const recorder = new StepRecorder(ui);
+  const started = Date.now();
+  const report: RunReport = {
+    outcome: 'failed',
+    exitCode: ExitCode.unexpected,
+    dvpkgVersion: DVPKG_VERSION,
+    package: { solution: '', version: '', sha256: '', appClientId: '' },
+    org: options.orgUrl,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    requests: 0,
+    writes: 0,
+    retries: 0,
+    retryWaitMs: 0,
+    steps: recorder.steps,
+  };
+  try {
+    const outcome = await deploy(options, io, ui, recorder, report);
+    report.outcome = outcome;
+    report.exitCode = ExitCode.ok;
+  } catch (error) {
+    report.exitCode = isDvpkgError(error) ? error.exitCode : ExitCode.unexpected;
+    report.error = describeError(error);
+    printFatal(error, options.json ? io.stderr : io.stdout);
+  }
+  report.durationMs = Date.now() - started;
+  report.requests = recorder.requests;
+  report.writes = recorder.writes;
+  report.retries = recorder.retries;
+  report.retryWaitMs = recorder.retryWaitMs;
+  await finishReport(report, options, io, ui);
+  return report.exitCode;
+}
+
+async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: StepRecorder, report: RunReport): Promise<RunReport['outcome']> {
+  const pkg = await recorder.run('integrity', 'Checking the package', async () => {
+    const loaded = await loadPackage(io.packageDir);
+    return { status: 'done', outcome: `${loaded.manifest.solution.file} matches its sha256 in manifest.json`, value: loaded };
+  });
+  const manifest = pkg.manifest;
+  report.package = { solution: manifest.solution.uniqueName, version: manifest.solution.version, sha256: manifest.solution.sha256, appClientId: manifest.app.clientId };
+  const targets = appRoles(manifest);
+
+  const session = await recorder.run('sign-in', 'Signing in', async () => {
+    const authority = await resolveAuthority(options, recorder, ui);
+    report.tenant = authority.tenant;
+    const tokens = createTokenSource({ credential: await credentialFor(options, manifest, ui), authorityHost: authority.host, tenant: authority.tenant, orgUrl: options.orgUrl });
+    await tokens.getToken(false);
+    const client = new DataverseClient({ orgUrl: options.orgUrl, token: tokens, onRequest: recorder.onRequest, onRetry: recorder.onRetry });
+    return { status: 'done', outcome: `signed in as ${tokens.identity() ?? 'unknown'} (tenant ${authority.tenant})`, value: { client, tokens, authority } };
+  });
+  const { client, authority } = session;
+  const consentUrl = adminConsentUrl(authority.host, authority.tenant, manifest.app.clientId);
+
+  const state = await recorder.run('preflight', 'Preflight: reading the org and checking permissions', async () => {
+    const installed = await dv.findSolution(client, manifest.solution.uniqueName);
+    const appUser = await dv.findAppUser(client, manifest.app.clientId);
+    const action = importAction(installed, manifest.solution.version);
+    const boundIds = boundRoleIds(appUser);
+    const boundNames = new Set((appUser?.systemuserroles_association ?? []).map((r) => r.name));
+    const binding = targets.some((role) => !boundIds.has(role.id) && !boundNames.has(role.name));
+    const work = { importing: action === 'install' || action === 'upgrade', creatingUser: !appUser, binding };
+    const problems: string[] = [];
+    const required = requiredCallerPrivileges(work);
+    if (required.length > 0) {
+      const me = await dv.whoAmI(client);
+      const missing = missingCallerPrivileges(required, await dv.userPrivileges(client, me.UserId));
+      for (const name of missing) problems.push(`your account lacks ${name}, needed to ${callerNeed(name)}; sign in as a System Administrator`);
+    }
+    if (work.importing) problems.push(...privilegeProblems(manifest.roles, await dv.privilegesByName(client, uniquePrivilegeNames(manifest.roles))));
+    if (problems.length > 0) {
+      throw new DvpkgError('DVPKG_PREFLIGHT_FAILED', `preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed:\n  ${problems.join('\n  ')}`);
+    }
+    const value: OrgState = { installed, action, appUser, boundIds };
+    const summary = [
+      `solution ${installed ? `${installed.version}${installed.ismanaged ? '' : ' (unmanaged)'} installed` : 'not installed'}`,
+      `application user ${appUser ? (appUser.isdisabled ? 'exists but is disabled' : 'exists') : 'missing'}`,
+      required.length > 0 ? 'your account has the privileges needed' : 'no changes needed',
+    ];
+    return { status: 'done', outcome: summary.join('; '), value };
+  });
+
+  await recorder.run('consent', 'Checking admin consent for the ISV app', async () => {
+    if (state.appUser) return { status: 'skipped', outcome: 'the application user exists, so consent was granted', value: undefined };
+    const deadline = options.waitForConsentSeconds === undefined ? 0 : Date.now() + options.waitForConsentSeconds * 1000;
+    for (let announced = false; ; announced = true) {
+      const probe = await probeConsent({ authorityHost: authority.host, tenant: authority.tenant, clientId: manifest.app.clientId, orgUrl: options.orgUrl });
+      if (probe.state === 'present') return { status: 'done', outcome: `${manifest.app.name} is present in tenant ${authority.tenant}`, value: undefined };
+      if (probe.state === 'unknown') {
+        ui.warn('could not tell whether consent was granted; creating the application user will tell');
+        return { status: 'done', outcome: 'consent could not be checked in advance', value: undefined };
+      }
+      if (Date.now() >= deadline) throw consentMissing(manifest, consentUrl, probe.code);
+      if (!announced) {
+        ui.info(`Admin consent for ${manifest.app.name} is missing (AADSTS${probe.code}). A Global Administrator must open:\n  ${consentUrl}`);
+        ui.event('consent-required', { url: consentUrl });
+        ui.info(`Waiting up to ${options.waitForConsentSeconds} s for consent...`);
+      }
+      await sleep(CONSENT_POLL_MS);
+    }
+  });
+
+  const nothingToDo = state.action === 'skip' && state.appUser !== undefined && !state.appUser.isdisabled && targets.every((r) => state.boundIds.has(r.id));
+  const proceed = await recorder.run('plan', 'Plan', async () => {
+    ui.info(planText(manifest, targets, state));
+    if (options.plan) return { status: 'done', outcome: 'plan only (--plan): nothing was changed', value: false };
+    if (nothingToDo || options.yes) return { status: 'done', outcome: nothingToDo ? 'nothing to change' : 'confirmed with --yes', value: true };
+    if (!ui.interactive) throw usageError('no terminal to ask for confirmation; pass --yes to run without asking, or --plan to only look');
+    const ok = await ui.confirm('Apply this plan?');
+    if (!ok) throw new DvpkgError('DVPKG_USAGE', 'cancelled at the confirmation prompt; nothing was changed');
+    return { status: 'done', outcome: 'confirmed', value: true };
+  });
+  if (!proceed) return 'planned';
+
+  await recorder.run('import', `Importing ${manifest.solution.uniqueName} ${manifest.solution.version}`, async (step) => {
+    const result = await runImport({ client, pkg, action: state.action, installed: state.installed, overwriteUnmanaged: options.overwriteUnmanaged, ui });
+    if (result.change) step.change(result.change);
+    return { status: result.change ? 'done' : 'skipped', outcome: result.outcome, value: undefined };
+  });
+
+  const roleRows = await recorder.run('role', 'Finding the role in the root business unit', async () => {
+    const rows = await dv.findRoles(client, targets.map((r) => r.id), targets.map((r) => r.name));
+    const matched = matchRoles(targets, rows);
+    const missing = targets.filter((r) => !matched.has(r.id));
+    if (missing.length > 0) {
+      throw new DvpkgError('DVPKG_APP_USER_FAILED', `role${missing.length === 1 ? '' : 's'} ${missing.map((r) => `"${r.name}"`).join(', ')} not found in the org after import; check the solution in the maker portal`);
+    }
+    let rootBu = matched.get(targets[0]!.id)!._businessunitid_value;
+    if (![...matched.values()].every((row) => row._businessunitid_value === rootBu)) rootBu = (await dv.rootBusinessUnit(client)).businessunitid;
+    const names = targets.map((r) => `"${r.name}" ${matched.get(r.id)!.roleid}`).join(', ');
+    return { status: 'done', outcome: `found ${names}`, value: { matched, rootBu } };
+  });
+
+  const userId = await recorder.run('app-user', `Ensuring the application user for ${manifest.app.name}`, async (step) => {
+    const existing = state.appUser;
+    if (existing) {
+      if (existing.isdisabled) throw disabledUser(manifest, existing);
+      return { status: 'skipped', outcome: `exists (${existing.systemuserid})`, value: existing.systemuserid };
+    }
+    const created = await ensureAppUser(client, manifest, roleRows.rootBu, consentUrl, ui);
+    if (created.created) step.change({ kind: 'application-user-created', id: created.id });
+    state.boundIds = boundRoleIds(created.row);
+    return { status: created.created ? 'done' : 'skipped', outcome: created.created ? `created ${created.id} in the root business unit` : `found ${created.id} (created by an earlier attempt)`, value: created.id };
+  });
+
+  await recorder.run('role-binding', 'Giving the application user its role', async (step) => {
+    let added = 0;
+    for (const role of targets) {
+      const roleId = roleRows.matched.get(role.id)!.roleid;
+      if (state.boundIds.has(roleId)) continue;
+      await bindRole(client, userId, roleId);
+      step.change({ kind: 'role-bound', id: roleId, detail: role.name });
+      added++;
+    }
+    return added > 0
+      ? { status: 'done', outcome: `bound ${added} role${added === 1 ? '' : 's'}`, value: undefined }
+      : { status: 'skipped', outcome: 'already bound', value: undefined };
+  });
+
+  await recorder.run('confirm', 'Confirming the application user\'s privileges', async () => {
+    const held = await dv.userPrivileges(client, userId, true);
+    const missing = missingGrants(targets, held);
+    if (missing.length > 0) {
+      throw new DvpkgError('DVPKG_APP_USER_FAILED', `the application user does not hold ${missing.length} declared privilege${missing.length === 1 ? '' : 's'}: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
+    }
+    const declared = new Set(targets.flatMap((r) => r.privileges.map((p) => p.name)));
+    const extra = [...new Set(held.map((p) => p.PrivilegeName))].filter((name) => !declared.has(name));
+    if (extra.length > 0) ui.warn(`the application user also holds ${extra.length} privilege${extra.length === 1 ? '' : 's'} this package does not declare (from other roles); dvpkg verify reports them`);
+    return { status: 'done', outcome: `holds all ${declared.size} declared privileges`, value: undefined };
+  });
+
+  return recorder.writes > 0 ? 'succeeded' : 'nothing-to-do';
+}
+
+async function resolveAuthority(options: RunnerOptions, recorder: StepRecorder, ui: Ui): Promise<{ host: string; tenant: string }> {
+  if (options.tenant) return { host: options.authorityHost, tenant: options.tenant };
+  recorder.countRequest();
+  let discovered;
+  try {
+    discovered = await discoverAuthority(options.orgUrl);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'no answer';
+    throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `cannot reach --org ${options.orgUrl} (${code}); check the URL and your network`);
+  }
+  if (!discovered) {
+    throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `--org ${options.orgUrl} did not answer like a Dataverse org (no sign-in challenge); check the URL, or pass --tenant`);
+  }
+  const discoveredHost = new URL(discovered.authorityHost);
+  if (options.authorityHostGiven || MICROSOFT_LOGIN_HOSTS.has(discoveredHost.hostname)) {
+    return { host: options.authorityHostGiven ? options.authorityHost : discovered.authorityHost, tenant: discovered.tenantId };
+  }
+  ui.warn(`the org names ${discovered.authorityHost} as its sign-in host; using ${options.authorityHost} instead (pass --authority-host to choose)`);
+  return { host: options.authorityHost, tenant: discovered.tenantId };
+}
+
+async function credentialFor(options: RunnerOptions, manifest: Manifest, ui: Ui): Promise<Credential> {
+  if (options.auth === 'client-secret') return { kind: 'client-secret', clientId: options.clientId!, secret: options.secret! };
+  if (options.auth === 'certificate') return { kind: 'certificate', clientId: options.clientId!, ...readCertificateFile(options.certificatePath!, '--certificate') };
+  return {
+    kind: 'device-code',
+    clientId: options.adminClientId ?? manifest.adminClientId,
+    onCode: (message) => {
+      ui.info(message);
+      ui.event('device-code', { message });
+    },
+  };
+}
+
+function callerNeed(privilege: string): string {
+  if (privilege === 'prvImportCustomization' || privilege === 'prvWriteRole') return 'import a solution that carries a security role';
+  if (privilege === 'prvCreateUser' || privilege === 'prvReadUser') return 'create the application user';
+  return 'give the application user its role';
+}
+
+function consentMissing(manifest: Manifest, url: string, code: number | undefined): DvpkgError {
+  return new DvpkgError(
+    'DVPKG_CONSENT_MISSING',
+    `admin consent for ${manifest.app.name} (${manifest.app.clientId}) is missing in this tenant${code ? ` (AADSTS${code})` : ''}. A Global Administrator must open this link and accept, then run again (or run with --wait-for-consent):\n  ${url}`,
+  );
+}
+
+function disabledUser(manifest: Manifest, user: dv.AppUserRow): DvpkgError {
+  return new DvpkgError(
+    'DVPKG_APP_USER_FAILED',
+    `the application user for ${manifest.app.name} (${user.systemuserid}) is disabled. Enable it in the Power Platform admin center (Environments > your environment > Settings > Application users > Activate), then run again.`,
+  );
+}
+
+/**
+ * Creates the application user, or finds the one an earlier, interrupted attempt created.
+ * Right after consent Dataverse may not see the service principal yet (0x8004F510), so that
+ * answer is retried for a while before it is taken as "consent missing".
+ */
+async function ensureAppUser(client: DataverseClient, manifest: Manifest, rootBu: string, consentUrl: string, ui: Ui): Promise<{ id: string; created: boolean; row?: dv.AppUserRow }> {
+  const lagDeadline = Date.now() + CONSENT_LAG_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const id = await dv.createAppUser(client, manifest.app.clientId, rootBu);
+      if (id) return { id, created: true };
+    } catch (error) {
+      if (error instanceof DataverseError && error.is(DataverseCodes.appIdNotFound)) {
+        if (Date.now() >= lagDeadline) throw consentMissing(manifest, consentUrl, undefined);
+        if (attempt === 1) ui.info('Dataverse does not see the app yet (it can take a minute after consent); retrying...');
+        await sleep(Math.min(10_000, 1_000 * attempt));
+        continue;
+      }
+      if (!(error instanceof TransientError) && !(error instanceof DataverseError && error.is(DataverseCodes.duplicateRecord))) throw appUserError(error);
+    }
+    const row = await dv.findAppUser(client, manifest.app.clientId);
+    if (row) {
+      if (row.isdisabled) throw disabledUser(manifest, row);
+      return { id: row.systemuserid, created: false, row };
+    }
+    if (attempt >= 5) throw new DvpkgError('DVPKG_APP_USER_FAILED', 'could not create the application user after 5 attempts; run again');
+  }
+}
+
+async function bindRole(client: DataverseClient, userId: string, roleId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dv.associateRole(client, userId, roleId);
+      return;
+    } catch (error) {
+      // Associating an existing link is an error (0x80040237); after an interrupted attempt it means done.
+      if (error instanceof DataverseError && error.is(DataverseCodes.duplicateRecord)) return;
+      if (!(error instanceof TransientError) || attempt >= 5) throw appUserError(error);
+    }
+    const user = await dv.findAppUserById(client, userId);
+    if (user && boundRoleIds(user).has(roleId)) return;
+  }
+}
+
+function appUserError(error: unknown): unknown {
+  if (error instanceof DataverseError) return new DvpkgError('DVPKG_APP_USER_FAILED', `${error.method} ${error.path.split('?')[0]} was refused: ${error.status} ${error.code} ${error.serviceMessage}`);
+  if (error instanceof TransientError) return new DvpkgError('DVPKG_APP_USER_FAILED', `${error.message}; run again to finish`);
+  return error;
+}
+
+function planText(manifest: Manifest, targets: ManifestRole[], state: OrgState): string {
+  const lines: string[] = [];
+  const version = manifest.solution.version;
+  const importLine: Record<ImportAction, string> = {
+    install: `install ${manifest.solution.uniqueName} ${version} (managed)`,
+    upgrade: `upgrade ${manifest.solution.uniqueName} ${state.installed?.version} -> ${version}`,
+    skip: `${manifest.solution.uniqueName} ${version} is already installed: no import`,
+    downgrade: `REFUSED: ${state.installed?.version} is installed, newer than this package's ${version}`,
+    'unmanaged-installed': `REFUSED: ${manifest.solution.uniqueName} is installed unmanaged`,
+  };
+  lines.push(`1. Solution: ${importLine[state.action]}`);
+  lines.push(`2. Application user for ${manifest.app.name} (${manifest.app.clientId}): ${state.appUser ? 'exists' : 'create in the root business unit'}`);
+  const toBind = targets.filter((r) => !state.boundIds.has(r.id));
+  lines.push(`3. Roles: ${toBind.length === 0 ? 'already bound' : `give ${toBind.map((r) => `"${r.name}"`).join(', ')}`}`);
+  lines.push('Privileges the application user gets:');
+  for (const role of targets) {
+    for (const grant of role.privileges) {
+      const words = describePrivilege(grant.name);
+      lines.push(`   ${words.access.padEnd(42)} ${words.table.padEnd(28)} ${LEVEL_SHORT[grant.level]}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function describeError(error: unknown): RunReport['error'] {
+  if (isDvpkgError(error)) {
+    return { code: error.code, message: redactSecrets(error.message), ...(error.problems.length ? { details: error.problems.map((p) => redactSecrets(formatProblem(p))) } : {}) };
+  }
+  return { code: 'DVPKG_INTERNAL', message: redactSecrets(error instanceof Error ? error.message : String(error)) };
+}
+
+function printFatal(error: unknown, out: NodeJS.WriteStream): number {
+  if (isDvpkgError(error)) {
+    out.write(`${redactSecrets(`error: ${error.message} [${error.code}]`)}\n`);
+    return error.exitCode;
+  }
+  out.write(`${redactSecrets(`error: unexpected: ${error instanceof Error ? error.message : String(error)}`)}\n`);
+  out.write('This is a bug in the deploy runner. Please send this output and the --report file to the package publisher.\n');
+  return ExitCode.unexpected;
+}
+
+async function finishReport(report: RunReport, options: RunnerOptions, io: RunnerIo, ui: Ui): Promise<void> {
+  const json = redactSecrets(JSON.stringify(report));
+  if (options.reportPath) {
+    try {
+      await writeFileAtomic(options.reportPath, `${redactSecrets(JSON.stringify(report, null, 2))}\n`);
+    } catch (error) {
+      ui.warn(`could not write --report ${options.reportPath}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  }
+  if (options.json) io.stdout.write(`${JSON.stringify({ type: 'report', ...JSON.parse(json) })}\n`);
+  else {
+    const summary = {
+      succeeded: `Done: ${report.writes} change${report.writes === 1 ? '' : 's'} in ${(report.durationMs / 1000).toFixed(1)} s (${report.requests} requests to the org).`,
+      'nothing-to-do': `Nothing to do: the org already matches this package (${report.requests} requests, no changes).`,
+      planned: 'Plan only: nothing was changed.',
+      failed: `Stopped with exit code ${report.exitCode}.${options.reportPath ? ` Report: ${options.reportPath}` : ''}`,
+    } as const;
+    io.stdout.write(`\n${summary[report.outcome]}\n`);
+  }
+}
+

@@ -1,0 +1,25 @@
+import type { Manifest } from './manifest.js';
+import { describePrivilege, LEVEL_SHORT } from './describe-privilege.js';
+import { loadTemplate } from '../render/templates.js';
+
+/** Renders README.md for the subscriber's admin from `README.md.hbs`. */
+export async function renderAdminReadme(manifest: Manifest, templatesDir: string, packageZipName: string): Promise<string> {
+  const template = await loadTemplate(templatesDir, 'README.md.hbs');
+  const appRoleNames = new Set(manifest.app.roles);
+  return template({
+    solution: { ...manifest.solution },
+    publisher: manifest.solution.publisher,
+    app: manifest.app,
+    adminClientId: manifest.adminClientId,
+    packageZipName,
+    roleCount: manifest.roles.length,
+    multipleRoles: manifest.roles.length > 1,
+    appRoles: manifest.roles.filter((r) => appRoleNames.has(r.name)).map((r) => ({ name: r.name })),
+    roles: manifest.roles.map((role) => ({
+      name: role.name,
+      description: role.description,
+      isAppRole: appRoleNames.has(role.name),
+      privileges: role.privileges.map((p) => ({ ...describePrivilege(p.name), level: LEVEL_SHORT[p.level], name: p.name })),
+    })),
+  });
+}

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DvpkgError } from '../errors.js';
+import { createZip, sha256Hex } from '../pack/zip.js';
+import { solutionFileStem, type SolutionModel } from '../spec/model.js';
+import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
+import { PACKAGE_ROOT } from '../util/package-root.js';
+import { createManifest, type Manifest } from './manifest.js';
+import { renderAdminReadme } from './readme.js';
+
+/** Where `npm run build` leaves the bundled runner; `dvpkg build` only copies it. */
+export const RUNNER_PATH = path.join(PACKAGE_ROOT, 'dist', 'runner', 'deploy.mjs');
+
+export interface PackageResult {
+  dir: string;
+  zip: string;
+  sha256: string;
+  manifest: Manifest;
+}
+
+export async function readRunner(): Promise<Buffer> {
+  try {
+    return await readFile(RUNNER_PATH);
+  } catch {
+    throw new DvpkgError('DVPKG_INTERNAL', `the deploy runner is missing at ${RUNNER_PATH}; run "npm run build" in the dvpkg checkout`);
+  }
+}
+
+export interface PreparedPackage {
+  stem: string;
+  manifest: Manifest;
+  files: Array<{ name: string; data: Buffer; mode?: number }>;
+  zipBytes: Buffer;
+}
+
+/** Everything the package holds, in memory, so a build writes nothing until all of it is ready. */
+export async function prepareDeployPackage(options: {
+  model: SolutionModel & { app: NonNullable<SolutionModel['app']> };
+  solutionZip: { fileName: string; bytes: Buffer; sha256: string };
+  templatesDir: string;
+  dvpkgVersion: string;
+}): Promise<PreparedPackage> {
+  const stem = `${solutionFileStem(options.model)}_deploy`;
+  const manifest = createManifest(options.model, { file: options.solutionZip.fileName, sha256: options.solutionZip.sha256 }, options.dvpkgVersion);
+  const readme = await renderAdminReadme(manifest, options.templatesDir, `${stem}.zip`);
+  const files = [
+    { name: 'deploy.mjs', data: await readRunner(), mode: 0o755 },
+    { name: options.solutionZip.fileName, data: options.solutionZip.bytes },
+    { name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
+    { name: 'README.md', data: Buffer.from(readme) },
+  ];
+  const zipBytes = await createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data })));
+  return { stem, manifest, files, zipBytes };
+}
+
+/** Writes `<stem>_deploy/` and `<stem>_deploy.zip`, each staged and renamed into place. */
+export async function writeDeployPackage(prepared: PreparedPackage, out: string): Promise<PackageResult> {
+  const dir = path.join(out, prepared.stem);
+  const zip = path.join(out, `${prepared.stem}.zip`);
+  await writeDirAtomic(dir, prepared.files);
+  await writeFileAtomic(zip, prepared.zipBytes);
+  return { dir, zip, sha256: sha256Hex(prepared.zipBytes), manifest: prepared.manifest };
+}

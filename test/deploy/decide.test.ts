@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { importAction, matchRoles, missingGrants, privilegeProblems, requiredCallerPrivileges } from '../../src/deploy/decide.js';
+import { parseRetryAfter, retryDelayMs, DEFAULT_RETRY } from '../../src/dataverse/retry.js';
+import { parseBearerChallenge } from '../../src/dataverse/discover-tenant.js';
+import { importFailures } from '../../src/deploy/import-result.js';
+import type { ManifestRole } from '../../src/package/manifest.js';
+
+const role: ManifestRole = {
+  id: '11111111-1111-4111-8111-111111111111',
+  name: 'Reader',
+  description: '',
+  privileges: [
+    { name: 'prvReadAccount', level: 'Global' },
+    { name: 'prvReadUser', level: 'Local' },
+  ],
+};
+
+describe('deploy decisions', () => {
+  it('chooses install, upgrade, skip, or refuses a downgrade or an unmanaged install', () => {
+    expect(importAction(undefined, '1.0.0.0')).to.equal('install');
+    expect(importAction({ solutionid: 'x', uniquename: 'S', version: '1.0.0.9', ismanaged: true }, '1.0.1.0')).to.equal('upgrade');
+    expect(importAction({ solutionid: 'x', uniquename: 'S', version: '1.0.10.0', ismanaged: true }, '1.0.9.0')).to.equal('downgrade');
+    expect(importAction({ solutionid: 'x', uniquename: 'S', version: '2.0.0.0', ismanaged: true }, '2.0.0.0')).to.equal('skip');
+    expect(importAction({ solutionid: 'x', uniquename: 'S', version: '1.0.0.0', ismanaged: false }, '2.0.0.0')).to.equal('unmanaged-installed');
+  });
+
+  it('asks the caller only for the privileges the pending writes need', () => {
+    expect(requiredCallerPrivileges({ importing: false, creatingUser: false, binding: false })).to.deep.equal([]);
+    expect(requiredCallerPrivileges({ importing: true, creatingUser: false, binding: true })).to.deep.equal(['prvImportCustomization', 'prvWriteRole', 'prvAssignRole', 'prvReadRole']);
+  });
+
+  it('lists every privilege the org lacks or cannot grant at the declared depth', () => {
+    const problems = privilegeProblems([role], [{ name: 'prvReadAccount', privilegeid: 'a', canbebasic: true, canbelocal: true, canbedeep: true, canbeglobal: false }]);
+    expect(problems).to.deep.equal([
+      'role "Reader": prvReadAccount cannot be granted at Global in this org (allowed: Basic, Local, Deep)',
+      'role "Reader": prvReadUser does not exist in this org',
+    ]);
+  });
+
+  it('finds the root-BU copy of a role by id, or by name when it is its own root', () => {
+    const rows = [
+      { roleid: 'child', name: 'Reader', _businessunitid_value: 'bu2', _parentrootroleid_value: 'other' },
+      { roleid: 'root', name: 'Reader', _businessunitid_value: 'bu1', _parentrootroleid_value: 'root' },
+    ];
+    expect(matchRoles([role], rows).get(role.id)?.roleid).to.equal('root');
+    expect(matchRoles([role], [...rows, { roleid: role.id, name: 'Renamed', _businessunitid_value: 'bu1', _parentrootroleid_value: role.id }]).get(role.id)?.roleid).to.equal(role.id);
+  });
+
+  it('counts a deeper grant as holding a shallower one', () => {
+    expect(missingGrants([role], [{ PrivilegeName: 'prvReadAccount', Depth: 'Global' }, { PrivilegeName: 'prvReadUser', Depth: 'Deep' }])).to.deep.equal([]);
+    expect(missingGrants([role], [{ PrivilegeName: 'prvReadAccount', Depth: 'Deep' }])).to.deep.equal(['prvReadAccount at Global', 'prvReadUser at Local']);
+  });
+
+  it('waits what Retry-After says, else backs off exponentially with jitter under a cap', () => {
+    expect(parseRetryAfter('3')).to.equal(3000);
+    expect(parseRetryAfter('0.5')).to.equal(500);
+    expect(parseRetryAfter(new Date(Date.now() + 4000).toUTCString())).to.be.within(2000, 4000);
+    expect(parseRetryAfter(undefined)).to.equal(undefined);
+    expect(retryDelayMs(1, DEFAULT_RETRY, 7000, () => 0)).to.equal(7000);
+    expect(retryDelayMs(1, DEFAULT_RETRY, undefined, () => 0)).to.equal(250);
+    expect(retryDelayMs(3, DEFAULT_RETRY, undefined, () => 1)).to.equal(2000);
+    expect(retryDelayMs(30, DEFAULT_RETRY, undefined, () => 1)).to.equal(DEFAULT_RETRY.maxDelayMs);
+  });
+
+  it('reads the tenant from the org\'s bearer challenge', () => {
+    expect(parseBearerChallenge('Bearer authorization_uri=https://login.microsoftonline.com/0a1b2c3d-0000-4000-8000-000000000001/oauth2/authorize, resource_id=https://x.crm.dynamics.com/')).to.deep.equal({
+      authorityHost: 'https://login.microsoftonline.com',
+      tenantId: '0a1b2c3d-0000-4000-8000-000000000001',
+    });
+    expect(parseBearerChallenge('Bearer realm=""')).to.equal(undefined);
+  });
+
+  it('names the failing component and its error text from an import job log', () => {
+    const xml = `<importexportxml><solutionManifests><solutionManifest><UniqueName>S</UniqueName><result result="success" errorcode="0" errortext="" /></solutionManifest></solutionManifests><securityroles><securityrole id="{r}" name="Reader"><result result="failure" errorcode="0x80048033" errortext="The privilege prvReadX with id = 1 can't have depth = Basic" /></securityrole></securityroles></importexportxml>`;
+    expect(importFailures(xml)).to.deep.equal([{ component: 'securityrole "Reader"', code: '0x80048033', text: "The privilege prvReadX with id = 1 can't have depth = Basic" }]);
+  });
+});

@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import JSZip from 'jszip';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { buildSolution } from '../../src/build.js';
+import { sha256Hex } from '../../src/pack/zip.js';
+import { runNode } from '../support/cli.js';
+import { SAMPLE_SRC } from '../support/paths.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+
+describe('deploy package', () => {
+  after(removeTempDirs);
+
+  it('holds the runner, the solution zip, the manifest and the admin README, as a folder and as a zip', async () => {
+    const out = await tempDir();
+    const result = await buildSolution({ src: SAMPLE_SRC, out });
+    const pkg = result.package!;
+    expect(path.basename(pkg.dir)).to.equal('FabrikamSyncConnector_1_0_0_0_deploy');
+    expect(pkg.zip).to.equal(path.join(out, 'FabrikamSyncConnector_1_0_0_0_deploy.zip'));
+    expect((await readdir(pkg.dir)).sort()).to.deep.equal(['FabrikamSyncConnector_1_0_0_0_managed.zip', 'README.md', 'deploy.mjs', 'manifest.json']);
+    const zip = await JSZip.loadAsync(await readFile(pkg.zip));
+    expect(Object.keys(zip.files).sort()).to.deep.equal(
+      ['FabrikamSyncConnector_1_0_0_0_managed.zip', 'README.md', 'deploy.mjs', 'manifest.json'].map((f) => `FabrikamSyncConnector_1_0_0_0_deploy/${f}`).sort(),
+    );
+    for (const name of await readdir(pkg.dir)) {
+      const inZip = await zip.file(`FabrikamSyncConnector_1_0_0_0_deploy/${name}`)!.async('nodebuffer');
+      expect(inZip.equals(await readFile(path.join(pkg.dir, name))), name).to.equal(true);
+    }
+    expect(pkg.sha256).to.equal(sha256Hex(await readFile(pkg.zip)));
+    expect((await stat(path.join(pkg.dir, 'deploy.mjs'))).size).to.be.below(2 * 1024 * 1024);
+  });
+
+  it('writes a manifest with the solution hash, the app, every role and privilege, and no secret', async () => {
+    const result = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
+    const manifest = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8'));
+    expect(manifest.formatVersion).to.equal(1);
+    expect(manifest.solution).to.include({ uniqueName: 'FabrikamSyncConnector', version: '1.0.0.0', file: 'FabrikamSyncConnector_1_0_0_0_managed.zip', sha256: result.solution.sha256 });
+    expect(manifest.app).to.deep.equal({ clientId: '8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d', name: 'Fabrikam Sync', roles: ['Fabrikam Sync Connector'] });
+    expect(manifest.roles).to.have.length(1);
+    expect(manifest.roles[0].id).to.equal(result.model.roles[0]!.id);
+    expect(manifest.roles[0].privileges).to.deep.equal(result.model.roles[0]!.privileges);
+    expect(manifest.dvpkgVersion).to.match(/^\d+\.\d+\.\d+/);
+    expect(JSON.stringify(manifest)).to.not.match(/secret|password|private|BEGIN /i);
+  });
+
+  it('explains every privilege in plain words in the admin README', async () => {
+    const result = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
+    const readme = await readFile(path.join(result.package!.dir, 'README.md'), 'utf8');
+    expect(readme).to.contain('| Account | Read | Organization |');
+    expect(readme).to.contain('| Note (annotation) | Create | User |');
+    expect(readme).to.contain('| Contact | Update | Parent: Child BUs |');
+    const rows = readme.split('\n').filter((l) => /^\| [^T-]/.test(l) && l.split('|').length === 5 && !l.startsWith('| Code') && !l.startsWith('| Option'));
+    expect(rows.length).to.be.at.least(result.model.roles[0]!.privileges.length);
+    expect(readme).to.contain('adminconsent?client_id=8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d');
+    expect(readme).to.contain('node deploy.mjs --org');
+    expect(readme).to.match(/\| 8 \| the package has been changed/);
+    expect(readme).to.contain(`sha256 ${result.solution.sha256}`);
+    expect(readme).to.match(/## How to remove it/);
+  });
+
+  it('is byte-identical across builds', async () => {
+    const a = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
+    const b = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
+    expect(a.package!.sha256).to.equal(b.package!.sha256);
+  });
+
+  it('ships a runner that prints its help quickly without npm install', async () => {
+    const result = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
+    const run = await runNode([path.join(result.package!.dir, 'deploy.mjs'), '--help'], { cwd: await tempDir() });
+    expect(run.code).to.equal(0);
+    for (const flag of ['--org', '--tenant', '--auth', '--plan', '--yes', '--report', '--json', '--wait-for-consent', '--authority-host', '--admin-client-id', '--overwrite-unmanaged-customizations']) {
+      expect(run.stdout, flag).to.contain(flag);
+    }
+    expect(run.stdout).to.match(/8 package integrity check failed/);
+  });
+});
