@@ -59,7 +59,28 @@ async function main(argv: string[]): Promise<number> {
         exitCode = await runCheck({ src: args.src, strict: args.strict, json: args.json });
       },
     )
-    .demandCommand(1, 'Name a command: build, check. See dvpkg --help.')
+    .command(
+      'emulator',
+      'Run the local Entra ID + Dataverse Web API emulator until Ctrl+C',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 0, describe: 'Port (0 picks a free one)' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
+          .option('app', { type: 'string', array: true, default: [] as string[], describe: 'Register an ISV app client id (repeatable)' })
+          .option('state', { type: 'string', describe: 'JSON seed file with tenants, apps and orgs' })
+          .option('faults', { type: 'string', describe: 'Fault rules, e.g. "429:0.3,retryAfter=1;503:0.05;seed=7", or a JSON file' }),
+      async (args) => {
+        const { runEmulatorCommand } = await import('./commands/emulator.js');
+        exitCode = await runEmulatorCommand({
+          port: args.port,
+          host: args.host,
+          app: args.app,
+          ...(args.state !== undefined ? { state: args.state } : {}),
+          ...(args.faults !== undefined ? { faults: args.faults } : {}),
+        });
+      },
+    )
+    .demandCommand(1, 'Name a command: build, check, emulator. See dvpkg --help.')
     .strict()
     .help()
     .alias('help', 'h')

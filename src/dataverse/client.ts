@@ -78,8 +78,10 @@ export class DataverseClient {
       maxContentLength: 64 * 1024 * 1024,
       maxBodyLength: 256 * 1024 * 1024,
       maxRedirects: 0,
-      httpAgent: new http.Agent({ keepAlive: true }),
-      httpsAgent: new https.Agent({ keepAlive: true }),
+      // Idle sockets are dropped after 4 s, before common server keep-alive limits (5 s in Node)
+      // close them under us; a reset on a reused socket is still handled below.
+      httpAgent: new http.Agent({ keepAlive: true, timeout: 4_000 }),
+      httpsAgent: new https.Agent({ keepAlive: true, timeout: 4_000 }),
       headers: {
         Accept: 'application/json',
         'OData-MaxVersion': '4.0',
@@ -137,8 +139,10 @@ export class DataverseClient {
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'network-error';
         this.options.onRequest?.({ method, path, status: 'network-error', write, attempt, durationMs: Date.now() - started });
-        // A refused connection means the request never left: safe to retry even for a write.
-        const safe = retryAll || code === 'ECONNREFUSED';
+        // A refused connection, or a reset of a kept-alive socket the server had already closed,
+        // means the request never reached the service: safe to retry even for a write.
+        const staleSocket = code === 'ECONNRESET' && (error as { request?: { reusedSocket?: boolean } }).request?.reusedSocket === true;
+        const safe = retryAll || code === 'ECONNREFUSED' || staleSocket;
         if (!safe || attempt >= this.retry.maxAttempts) {
           throw new TransientError(`${method} ${path}: connection failed (${code}) after ${attempt} attempt${attempt === 1 ? '' : 's'}`, method, path, code);
         }

@@ -28,12 +28,14 @@ export class StepRecorder {
   constructor(private readonly ui: Ui) {}
 
   readonly onRequest = (event: RequestEvent): void => {
+    // A refused or failed write changed nothing; an unanswered one may have, and counts.
+    const wrote = event.write && (event.status === 'network-error' || event.status < 400);
     this.requests++;
-    if (event.write) this.writes++;
+    if (wrote) this.writes++;
     if (POLL_PATH.test(event.path)) this.polls++;
     if (this.current) {
       this.current.requests++;
-      if (event.write) this.current.writes++;
+      if (wrote) this.current.writes++;
     }
   };
 
@@ -43,6 +45,10 @@ export class StepRecorder {
     if (event.reason === '429') this.ui.info(`throttled by the org; waiting ${(event.delayMs / 1000).toFixed(1)} s as it asked`);
     else this.ui.info(`${event.method} ${event.path.split('?')[0]}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
   };
+
+  get changes(): number {
+    return this.steps.reduce((n, step) => n + step.changes.length, 0);
+  }
 
   /** A request made outside the Web API client (tenant discovery) still counts. */
   countRequest(): void {

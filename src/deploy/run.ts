@@ -240,7 +240,7 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     return { status: 'done', outcome: `holds all ${declared.size} declared privileges`, value: undefined };
   });
 
-  return recorder.writes > 0 ? 'succeeded' : 'nothing-to-do';
+  return recorder.changes > 0 ? 'succeeded' : 'nothing-to-do';
 }
 
 async function resolveAuthority(options: RunnerOptions, recorder: StepRecorder, ui: Ui): Promise<{ host: string; tenant: string }> {
@@ -389,6 +389,7 @@ function printFatal(error: unknown, out: NodeJS.WriteStream): number {
 }
 
 async function finishReport(report: RunReport, options: RunnerOptions, io: RunnerIo, ui: Ui): Promise<void> {
+  const changes = report.steps.reduce((n, step) => n + step.changes.length, 0);
   const json = redactSecrets(JSON.stringify(report));
   if (options.reportPath) {
     try {
@@ -400,7 +401,7 @@ async function finishReport(report: RunReport, options: RunnerOptions, io: Runne
   if (options.json) io.stdout.write(`${JSON.stringify({ type: 'report', ...JSON.parse(json) })}\n`);
   else {
     const summary = {
-      succeeded: `Done: ${report.writes} change${report.writes === 1 ? '' : 's'} in ${(report.durationMs / 1000).toFixed(1)} s (${report.requests} requests to the org).`,
+      succeeded: `Done: ${changes} change${changes === 1 ? '' : 's'} in ${(report.durationMs / 1000).toFixed(1)} s (${report.requests} requests to the org).`,
       'nothing-to-do': `Nothing to do: the org already matches this package (${report.requests} requests, no changes).`,
       planned: 'Plan only: nothing was changed.',
       failed: `Stopped with exit code ${report.exitCode}.${options.reportPath ? ` Report: ${options.reportPath}` : ''}`,

@@ -17,7 +17,7 @@ describe('dvpkg build / check (CLI)', () => {
     expect(version.stdout.trim()).to.equal(pkg.version);
     const help = await runCli(['--help']);
     expect(help.code).to.equal(0);
-    expect(help.stdout).to.contain('dvpkg build').and.contain('dvpkg check');
+    expect(help.stdout).to.contain('dvpkg build').and.contain('dvpkg check').and.contain('dvpkg emulator');
     const buildHelp = await runCli(['build', '--help']);
     expect(buildHelp.stdout).to.contain('--src').and.contain('--templates').and.contain('--version');
   });

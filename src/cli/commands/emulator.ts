@@ -1,0 +1,62 @@
+/**
+ * `dvpkg emulator`: starts the local Entra ID + Dataverse emulator, prints exactly one JSON line on stdout when
+ * ready (everything a client needs to connect), logs to stderr only, and exits 0 after SIGINT/SIGTERM.
+ */
+import { startEmulator } from '../../emulator/index.js';
+import { reportError } from '../report-error.js';
+
+export interface EmulatorCommandArgs {
+  port?: number;
+  /** Multi-tenant ISV app (client) ids to register, each with a generated secret and certificate. */
+  app?: string[];
+  /** JSON seed file. */
+  state?: string;
+  /** Fault spec: compact string or a JSON file path. */
+  faults?: string;
+  host?: string;
+}
+
+export async function runEmulatorCommand(args: EmulatorCommandArgs): Promise<number> {
+  let emulator;
+  try {
+    emulator = await startEmulator({
+      ...(args.port === undefined ? {} : { port: args.port }),
+      ...(args.host === undefined ? {} : { host: args.host }),
+      ...(args.state === undefined ? {} : { seed: args.state }),
+      ...(args.faults === undefined ? {} : { faults: args.faults }),
+      apps: args.app ?? [],
+    });
+  } catch (error) {
+    return reportError(error);
+  }
+  const requested = new Set((args.app ?? []).map((id) => id.toLowerCase()));
+  const ready = {
+    authorityHost: emulator.authorityHost,
+    orgUrl: emulator.orgUrl,
+    tenantId: emulator.tenantId,
+    adminUsername: emulator.adminUsername,
+    adminClientId: emulator.adminClientId,
+    isvTenantId: emulator.isvTenantId,
+    apps: emulator.apps.filter((a) => requested.has(a.clientId)).map((a) => ({ clientId: a.clientId, clientSecret: a.clientSecret, thumbprintSha256: a.thumbprintSha256 })),
+    controlUrl: emulator.controlUrl,
+    url: emulator.url,
+    orgs: emulator.orgs,
+  };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+  process.stderr.write(`dvpkg emulator: listening on ${emulator.url} (org ${emulator.orgUrl}); Ctrl+C to stop\n`);
+
+  const running = emulator;
+  return new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stderr.write(`dvpkg emulator: ${signal}, shutting down\n`);
+      running.close().then(
+        () => resolve(0),
+        (error: unknown) => resolve(reportError(error)),
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,60 @@
+/** What every handler gets: options, state, keys and the running server's base URL. */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { KeyObject } from 'node:crypto';
+import type { FaultInjector } from './faults.js';
+import type { ImportRunner } from './import/runner.js';
+import type { ResolvedOptions } from './options.js';
+import type { RequestLog } from './request-log.js';
+import type { EmulatorState } from './state.js';
+
+export interface SigningKeys {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  kid: string;
+}
+
+export interface EmulatorContext {
+  options: ResolvedOptions;
+  state: EmulatorState;
+  keys: SigningKeys;
+  log: RequestLog;
+  faults: FaultInjector;
+  imports: ImportRunner;
+  /** `http://127.0.0.1:PORT`, known once the server listens. */
+  baseUrl: string;
+}
+
+/** Log details a handler learns while it runs (who called, which org). */
+export interface RequestNote {
+  caller?: { appId?: string; upn?: string; userId?: string };
+  org?: string;
+}
+
+export interface EmulatorRequest {
+  method: string;
+  url: URL;
+  /** Decoded path without query. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** Named groups of the matched route pattern. */
+  params: Record<string, string>;
+  note: RequestNote;
+}
+
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  /** Objects are sent as JSON; strings and buffers as they are. */
+  body?: unknown;
+}
+
+export type Handler = (ctx: EmulatorContext, req: EmulatorRequest) => Reply | Promise<Reply>;
+
+export function orgUrl(ctx: Pick<EmulatorContext, 'baseUrl'>, orgName: string): string {
+  return `${ctx.baseUrl}/orgs/${orgName}`;
+}
+
+export function webApiBase(ctx: Pick<EmulatorContext, 'baseUrl'>, orgName: string): string {
+  return `${orgUrl(ctx, orgName)}/api/data/v9.2/`;
+}

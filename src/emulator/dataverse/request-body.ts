@@ -1,0 +1,18 @@
+/** JSON bodies and the Prefer header of Web API writes. */
+import type { EmulatorRequest } from '../context.js';
+import { invalidArgument, invalidJsonBody } from '../errors.js';
+
+export function jsonBody(req: EmulatorRequest): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(req.body.toString('utf8') || '{}');
+  } catch {
+    throw invalidJsonBody();
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidArgument('The request body must be a JSON object.');
+  return parsed as Record<string, unknown>;
+}
+
+export function wantsRepresentation(req: EmulatorRequest): boolean {
+  return /return=representation/i.test(String(req.headers.prefer ?? ''));
+}

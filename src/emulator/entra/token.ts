@@ -1,0 +1,163 @@
+/**
+ * POST /{tenant}/oauth2/v2.0/token: client_credentials (secret or certificate assertion), the device-code grant
+ * in both spellings, and refresh_token. Wire shapes: wire ref §1.4, §1.5; codes: addendum §8.
+ */
+import { X509Certificate, createHash, createPublicKey, randomBytes } from 'node:crypto';
+import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
+import {
+  aadApplicationNotFound,
+  aadAuthorizationDeclined,
+  aadAuthorizationPending,
+  aadBadVerificationCode,
+  aadExpiredDeviceCode,
+  aadGrantNotSupportedOverCommon,
+  aadInvalidClientAssertion,
+  aadInvalidClientSecret,
+  aadInvalidRefreshToken,
+  aadMissingCredential,
+  aadMissingParameter,
+  aadMissingServicePrincipal,
+  aadUnsupportedGrantType,
+  aadUserNotInTenant,
+} from '../errors.js';
+import { decodeJwt, verifyJwtSignature } from '../jwt.js';
+import type { AppCredentials } from '../seed.js';
+import type { EntraUserRecord, OrgState } from '../state.js';
+import { appAccessToken, clientInfo, idToken, userAccessToken } from './issue.js';
+import { resolveResource, resourceScopes } from './resource.js';
+import { correlationIdOf, resolveTenant } from './tenants.js';
+
+const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const DEVICE_CODE_GRANTS = new Set(['device_code', 'urn:ietf:params:oauth:grant-type:device_code']);
+
+export function formOf(req: EmulatorRequest): URLSearchParams {
+  return new URLSearchParams(req.body.toString('utf8'));
+}
+
+export async function tokenEndpoint(ctx: EmulatorContext, req: EmulatorRequest): Promise<Reply> {
+  const form = formOf(req);
+  const correlationId = correlationIdOf(req.url, form);
+  const grantType = form.get('grant_type');
+  const clientId = basicAuth(req)?.clientId ?? form.get('client_id');
+  if (clientId) req.note.caller = { appId: clientId };
+  if (!grantType) throw aadMissingParameter('grant_type', correlationId);
+  if (grantType === 'client_credentials') return clientCredentials(ctx, req, form, correlationId);
+  if (DEVICE_CODE_GRANTS.has(grantType)) return deviceCodeGrant(ctx, req, form, correlationId);
+  if (grantType === 'refresh_token') return refreshTokenGrant(ctx, req, form, correlationId);
+  throw aadUnsupportedGrantType(grantType, correlationId);
+}
+
+function basicAuth(req: EmulatorRequest): { clientId: string; secret: string } | undefined {
+  const header = req.headers.authorization;
+  if (!header?.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+}
+
+function clientCredentials(ctx: EmulatorContext, req: EmulatorRequest, form: URLSearchParams, correlationId: string | undefined): Reply {
+  const tenantSegment = req.params.tenant ?? '';
+  const tenant = resolveTenant(ctx, tenantSegment, correlationId);
+  if (!tenant) throw aadGrantNotSupportedOverCommon(correlationId);
+  const basic = basicAuth(req);
+  const clientId = basic?.clientId ?? form.get('client_id');
+  if (!clientId) throw aadMissingParameter('client_id', correlationId);
+  const app = ctx.state.app(clientId);
+  if (!app || (!app.multiTenant && app.homeTenantId !== tenant.id)) throw aadApplicationNotFound(clientId, tenantSegment, correlationId);
+  // Entra resolves the client in the requested tenant before it looks at the credential: a
+  // multi-tenant app without a service principal there gets 7000229 whatever it sent.
+  const servicePrincipal = ctx.state.servicePrincipal(tenant.id, app.clientId);
+  if (!servicePrincipal) throw aadMissingServicePrincipal(app.clientId, tenant.id, correlationId);
+  const secret = basic?.secret ?? form.get('client_secret');
+  const assertion = form.get('client_assertion');
+  let certificate = false;
+  if (assertion !== null) {
+    if (form.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE) throw aadMissingCredential(correlationId);
+    verifyAssertion(app, assertion, `${ctx.baseUrl}${req.url.pathname}`, correlationId);
+    certificate = true;
+  } else if (secret !== null) {
+    if (secret !== app.clientSecret) throw aadInvalidClientSecret(app.clientId, correlationId);
+  } else {
+    throw aadMissingCredential(correlationId);
+  }
+  const { org } = resolveResource(ctx, form.get('scope'), { tenantName: tenantSegment, defaultOnly: true, correlationId });
+  req.note.caller = { appId: app.clientId };
+  return tokenReply(ctx, {
+    access_token: appAccessToken(ctx, { org, tenantId: tenant.id, appId: app.clientId, servicePrincipalId: servicePrincipal.objectId, certificate }),
+  });
+}
+
+/** Checks what real Entra checks on a certificate assertion (wire ref §1.2): key, signature, aud, exp/nbf, iss = sub = client id. */
+function verifyAssertion(app: AppCredentials, assertion: string, tokenEndpointUrl: string, correlationId: string | undefined): void {
+  const decoded = decodeJwt(assertion);
+  if (!decoded) throw aadInvalidClientAssertion('The client assertion is not a well-formed JWT.', correlationId);
+  const certificate = new X509Certificate(app.certificatePem);
+  const sha256 = Buffer.from(app.thumbprintSha256, 'hex').toString('base64url');
+  const sha1 = createHash('sha1').update(certificate.raw).digest('base64url');
+  const x5tS256 = decoded.header['x5t#S256'];
+  const x5t = decoded.header.x5t;
+  if ((x5tS256 !== undefined && x5tS256 !== sha256) || (x5tS256 === undefined && x5t !== undefined && x5t !== sha1)) {
+    throw aadInvalidClientAssertion(`The key was not found. Thumbprint of key used by client: '${String(x5tS256 ?? x5t)}'. Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.`, correlationId);
+  }
+  if (!verifyJwtSignature(decoded, createPublicKey(app.certificatePem))) {
+    throw aadInvalidClientAssertion('The signature of the client assertion does not match the registered certificate.', correlationId);
+  }
+  const { aud, exp, nbf, iss, sub } = decoded.payload;
+  const now = Math.floor(Date.now() / 1000);
+  const audiences = Array.isArray(aud) ? aud : [aud];
+  if (!audiences.includes(tokenEndpointUrl)) throw aadInvalidClientAssertion(`Audience validation failed. Expected '${tokenEndpointUrl}', got '${String(aud)}'.`, correlationId);
+  if (typeof exp !== 'number' || exp <= now) throw aadInvalidClientAssertion('The client assertion has expired (exp).', correlationId);
+  if (typeof nbf === 'number' && nbf > now + 300) throw aadInvalidClientAssertion('The client assertion is not yet valid (nbf).', correlationId);
+  if (iss !== app.clientId || sub !== app.clientId) throw aadInvalidClientAssertion('The iss and sub claims must both be the client id.', correlationId);
+}
+
+function deviceCodeGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URLSearchParams, correlationId: string | undefined): Reply {
+  const deviceCode = form.get('device_code');
+  if (!deviceCode) throw aadMissingParameter('device_code', correlationId);
+  const record = ctx.state.data.deviceCodes.find((c) => c.deviceCode === deviceCode);
+  if (!record || record.clientId !== (form.get('client_id') ?? '').toLowerCase()) throw aadBadVerificationCode(correlationId);
+  if (record.expiresAt <= Date.now()) throw aadExpiredDeviceCode(correlationId);
+  if (record.status === 'pending') throw aadAuthorizationPending(correlationId);
+  ctx.state.data.deviceCodes = ctx.state.data.deviceCodes.filter((c) => c !== record);
+  if (record.status === 'denied') throw aadAuthorizationDeclined(correlationId);
+  const user = record.upn ? ctx.state.entraUser(record.upn) : undefined;
+  if (!user) throw aadAuthorizationDeclined(correlationId);
+  const tenantSegment = req.params.tenant ?? '';
+  const tenant = resolveTenant(ctx, tenantSegment, correlationId);
+  if (tenant && tenant.id !== user.tenantId) throw aadUserNotInTenant(user.upn, tenantSegment, record.clientId, correlationId);
+  const { org } = resolveResource(ctx, record.scope, { tenantName: req.params.tenant ?? '', defaultOnly: false, correlationId });
+  return userTokens(ctx, req, { user, org, clientId: record.clientId, scope: record.scope });
+}
+
+function refreshTokenGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URLSearchParams, correlationId: string | undefined): Reply {
+  const token = form.get('refresh_token');
+  const record = token ? ctx.state.data.refreshTokens.get(token) : undefined;
+  if (!record || record.clientId !== (form.get('client_id') ?? '').toLowerCase()) throw aadInvalidRefreshToken(correlationId);
+  const user = ctx.state.entraUser(record.upn);
+  if (!user) throw aadInvalidRefreshToken(correlationId);
+  const scope = form.get('scope') ?? record.scope;
+  const { org } = resolveResource(ctx, scope, { tenantName: req.params.tenant ?? '', defaultOnly: false, correlationId });
+  return userTokens(ctx, req, { user, org, clientId: record.clientId, scope });
+}
+
+function userTokens(ctx: EmulatorContext, req: EmulatorRequest, args: { user: EntraUserRecord; org: OrgState; clientId: string; scope: string }): Reply {
+  const refreshToken = randomBytes(32).toString('base64url');
+  ctx.state.data.refreshTokens.set(refreshToken, { clientId: args.clientId, upn: args.user.upn, scope: args.scope });
+  req.note.caller = { appId: args.clientId, upn: args.user.upn };
+  return tokenReply(ctx, {
+    scope: resourceScopes(args.scope).join(' '),
+    access_token: userAccessToken(ctx, { org: args.org, user: args.user, clientId: args.clientId }),
+    refresh_token: refreshToken,
+    id_token: idToken(ctx, args.user, args.clientId),
+    client_info: clientInfo(args.user),
+  });
+}
+
+function tokenReply(ctx: EmulatorContext, fields: Record<string, string>): Reply {
+  return {
+    status: 200,
+    headers: { 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' },
+    body: { token_type: 'Bearer', expires_in: ctx.options.tokenLifetimeSeconds, ext_expires_in: ctx.options.tokenLifetimeSeconds, ...fields },
+  };
+}

@@ -1,0 +1,332 @@
+/**
+ * Every error the emulator sends, built in one place so the wire shapes match the real services.
+ * Codes and message templates come from ../shared/reference/dataverse-wire.md (sections named per function);
+ * statuses the reference marks UNVERIFIED are parameters fed from the options (`statuses`).
+ */
+import { randomUUID } from 'node:crypto';
+
+/** A complete HTTP answer that aborts the current handler. */
+export class EmulatorError extends Error {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(status: number, body: unknown, headers: Record<string, string> = {}) {
+    super(describe(body, status));
+    this.name = 'EmulatorError';
+    this.status = status;
+    this.body = body;
+    this.headers = headers;
+  }
+}
+
+function describe(body: unknown, status: number): string {
+  if (body && typeof body === 'object') {
+    const record = body as Record<string, unknown>;
+    if (typeof record.error_description === 'string') return record.error_description;
+    const inner = record.error as Record<string, unknown> | undefined;
+    if (inner && typeof inner.message === 'string') return `${String(inner.code)}: ${inner.message}`;
+  }
+  return `HTTP ${status}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entra ID (AADSTS). Body shape: wire ref §1.4 and addendum §8.
+
+function aadTimestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+/** The AADSTS body: `error_description` ends with the trace/correlation/timestamp trailer real Entra appends. */
+export function aadError(status: number, error: string, code: number, text: string, correlationId?: string): EmulatorError {
+  const now = new Date();
+  const traceId = randomUUID();
+  const correlation = correlationId ?? randomUUID();
+  const timestamp = aadTimestamp(now);
+  return new EmulatorError(status, {
+    error,
+    error_description: `AADSTS${code}: ${text} Trace ID: ${traceId} Correlation ID: ${correlation} Timestamp: ${timestamp}`,
+    error_codes: [code],
+    timestamp,
+    trace_id: traceId,
+    correlation_id: correlation,
+    error_uri: `https://login.microsoftonline.com/error?code=${code}`,
+  });
+}
+
+export function aadTenantNotFound(tenant: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`, correlationId);
+}
+
+export function aadApplicationNotFound(appId: string, tenant: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'unauthorized_client', 700016, `Application with identifier '${appId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`, correlationId);
+}
+
+export function aadMissingServicePrincipal(appId: string, tenantId: string, correlationId?: string): EmulatorError {
+  return aadError(401, 'invalid_client', 7000229, `The client application ${appId} is missing service principal in the tenant ${tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`, correlationId);
+}
+
+export function aadInvalidClientSecret(appId: string, correlationId?: string): EmulatorError {
+  return aadError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${appId}'.`, correlationId);
+}
+
+export function aadInvalidClientAssertion(reason: string, correlationId?: string): EmulatorError {
+  return aadError(401, 'invalid_client', 700027, `Client assertion failed signature validation. [Reason - ${reason}]`, correlationId);
+}
+
+export function aadMissingCredential(correlationId?: string): EmulatorError {
+  return aadError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", correlationId);
+}
+
+export function aadUnknownResource(resource: string, tenant: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`, correlationId);
+}
+
+export function aadInvalidScope(scope: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_scope', 70011, `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. Scope '${scope}' is not valid.`, correlationId);
+}
+
+export function aadMissingParameter(name: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`, correlationId);
+}
+
+export function aadUnsupportedGrantType(grantType: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`, correlationId);
+}
+
+/** Client credentials need a tenant-specific authority (wire ref §2 table, 9001023/90130). */
+export function aadGrantNotSupportedOverCommon(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_request', 9001023, 'The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.', correlationId);
+}
+
+export function aadAuthorizationPending(correlationId?: string): EmulatorError {
+  return aadError(400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.', correlationId);
+}
+
+export function aadBadVerificationCode(correlationId?: string): EmulatorError {
+  return aadError(400, 'bad_verification_code', 70018, 'Invalid verification code entered.', correlationId);
+}
+
+export function aadExpiredDeviceCode(correlationId?: string): EmulatorError {
+  return aadError(400, 'expired_token', 70019, 'Verification code expired.', correlationId);
+}
+
+/** No AADSTS number is documented for a declined device code (wire ref §1.5 lists only the error string); 65004 is the declined-consent code. */
+export function aadAuthorizationDeclined(correlationId?: string): EmulatorError {
+  return aadError(400, 'authorization_declined', 65004, 'User declined to consent to access the app.', correlationId);
+}
+
+export function aadUserNotInTenant(upn: string, tenant: string, clientId: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 50020, `User account '${upn}' from identity provider 'https://sts.windows.net/' does not exist in tenant '${tenant}' and cannot access the application '${clientId}' in that tenant. The account needs to be added as an external user in the tenant first.`, correlationId);
+}
+
+export function aadInvalidRefreshToken(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.', correlationId);
+}
+
+export function aadRedirectUriMismatch(appId: string, redirectUri: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_request', 50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${appId}'.`, correlationId);
+}
+
+/** Fault injection on Entra routes: 90055 (tenant throttling) and a transient 503. */
+export function aadThrottled(retryAfterSeconds: number | undefined): EmulatorError {
+  const error = aadError(429, 'temporarily_unavailable', 90055, 'There are too many incoming requests. This exception is thrown for blocked tenants.');
+  return withRetryAfter(error, retryAfterSeconds);
+}
+
+export function aadUnavailable(retryAfterSeconds: number | undefined): EmulatorError {
+  const error = aadError(503, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
+  return withRetryAfter(error, retryAfterSeconds);
+}
+
+function withRetryAfter(error: EmulatorError, retryAfterSeconds: number | undefined): EmulatorError {
+  if (retryAfterSeconds === undefined) return error;
+  return new EmulatorError(error.status, error.body, { ...error.headers, 'Retry-After': String(retryAfterSeconds) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dataverse Web API. Body shape `{"error":{"code":"0x…","message":"…"}}` (wire ref §3); codes lower-case
+// hex as real bodies carry them (addendum preamble).
+
+export function dataverseError(status: number, code: string, message: string, headers: Record<string, string> = {}): EmulatorError {
+  return new EmulatorError(status, { error: { code: code.toLowerCase().replace(/^0X/, '0x'), message } }, headers);
+}
+
+/** 401 with the bearer challenge clients use for tenant discovery (addendum §9). Real 401s carry no JSON body. */
+export function dataverseUnauthorized(authorizationUri: string, resourceId: string): EmulatorError {
+  return new EmulatorError(401, undefined, {
+    'WWW-Authenticate': `Bearer authorization_uri=${authorizationUri}, resource_id=${resourceId}`,
+  });
+}
+
+export function userNotMemberOfOrg(): EmulatorError {
+  return dataverseError(403, '0x80072560', 'The user is not a member of the organization.');
+}
+
+/** Addendum §6; status configurable (403 now, 400 in older captures). */
+export function userDisabled(userId: string, organizationId: string, status: number): EmulatorError {
+  return dataverseError(status, '0x80040225', `The user with SystemUserId=${userId} in OrganizationContext=${organizationId} is disabled. Disabled users cannot access the system. Consider enabling this user. Also, users are disabled if they don't have a license assigned to them.`);
+}
+
+/** Wire ref §3 PrivilegeDenied, in the live "Principal user … is missing prvX privilege" form. */
+export function privilegeDenied(args: { userId: string; privilege: string; privilegeId: string; entity: string; otc: number }): EmulatorError {
+  return dataverseError(403, '0x80040220', `Principal user (Id=${args.userId}, type=8) is missing ${args.privilege} privilege (Id=${args.privilegeId}) on OTC=${args.otc} for entity '${args.entity}'. Consider adding missing privilege to one of the principal (user/team) roles for the request to succeed.`);
+}
+
+export function recordNotFound(entity: string, id: string): EmulatorError {
+  return dataverseError(404, '0x80040217', `Entity '${entity}' With Id = ${id} Does Not Exist`);
+}
+
+export function invalidArgument(message: string): EmulatorError {
+  return dataverseError(400, '0x80040203', message);
+}
+
+/** The real text for a bad OData query ("Could not find a property named …", syntax errors). */
+export function badQuery(message: string): EmulatorError {
+  return dataverseError(400, '0x80060888', message);
+}
+
+export function unknownProperty(field: string, entity: string): EmulatorError {
+  return badQuery(`Could not find a property named '${field}' on type 'Microsoft.Dynamics.CRM.${entity}'.`);
+}
+
+export function invalidKey(raw: string, entity: string): EmulatorError {
+  return badQuery(`Bad Request - Error in query syntax: '${raw}' is not a valid key for ${entity}.`);
+}
+
+export function invalidJsonBody(): EmulatorError {
+  return dataverseError(400, '0x80040203', 'The request body is not valid JSON.');
+}
+
+export function queryNotSupported(detail: string): EmulatorError {
+  return dataverseError(501, '0x8006088a', `The emulator does not support ${detail}.`);
+}
+
+export function routeNotImplemented(method: string, path: string): EmulatorError {
+  return dataverseError(501, '0x80060888', `Not implemented by the dvpkg emulator: ${method} ${path}`);
+}
+
+export function orgNotFound(name: string): EmulatorError {
+  return dataverseError(404, '0x80040217', `Organization '${name}' does not exist in this emulator.`);
+}
+
+/** Addendum §1: no service principal for the app in the org's tenant. Status configurable (default 400). */
+export function azureApplicationIdNotFound(appId: string, status: number): EmulatorError {
+  return dataverseError(status, '0x8004F510', `We didn't find that application ID ${appId} in your Azure Active Directory (Azure AD) with CorrelationID ${randomUUID()}. Make sure your application is registered in Azure AD.`);
+}
+
+/** Addendum §1 side finding (duplicate app user) and §7 (duplicate role association). */
+export function duplicateRecord(message: string, status: number): EmulatorError {
+  return dataverseError(status, '0x80040237', message);
+}
+
+export function userInWrongBusiness(args: { userId: string; userBu: string; roleId: string; roleBu: string }): EmulatorError {
+  return dataverseError(400, '0x80041409', `Cannot associate security role because the security role's Business Unit is not the same as the user's Business Unit. Details: userid=${args.userId}, userBU=${args.userBu}, roleId=${args.roleId}, roleBU=${args.roleBu}`);
+}
+
+
+export function serviceProtectionLimit(retryAfterSeconds: number | undefined): EmulatorError {
+  return dataverseError(429, '0x80072322', 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.', retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) });
+}
+
+export function serviceUnavailable(retryAfterSeconds: number | undefined): EmulatorError {
+  return dataverseError(503, '0x80040216', 'An unexpected error occurred.', retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) });
+}
+
+export function internalError(message: string): EmulatorError {
+  return dataverseError(500, '0x80040216', `Emulator internal error: ${message}`);
+}
+
+export function payloadTooLarge(limit: number): EmulatorError {
+  return dataverseError(413, '0x80040203', `The request body exceeds the emulator limit of ${limit} bytes.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Solution import (wire ref §5.4 and addendum §2, §3, §5). Each returns the code and text so the same
+// failure can be sent synchronously or recorded in an import job.
+
+export interface ImportFailure {
+  code: string;
+  message: string;
+  /** Import section the failure belongs to in the job's result XML. */
+  section: 'solutionManifest' | 'securityroles';
+  /** The failing component, e.g. the role id, when there is one. */
+  component?: { id: string; name: string };
+}
+
+export function importBadZip(): ImportFailure {
+  return { code: '0x80048060', section: 'solutionManifest', message: 'The solution file is invalid. The compressed file must contain the following files at its root: solution.xml, customizations.xml, and [Content_Types].xml. Customization files exported from previous versions of Microsoft Dynamics 365 are not supported.' };
+}
+
+export function importZipLimit(detail: string): ImportFailure {
+  return { code: '0x80048060', section: 'solutionManifest', message: `The solution file is invalid. ${detail}` };
+}
+
+export function importInvalidXml(file: string, detail: string): ImportFailure {
+  return { code: '0x8004802C', section: 'solutionManifest', message: `This solution package cannot be imported because it contains invalid XML. You can attempt to repair the file by manually editing the XML contents using the information found in the schema validation errors, or you can contact your solution provider. (${file}: ${detail})` };
+}
+
+export function importXsdValidation(file: string, detail: string): ImportFailure {
+  return { code: '0x8004801A', section: 'solutionManifest', message: `The import file is invalid. XSD validation failed with the following error: '${detail}'. The validation failed at: '${file}'.` };
+}
+
+export function importLowerVersion(): ImportFailure {
+  return { code: '0x80048541', section: 'solutionManifest', message: 'The import solution must have a higher version than the existing solution it is upgrading.' };
+}
+
+export function importManagedOverUnmanaged(): ImportFailure {
+  return { code: '0x80048040', section: 'solutionManifest', message: 'The solution is already installed on this system as an unmanaged solution and the package supplied is attempting to install it in managed mode. Import can only update solutions when the modes match. Uninstall the current solution and try again.' };
+}
+
+export function importUnmanagedOverManaged(): ImportFailure {
+  return { code: '0x80048041', section: 'solutionManifest', message: 'The solution is already installed on this system as a managed solution and the package supplied is attempting to install it in unmanaged mode. Import can only update solutions when the modes match. Uninstall the current solution and try again.' };
+}
+
+export function importHoldingExists(uniqueName: string): ImportFailure {
+  return { code: '0x80048539', section: 'solutionManifest', message: `Holding solution ${uniqueName}_Upgrade already exists. Apply or delete the pending upgrade before importing again.` };
+}
+
+/** "The privilege prvDeleteUserSettings with id = … can't have depth = Basic, RoleId = …" (solution-format.md §4.4). */
+export function importPrivilegeDepth(args: { privilege: string; privilegeId: string; depth: string; roleId: string; roleName: string }): ImportFailure {
+  return { code: '0x80048058', section: 'securityroles', component: { id: args.roleId, name: args.roleName }, message: `The privilege ${args.privilege} with id = ${args.privilegeId} can't have depth = ${args.depth}, RoleId = ${args.roleId}` };
+}
+
+export function importUnknownPrivilege(args: { privilege: string; roleId: string; roleName: string }): ImportFailure {
+  return { code: '0x80048058', section: 'securityroles', component: { id: args.roleId, name: args.roleName }, message: `The privilege to be imported is invalid. The privilege ${args.privilege} was not found in this organization, RoleId = ${args.roleId}` };
+}
+
+export function importRoleNameConflict(args: { roleId: string; roleName: string }): ImportFailure {
+  return { code: '0x80048017', section: 'securityroles', component: { id: args.roleId, name: args.roleName }, message: 'Cannot import security role. The role with specified role id is not updatable or role name is not unique.' };
+}
+
+/** coe-starter-kit#10402 (solution-format.md §4.4): importing roles needs prvWriteRole. */
+export function importRolePrivilegeMissing(args: { userId: string; privilegeId: string; roleId: string; roleName: string }): ImportFailure {
+  return { code: '0x80040220', section: 'securityroles', component: { id: args.roleId, name: args.roleName }, message: `SecLib::CheckPrivilege failed. User: ${args.userId}, PrivilegeName: prvWriteRole, PrivilegeId: ${args.privilegeId}, Required Depth: Basic` };
+}
+
+export function isImportFailure(value: unknown): value is ImportFailure {
+  return typeof value === 'object' && value !== null && 'code' in value && 'section' in value;
+}
+
+export function importFailureError(failure: ImportFailure, status = 400): EmulatorError {
+  return dataverseError(failure.code === '0x80040220' ? 403 : status, failure.code, failure.message);
+}
+
+export function solutionConcurrency(): EmulatorError {
+  return dataverseError(400, '0x80071151', 'Solution installation or removal failed due to the installation or removal of another solution at the same time. Please try again later.');
+}
+
+export function duplicatedImportJobId(id: string): EmulatorError {
+  return dataverseError(400, '0x80071152', `The ImportJobId ${id} is already used by another import job. ImportJobId must be unique.`);
+}
+
+export function upgradeNotAvailable(uniqueName: string): EmulatorError {
+  return dataverseError(400, '0x8004853B', `There is no upgrade for solution ${uniqueName} to apply: the holding solution ${uniqueName}_Upgrade does not exist.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control API (emulator-only): `{ "error": "…" }`.
+
+export function controlError(status: number, message: string): EmulatorError {
+  return new EmulatorError(status, { error: message });
+}

@@ -1,0 +1,128 @@
+/**
+ * Import jobs: one at a time per org (a second start fails with 0x80071151), an importjobs row from the start,
+ * an asyncoperations row for the async variants, progress on a timer over `importDurationMs`, and completion
+ * independent of the HTTP request — a client whose response is lost finds the finished job later.
+ */
+import { randomUUID } from 'node:crypto';
+import { duplicatedImportJobId, isImportFailure, solutionConcurrency, type ImportFailure } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import { nowIso, type AsyncOperationRow, type ImportJobRow, type OrgState } from '../state.js';
+import { applyPackage, checkRoles, checkVersionAndMode, type ImportMode } from './apply.js';
+import { parseSolutionPackage, type SolutionPackage } from './package.js';
+import { importResultXml } from './result-xml.js';
+import { readSolutionZip } from './zip.js';
+
+export interface ImportStart {
+  org: OrgState;
+  mode: ImportMode;
+  zip: Buffer;
+  importJobId: string;
+  /** Create an asyncoperations row (the *Async actions). */
+  async: boolean;
+  caller: { userId: string; canWriteRole: boolean };
+}
+
+export type ImportOutcome = { ok: true; solutionId: string } | { ok: false; failure: ImportFailure };
+
+export interface StartedImport {
+  importJobId: string;
+  asyncOperationId?: string;
+  done: Promise<ImportOutcome>;
+}
+
+const PROGRESS_STEPS = 4;
+
+export class ImportRunner {
+  readonly #options: ResolvedOptions;
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+  }
+
+  /** Validates the preconditions synchronously (lock, job id), then runs the job in the background. */
+  start(request: ImportStart): StartedImport {
+    const { org } = request;
+    if (org.importjobs.some((j) => j.importjobid === request.importJobId)) throw duplicatedImportJobId(request.importJobId);
+    if (org.activeImportJobId) throw solutionConcurrency();
+    org.activeImportJobId = request.importJobId;
+    const created = nowIso();
+    const job: ImportJobRow = { importjobid: request.importJobId, solutionname: null, progress: 0, startedon: created, completedon: null, data: null, createdon: created };
+    org.importjobs.push(job);
+    let operation: AsyncOperationRow | undefined;
+    if (request.async) {
+      operation = {
+        asyncoperationid: randomUUID(),
+        name: 'Import Solution',
+        operationtype: 103,
+        statecode: 0,
+        statuscode: 0,
+        message: null,
+        friendlymessage: null,
+        startedon: null,
+        completedon: null,
+        createdon: created,
+      };
+      org.asyncoperations.push(operation);
+    }
+    const done = this.#run(request, job, operation);
+    return { importJobId: job.importjobid, ...(operation ? { asyncOperationId: operation.asyncoperationid } : {}), done };
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        resolve();
+      }, ms);
+      this.#timers.add(timer);
+    });
+  }
+
+  async #run(request: ImportStart, job: ImportJobRow, operation: AsyncOperationRow | undefined): Promise<ImportOutcome> {
+    const { org } = request;
+    const started = new Date();
+    let pkg: SolutionPackage | undefined;
+    let outcome: ImportOutcome;
+    try {
+      await this.#sleep(0);
+      if (operation) Object.assign(operation, { statecode: 2, statuscode: 20, startedon: nowIso() });
+      const files = await readSolutionZip(request.zip, this.#options.zipLimits);
+      const parsed = isImportFailure(files) ? files : parseSolutionPackage(files);
+      if (!isImportFailure(parsed)) {
+        pkg = parsed;
+        job.solutionname = parsed.uniqueName;
+      }
+      for (let step = 1; step < PROGRESS_STEPS; step++) {
+        await this.#sleep(this.#options.importDurationMs / PROGRESS_STEPS);
+        job.progress = Math.round((100 * step) / PROGRESS_STEPS * 100) / 100;
+      }
+      await this.#sleep(this.#options.importDurationMs / PROGRESS_STEPS);
+      const failure = isImportFailure(parsed)
+        ? parsed
+        : checkVersionAndMode(org, parsed, request.mode, this.#options.strictSameVersionImport) ?? checkRoles(org, parsed, request.caller);
+      outcome = failure ? { ok: false, failure } : { ok: true, solutionId: applyPackage(org, parsed as SolutionPackage, request.mode) };
+    } catch (error) {
+      outcome = { ok: false, failure: { code: '0x80048033', section: 'solutionManifest', message: `An error occurred while importing a Solution. ${error instanceof Error ? error.message : String(error)}` } };
+    }
+    const stopped = new Date();
+    Object.assign(job, {
+      progress: 100,
+      completedon: nowIso(),
+      data: importResultXml({ started, stopped, ...(pkg ? { pkg } : {}), ...(outcome.ok ? {} : { failure: outcome.failure }) }),
+    });
+    if (operation) {
+      Object.assign(operation, outcome.ok
+        ? { statecode: 3, statuscode: 30, completedon: nowIso() }
+        : { statecode: 3, statuscode: 31, completedon: nowIso(), message: `${outcome.failure.code}: ${outcome.failure.message}`, friendlymessage: outcome.failure.message });
+    }
+    if (org.activeImportJobId === job.importjobid) org.activeImportJobId = null;
+    return outcome;
+  }
+
+  /** Stops pending timers on close; jobs in flight never complete. */
+  stop(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Reading a solution zip defensively: bounded entry count and bounded inflated size (counted while inflating,
+ * so a zip bomb stops early), and the three root files solution-format.md §1.1 requires.
+ */
+import JSZip from 'jszip';
+import { importBadZip, importZipLimit, type ImportFailure } from '../errors.js';
+
+export interface SolutionFiles {
+  solutionXml: string;
+  customizationsXml: string;
+  contentTypesXml: string;
+}
+
+export interface ZipLimits {
+  maxEntries: number;
+  maxExpandedBytes: number;
+}
+
+const ROOT_FILES = { solutionXml: 'solution.xml', customizationsXml: 'customizations.xml', contentTypesXml: '[content_types].xml' } as const;
+
+class LimitExceeded extends Error {}
+
+function inflate(file: JSZip.JSZipObject, budget: { remaining: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const stream = file.nodeStream('nodebuffer');
+    let stopped = false;
+    stream.on('data', (chunk: Buffer | string) => {
+      if (stopped) return;
+      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      budget.remaining -= bytes.length;
+      if (budget.remaining < 0) {
+        stopped = true;
+        stream.pause();
+        reject(new LimitExceeded());
+        return;
+      }
+      chunks.push(bytes);
+    });
+    stream.on('error', (error: Error) => {
+      if (!stopped) reject(error);
+    });
+    stream.on('end', () => {
+      if (!stopped) resolve(Buffer.concat(chunks));
+    });
+  });
+}
+
+function text(buffer: Buffer): string {
+  const hasBom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
+  return buffer.subarray(hasBom ? 3 : 0).toString('utf8');
+}
+
+export async function readSolutionZip(data: Buffer, limits: ZipLimits): Promise<SolutionFiles | ImportFailure> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(data, { checkCRC32: true });
+  } catch {
+    return importBadZip();
+  }
+  const entries = Object.values(zip.files).filter((f) => !f.dir);
+  if (entries.length > limits.maxEntries) return importZipLimit(`The compressed file has ${entries.length} entries; the limit is ${limits.maxEntries}.`);
+  const byName = new Map(entries.map((f) => [f.name.toLowerCase(), f]));
+  const budget = { remaining: limits.maxExpandedBytes };
+  const out: Partial<SolutionFiles> = {};
+  for (const [key, name] of Object.entries(ROOT_FILES) as Array<[keyof SolutionFiles, string]>) {
+    const file = byName.get(name);
+    if (!file) return importBadZip();
+    try {
+      out[key] = text(await inflate(file, budget));
+    } catch (error) {
+      if (error instanceof LimitExceeded) return importZipLimit(`The expanded content exceeds ${limits.maxExpandedBytes} bytes.`);
+      return importBadZip();
+    }
+  }
+  return out as SolutionFiles;
+}

@@ -1,0 +1,170 @@
+/**
+ * Public API of the local Entra ID + Dataverse Web API emulator.
+ *
+ *   const emulator = await startEmulator({ apps: [clientId] });
+ *   // msal-node: authority https://login.microsoftonline.com/<tenant> + authorityMetadata (src/auth/authority.ts)
+ *   // Web API:  `${emulator.orgUrl}/api/data/v9.2/WhoAmI`
+ *   await emulator.close();
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import type { Server } from 'node:http';
+import { DvpkgError } from '../errors.js';
+import { normalizeGuid } from '../spec/guid.js';
+import { defaultCatalog } from '../spec/catalog.js';
+import { orgUrl, type EmulatorContext } from './context.js';
+import { controlRoutes } from './control.js';
+import { dataverseRoutes } from './dataverse/routes.js';
+import { entraRoutes } from './entra/routes.js';
+import { settleDeviceCode } from './entra/devicecode.js';
+import { FaultInjector, parseFaultSpec, type FaultSpec } from './faults.js';
+import { ImportRunner } from './import/runner.js';
+import { jwkThumbprint } from './jwt.js';
+import { resolveOptions, type EmulatorOptions } from './options.js';
+import { RequestLog, type RequestLogEntry } from './request-log.js';
+import { ADMIN_PUBLIC_CLIENT_ID, defaultSeed, isvApp, readSeedFile, resolveAppCredentials, validateSeed, type AppCredentials, type Seed } from './seed.js';
+import { closeServer, createEmulatorServer, listen } from './server.js';
+import { EmulatorState } from './state.js';
+
+export type { EmulatorOptions, ErrorStatuses, PrivilegeSource } from './options.js';
+export type { FaultRule, FaultSpec, FaultKind } from './faults.js';
+export type { RequestLogEntry } from './request-log.js';
+export type { Seed } from './seed.js';
+export { DEFAULTS } from './options.js';
+export { ADMIN_PUBLIC_CLIENT_ID, DEFAULT_IDS, defaultSeed } from './seed.js';
+export { parseFaultSpec } from './faults.js';
+export { createSelfSignedCertificate } from './certificate.js';
+export { EmulatorState } from './state.js';
+
+export interface EmulatorApp {
+  clientId: string;
+  name: string;
+  homeTenantId: string;
+  clientSecret: string;
+  certificatePem: string;
+  privateKeyPem: string;
+  thumbprintSha256: string;
+}
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:PORT`, the emulator root. */
+  url: string;
+  /** Same as url: Entra routes live at the root (`{authorityHost}/{tenant}/oauth2/v2.0/token`). */
+  authorityHost: string;
+  /** URL of the first org, `{url}/orgs/{name}`. */
+  orgUrl: string;
+  orgs: Array<{ name: string; url: string; tenantId: string; organizationId: string }>;
+  /** The first subscriber tenant (owner of the first org). */
+  tenantId: string;
+  isvTenantId: string;
+  adminUsername: string;
+  /** Public client id accepted for the admin's device-code sign-in. */
+  adminClientId: string;
+  apps: EmulatorApp[];
+  /** `{url}/_emulator`. */
+  controlUrl: string;
+  /** Live state, for assertions; change it through the control API or the methods below. */
+  state: EmulatorState;
+  log(): RequestLogEntry[];
+  clearLog(): void;
+  grantConsent(tenantId: string, clientId: string): void;
+  revokeConsent(tenantId: string, clientId: string): void;
+  /** Approves a pending device code (as the seeded admin unless `upn` is given). */
+  approveDeviceCode(userCode: string, upn?: string): void;
+  setFaults(spec: FaultSpec | string): void;
+  /** Restores the seed state and the start-up fault spec; the request log is kept. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+async function loadSeed(seed: Seed | string | undefined): Promise<Seed> {
+  if (seed === undefined) return defaultSeed();
+  if (typeof seed === 'string') return readSeedFile(seed);
+  return validateSeed(structuredClone(seed));
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const resolved = resolveOptions(options);
+  const seed = await loadSeed(resolved.seed);
+  for (const clientId of resolved.apps) {
+    const id = normalizeGuid(clientId);
+    if (!id) throw new DvpkgError('DVPKG_USAGE', `--app ${clientId}: expected an app (client) id GUID.`);
+    if (!seed.apps.some((a) => normalizeGuid(a.clientId) === id)) seed.apps.push(isvApp(id, seed));
+  }
+  const apps: AppCredentials[] = seed.apps.map(resolveAppCredentials);
+  let state: EmulatorState;
+  try {
+    state = new EmulatorState(seed, apps, resolved.privilegeCatalog ?? defaultCatalog());
+  } catch (cause) {
+    throw new DvpkgError('DVPKG_SPEC_INVALID', `Invalid emulator seed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+  const startupFaults: FaultSpec = resolved.faults === undefined ? { rules: [] } : parseFaultSpec(resolved.faults);
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ctx: EmulatorContext = {
+    options: resolved,
+    state,
+    keys: { privateKey, publicKey, kid: jwkThumbprint(publicKey) },
+    log: new RequestLog(resolved.logLimit),
+    faults: new FaultInjector(startupFaults),
+    imports: new ImportRunner(resolved),
+    baseUrl: '',
+  };
+  const reset = () => {
+    state.reset();
+    ctx.faults.set(startupFaults);
+  };
+  const setFaults = (spec: FaultSpec | string) => ctx.faults.set(parseFaultSpec(spec));
+  const server: Server = createEmulatorServer(ctx, { control: controlRoutes({ reset, setFaults }), dataverse: dataverseRoutes, entra: entraRoutes });
+  const address = await listen(server, resolved.host, resolved.port);
+  const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address.includes(':') ? `[${address.address}]` : address.address;
+  ctx.baseUrl = `http://${host}:${address.port}`;
+
+  const firstOrg = state.data.orgs[0];
+  const subscriber = state.data.tenants.find((t) => t.id === firstOrg?.tenantId) ?? state.data.tenants.find((t) => t.kind === 'subscriber');
+  const isv = state.data.tenants.find((t) => t.kind === 'isv');
+  let closed: Promise<void> | undefined;
+  return {
+    url: ctx.baseUrl,
+    authorityHost: ctx.baseUrl,
+    orgUrl: firstOrg ? orgUrl(ctx, firstOrg.name) : '',
+    orgs: state.data.orgs.map((o) => ({ name: o.name, url: orgUrl(ctx, o.name), tenantId: o.tenantId, organizationId: o.organizationId })),
+    tenantId: subscriber?.id ?? '',
+    isvTenantId: isv?.id ?? '',
+    adminUsername: state.data.adminUpn,
+    adminClientId: ADMIN_PUBLIC_CLIENT_ID,
+    apps: apps.map((a) => ({
+      clientId: a.clientId,
+      name: a.name,
+      homeTenantId: a.homeTenantId,
+      clientSecret: a.clientSecret,
+      certificatePem: a.certificatePem,
+      privateKeyPem: a.privateKeyPem,
+      thumbprintSha256: a.thumbprintSha256,
+    })),
+    controlUrl: `${ctx.baseUrl}/_emulator`,
+    state,
+    log: () => ctx.log.entries(),
+    clearLog: () => ctx.log.clear(),
+    grantConsent: (tenantId, clientId) => {
+      const tenant = state.tenant(tenantId);
+      if (!tenant) throw new Error(`No tenant ${tenantId} in the emulator.`);
+      state.grantConsent(tenant.id, clientId);
+    },
+    revokeConsent: (tenantId, clientId) => {
+      const tenant = state.tenant(tenantId);
+      if (tenant) state.revokeConsent(tenant.id, clientId);
+    },
+    approveDeviceCode: (userCode, upn) => {
+      const result = settleDeviceCode(ctx, userCode, 'approve', upn);
+      if (result !== 'ok') throw new Error(`Cannot approve device code ${userCode}: ${result}.`);
+    },
+    setFaults,
+    reset,
+    close: () => {
+      closed ??= (async () => {
+        ctx.imports.stop();
+        await closeServer(server);
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/** Emulator options: one interface, defaults in one block, resolved once and frozen. */
+import type { Level } from '../spec/model.js';
+import type { FaultSpec } from './faults.js';
+import type { Seed } from './seed.js';
+
+/** Where the org privilege table comes from; `defaultCatalog()` of src/spec/catalog.ts fits. */
+export interface PrivilegeSource {
+  entries(): Iterable<{ name: string; depths: readonly Level[] }>;
+}
+
+/** HTTP statuses of errors whose status the wire reference could not verify. */
+export interface ErrorStatuses {
+  /** 0x80040225, disabled caller (addendum §6: 403 today, 400 in 2020). */
+  disabledUser: number;
+  /** 0x8004F510, app user create without a service principal (addendum §1). */
+  appUserServicePrincipalMissing: number;
+  /** 0x80040237 when the role is already associated (addendum §7). */
+  duplicateAssociation: number;
+  /** 0x80040237 when an app user with that applicationid exists (addendum §1 side finding). */
+  duplicateAppUser: number;
+  /** Import validation failures answered synchronously (ImportSolution, StageAndUpgrade). */
+  importFailure: number;
+}
+
+export interface EmulatorOptions {
+  /** Interface to listen on. Loopback by default: the emulator has no real security. */
+  host?: string;
+  /** 0 = an ephemeral port. */
+  port?: number;
+  /** The world after start and after reset(): a seed object or a path to a JSON seed file. */
+  seed?: Seed | string;
+  /** Extra multi-tenant ISV app registrations (client ids) with generated secret and certificate. */
+  apps?: string[];
+  /** Fault rules: an object, the compact string form, or a path to a JSON file (see faults.ts). */
+  faults?: FaultSpec | string;
+  /** Approve device codes for the seeded admin as soon as they are issued. */
+  autoApproveDeviceCodes?: boolean;
+  deviceCodeExpiresInSeconds?: number;
+  tokenLifetimeSeconds?: number;
+  /** How long an async import job runs before it completes. */
+  importDurationMs?: number;
+  /** After consent, creating the app user keeps failing with 0x8004F510 for this long (the real service lags). */
+  consentLagMs?: number;
+  /** Reject a plain re-import of the installed version with 0x80048541 (addendum §2 "strict"). */
+  strictSameVersionImport?: boolean;
+  statuses?: Partial<ErrorStatuses>;
+  zipLimits?: { maxEntries?: number; maxExpandedBytes?: number };
+  maxRequestBodyBytes?: number;
+  /** Request log entries kept (oldest dropped first). */
+  logLimit?: number;
+  privilegeCatalog?: PrivilegeSource;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  seed: Seed | string | undefined;
+  apps: readonly string[];
+  faults: FaultSpec | string | undefined;
+  autoApproveDeviceCodes: boolean;
+  deviceCodeExpiresInSeconds: number;
+  tokenLifetimeSeconds: number;
+  importDurationMs: number;
+  consentLagMs: number;
+  strictSameVersionImport: boolean;
+  statuses: Readonly<ErrorStatuses>;
+  zipLimits: Readonly<{ maxEntries: number; maxExpandedBytes: number }>;
+  maxRequestBodyBytes: number;
+  logLimit: number;
+  privilegeCatalog: PrivilegeSource | undefined;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  autoApproveDeviceCodes: true,
+  deviceCodeExpiresInSeconds: 900,
+  tokenLifetimeSeconds: 3599,
+  importDurationMs: 300,
+  consentLagMs: 0,
+  strictSameVersionImport: false,
+  statuses: {
+    disabledUser: 403,
+    appUserServicePrincipalMissing: 400,
+    duplicateAssociation: 412,
+    duplicateAppUser: 412,
+    importFailure: 400,
+  },
+  zipLimits: { maxEntries: 200, maxExpandedBytes: 64 * 1024 * 1024 },
+  maxRequestBodyBytes: 48 * 1024 * 1024,
+  logLimit: 10_000,
+} as const;
+
+export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
+  return Object.freeze({
+    host: options.host ?? DEFAULTS.host,
+    port: options.port ?? DEFAULTS.port,
+    seed: options.seed,
+    apps: Object.freeze([...(options.apps ?? [])]),
+    faults: options.faults,
+    autoApproveDeviceCodes: options.autoApproveDeviceCodes ?? DEFAULTS.autoApproveDeviceCodes,
+    deviceCodeExpiresInSeconds: options.deviceCodeExpiresInSeconds ?? DEFAULTS.deviceCodeExpiresInSeconds,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? DEFAULTS.tokenLifetimeSeconds,
+    importDurationMs: options.importDurationMs ?? DEFAULTS.importDurationMs,
+    consentLagMs: options.consentLagMs ?? DEFAULTS.consentLagMs,
+    strictSameVersionImport: options.strictSameVersionImport ?? DEFAULTS.strictSameVersionImport,
+    statuses: Object.freeze({ ...DEFAULTS.statuses, ...options.statuses }),
+    zipLimits: Object.freeze({ ...DEFAULTS.zipLimits, ...options.zipLimits }),
+    maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULTS.maxRequestBodyBytes,
+    logLimit: options.logLimit ?? DEFAULTS.logLimit,
+    privilegeCatalog: options.privilegeCatalog,
+  });
+}

@@ -1,0 +1,301 @@
+/**
+ * The seed: what the emulator's world looks like after start and after every reset().
+ * Defaults use fixed, obviously fake GUIDs (00000000-0000-4000-8000-0000000000xx) — never real tenant ids.
+ */
+import { readFile } from 'node:fs/promises';
+import { X509Certificate, randomBytes, createPublicKey, createHash } from 'node:crypto';
+import { DvpkgError } from '../errors.js';
+import { normalizeGuid } from '../spec/guid.js';
+import { LEVELS, type Level } from '../spec/model.js';
+import { createSelfSignedCertificate } from './certificate.js';
+
+export type TenantKind = 'isv' | 'subscriber';
+
+export interface SeedTenant {
+  id: string;
+  name: string;
+  /** Verified domain; Entra routes accept it in place of the tenant id. */
+  domain: string;
+  kind: TenantKind;
+}
+
+export interface SeedApp {
+  clientId: string;
+  name: string;
+  homeTenantId: string;
+  multiTenant: boolean;
+  /** Generated when absent. */
+  secret?: string;
+  /** PEM pair; generated when absent. `privateKeyPem` is optional (only the public part is needed to verify). */
+  certificate?: { certificatePem: string; privateKeyPem?: string };
+  /** Admin-consent redirect URIs; empty = accept any. */
+  redirectUris?: string[];
+}
+
+export interface SeedServicePrincipal {
+  tenantId: string;
+  appId: string;
+  objectId?: string;
+}
+
+export interface SeedEntraUser {
+  objectId: string;
+  tenantId: string;
+  upn: string;
+  displayName: string;
+}
+
+export interface SeedBusinessUnit {
+  id: string;
+  name: string;
+  children?: SeedBusinessUnit[];
+}
+
+export interface SeedCustomTable {
+  /** Privilege names use the schema name with its case: prvReadcontoso_Widget. */
+  schemaName: string;
+  ownership: 'user' | 'organization';
+}
+
+export interface SeedRole {
+  /** Root business unit id of the role; child business units get derived copies. */
+  id: string;
+  name: string;
+  /** `all` = every privilege of the org at its deepest allowed depth. */
+  privileges: 'all' | Array<{ name: string; level: Level }>;
+  templateId?: string;
+}
+
+export interface SeedSystemUser {
+  id: string;
+  fullName: string;
+  /** Defaults to the root business unit. */
+  businessUnitId?: string;
+  /** Interactive users: the Entra object id (`azureactivedirectoryobjectid`). */
+  entraObjectId?: string;
+  /** Application users. */
+  applicationId?: string;
+  /** Root role ids; the user gets the copy in its own business unit. */
+  roles: string[];
+  isDisabled?: boolean;
+}
+
+export interface SeedOrg {
+  name: string;
+  tenantId: string;
+  organizationId: string;
+  businessUnit: SeedBusinessUnit;
+  customTables?: SeedCustomTable[];
+  roles: SeedRole[];
+  users: SeedSystemUser[];
+}
+
+export interface Seed {
+  tenants: SeedTenant[];
+  apps: SeedApp[];
+  servicePrincipals: SeedServicePrincipal[];
+  users: SeedEntraUser[];
+  orgs: SeedOrg[];
+  /** UPN of the Entra user who signs in with device code (auto-approved by default). */
+  admin: { upn: string };
+}
+
+/** Fixed ids of the default seed, exported so tests and docs can name them. */
+export const DEFAULT_IDS = {
+  isvTenant: '00000000-0000-4000-8000-0000000000a1',
+  subscriberTenant: '00000000-0000-4000-8000-0000000000b1',
+  organization: '00000000-0000-4000-8000-0000000000c1',
+  rootBusinessUnit: '00000000-0000-4000-8000-0000000000c2',
+  childBusinessUnit: '00000000-0000-4000-8000-0000000000c3',
+  systemAdministratorRole: '00000000-0000-4000-8000-0000000000d1',
+  basicUserRole: '00000000-0000-4000-8000-0000000000d2',
+  adminSystemUser: '00000000-0000-4000-8000-0000000000e1',
+  adminObjectId: '00000000-0000-4000-8000-0000000000e2',
+} as const;
+
+/** Dataverse SDK sample client id (wire ref §1.3); accepted for device code and pre-consented everywhere. */
+export const ADMIN_PUBLIC_CLIENT_ID = '51f81489-12ee-4a9e-aaae-a2591f45987d';
+
+/** Fixed template ids of the provisioning roles, as real orgs carry them (addendum §4). */
+const SYSTEM_ADMINISTRATOR_TEMPLATE = '627090ff-40a3-4053-8790-584edc5be201';
+
+export function defaultSeed(): Seed {
+  return {
+    tenants: [
+      { id: DEFAULT_IDS.isvTenant, name: 'Fabrikam ISV', domain: 'fabrikam.example', kind: 'isv' },
+      { id: DEFAULT_IDS.subscriberTenant, name: 'Contoso', domain: 'contoso.example', kind: 'subscriber' },
+    ],
+    apps: [],
+    servicePrincipals: [],
+    users: [{ objectId: DEFAULT_IDS.adminObjectId, tenantId: DEFAULT_IDS.subscriberTenant, upn: 'admin@contoso.example', displayName: 'Contoso Admin' }],
+    orgs: [
+      {
+        name: 'contoso',
+        tenantId: DEFAULT_IDS.subscriberTenant,
+        organizationId: DEFAULT_IDS.organization,
+        businessUnit: { id: DEFAULT_IDS.rootBusinessUnit, name: 'contoso', children: [{ id: DEFAULT_IDS.childBusinessUnit, name: 'Sales' }] },
+        customTables: [],
+        roles: [
+          { id: DEFAULT_IDS.systemAdministratorRole, name: 'System Administrator', privileges: 'all', templateId: SYSTEM_ADMINISTRATOR_TEMPLATE },
+          {
+            id: DEFAULT_IDS.basicUserRole,
+            name: 'Basic User',
+            privileges: [
+              { name: 'prvReadAccount', level: 'Basic' },
+              { name: 'prvReadContact', level: 'Basic' },
+              { name: 'prvReadNote', level: 'Basic' },
+              { name: 'prvReadUser', level: 'Global' },
+              { name: 'prvReadBusinessUnit', level: 'Global' },
+            ],
+          },
+        ],
+        users: [{ id: DEFAULT_IDS.adminSystemUser, fullName: 'Contoso Admin', entraObjectId: DEFAULT_IDS.adminObjectId, roles: [DEFAULT_IDS.systemAdministratorRole] }],
+      },
+    ],
+    admin: { upn: 'admin@contoso.example' },
+  };
+}
+
+/** An ISV multi-tenant app with generated credentials, the shape `--app <clientId>` adds. */
+export function isvApp(clientId: string, seed: Seed): SeedApp {
+  const isv = seed.tenants.find((t) => t.kind === 'isv') ?? seed.tenants[0];
+  if (!isv) throw new DvpkgError('DVPKG_USAGE', 'The emulator seed has no tenant to register an app in.');
+  return { clientId, name: `ISV app ${clientId.slice(0, 8)}`, homeTenantId: isv.id, multiTenant: true };
+}
+
+export async function readSeedFile(path: string): Promise<Seed> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `Cannot read emulator seed file ${path}.`, { cause });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new DvpkgError('DVPKG_INPUT_UNREADABLE', `Emulator seed file ${path} is not valid JSON.`, { cause });
+  }
+  return validateSeed(parsed, path);
+}
+
+/** Checks the seed's shape and cross references; every problem is reported with its JSON path. */
+export function validateSeed(value: unknown, source = 'seed'): Seed {
+  const problems: string[] = [];
+  const fail = (path: string, expected: string) => problems.push(`${source}: ${path}: expected ${expected}`);
+  if (!isObject(value)) throw new DvpkgError('DVPKG_SPEC_INVALID', `${source}: expected a JSON object`);
+  const seed = value as unknown as Seed;
+  const arrays = ['tenants', 'apps', 'servicePrincipals', 'users', 'orgs'] as const;
+  for (const key of arrays) {
+    if (seed[key] === undefined) (seed as unknown as Record<string, unknown>)[key] = [];
+    else if (!Array.isArray(seed[key])) fail(key, 'an array');
+  }
+  if (problems.length) throw seedError(problems);
+  const guid = (path: string, v: unknown) => {
+    if (!normalizeGuid(v)) fail(path, 'a GUID');
+  };
+  const text = (path: string, v: unknown) => {
+    if (typeof v !== 'string' || v === '') fail(path, 'a non-empty string');
+  };
+  seed.tenants.forEach((t, i) => {
+    guid(`tenants[${i}].id`, t.id);
+    text(`tenants[${i}].name`, t.name);
+    text(`tenants[${i}].domain`, t.domain);
+    if (t.kind !== 'isv' && t.kind !== 'subscriber') fail(`tenants[${i}].kind`, '"isv" or "subscriber"');
+  });
+  const tenantIds = new Set(seed.tenants.map((t) => normalizeGuid(t.id)));
+  const knownTenant = (path: string, v: unknown) => {
+    if (!tenantIds.has(normalizeGuid(v))) fail(path, 'the id of a tenant in "tenants"');
+  };
+  seed.apps.forEach((a, i) => {
+    guid(`apps[${i}].clientId`, a.clientId);
+    text(`apps[${i}].name`, a.name);
+    knownTenant(`apps[${i}].homeTenantId`, a.homeTenantId);
+    if (typeof a.multiTenant !== 'boolean') fail(`apps[${i}].multiTenant`, 'true or false');
+  });
+  seed.servicePrincipals.forEach((sp, i) => {
+    knownTenant(`servicePrincipals[${i}].tenantId`, sp.tenantId);
+    guid(`servicePrincipals[${i}].appId`, sp.appId);
+  });
+  seed.users.forEach((u, i) => {
+    guid(`users[${i}].objectId`, u.objectId);
+    knownTenant(`users[${i}].tenantId`, u.tenantId);
+    text(`users[${i}].upn`, u.upn);
+  });
+  seed.orgs.forEach((o, i) => {
+    if (typeof o.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(o.name)) fail(`orgs[${i}].name`, 'lower-case letters, digits and dashes');
+    knownTenant(`orgs[${i}].tenantId`, o.tenantId);
+    guid(`orgs[${i}].organizationId`, o.organizationId);
+    if (!isObject(o.businessUnit)) fail(`orgs[${i}].businessUnit`, 'the root business unit object');
+    else guid(`orgs[${i}].businessUnit.id`, o.businessUnit.id);
+    if (!Array.isArray(o.roles)) fail(`orgs[${i}].roles`, 'an array');
+    if (!Array.isArray(o.users)) fail(`orgs[${i}].users`, 'an array');
+    (o.customTables ?? []).forEach((t, j) => {
+      text(`orgs[${i}].customTables[${j}].schemaName`, t.schemaName);
+      if (t.ownership !== 'user' && t.ownership !== 'organization') fail(`orgs[${i}].customTables[${j}].ownership`, '"user" or "organization"');
+    });
+    (Array.isArray(o.roles) ? o.roles : []).forEach((r, j) => {
+      guid(`orgs[${i}].roles[${j}].id`, r.id);
+      text(`orgs[${i}].roles[${j}].name`, r.name);
+      if (r.privileges !== 'all' && !Array.isArray(r.privileges)) fail(`orgs[${i}].roles[${j}].privileges`, '"all" or an array of {name, level}');
+      if (Array.isArray(r.privileges)) {
+        r.privileges.forEach((p, k) => {
+          if (!LEVELS.includes(p.level)) fail(`orgs[${i}].roles[${j}].privileges[${k}].level`, LEVELS.join(', '));
+        });
+      }
+    });
+    (Array.isArray(o.users) ? o.users : []).forEach((u, j) => {
+      guid(`orgs[${i}].users[${j}].id`, u.id);
+      if (!Array.isArray(u.roles)) fail(`orgs[${i}].users[${j}].roles`, 'an array of role ids');
+    });
+  });
+  if (!isObject(seed.admin) || typeof seed.admin.upn !== 'string') fail('admin.upn', 'the UPN of a user in "users"');
+  else if (!seed.users.some((u) => u.upn.toLowerCase() === seed.admin.upn.toLowerCase())) fail('admin.upn', 'the UPN of a user in "users"');
+  if (!seed.orgs.length) fail('orgs', 'at least one org');
+  if (problems.length) throw seedError(problems);
+  return seed;
+}
+
+function seedError(problems: string[]): DvpkgError {
+  return new DvpkgError('DVPKG_SPEC_INVALID', `Invalid emulator seed:\n${problems.join('\n')}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A seed app with its credentials filled in; resolved once so reset() keeps the same secrets and certificates. */
+export interface AppCredentials {
+  clientId: string;
+  name: string;
+  homeTenantId: string;
+  multiTenant: boolean;
+  redirectUris: string[];
+  clientSecret: string;
+  certificatePem: string;
+  privateKeyPem: string;
+  thumbprintSha256: string;
+}
+
+export function resolveAppCredentials(app: SeedApp): AppCredentials {
+  const generated = app.certificate ? undefined : createSelfSignedCertificate({ commonName: app.name });
+  const certificatePem = app.certificate?.certificatePem ?? generated?.certificatePem ?? '';
+  let der: Buffer;
+  try {
+    der = new X509Certificate(certificatePem).raw;
+    createPublicKey(certificatePem);
+  } catch (cause) {
+    throw new DvpkgError('DVPKG_SPEC_INVALID', `Invalid emulator seed: apps[${app.clientId}].certificate.certificatePem is not a PEM certificate.`, { cause });
+  }
+  return {
+    clientId: normalizeGuid(app.clientId) ?? app.clientId,
+    name: app.name,
+    homeTenantId: normalizeGuid(app.homeTenantId) ?? app.homeTenantId,
+    multiTenant: app.multiTenant,
+    redirectUris: app.redirectUris ?? [],
+    clientSecret: app.secret ?? randomBytes(30).toString('base64url'),
+    certificatePem,
+    privateKeyPem: app.certificate?.privateKeyPem ?? generated?.privateKeyPem ?? '',
+    thumbprintSha256: createHash('sha256').update(der).digest('hex'),
+  };
+}

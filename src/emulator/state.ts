@@ -1,0 +1,446 @@
+/**
+ * The in-memory world: tenants, app registrations, service principals (consent), Entra users, and per org the
+ * Dataverse tables the emulator serves. Rows use the Web API's own column names so queries need no mapping.
+ * `reset()` rebuilds everything from the resolved seed.
+ */
+import { randomUUID } from 'node:crypto';
+import { normalizeGuid, uuidV5 } from '../spec/guid.js';
+import { LEVELS, type Level } from '../spec/model.js';
+import type { PrivilegeSource } from './options.js';
+import { ADMIN_PUBLIC_CLIENT_ID, type AppCredentials, type Seed, type SeedBusinessUnit, type SeedOrg } from './seed.js';
+
+export type Row = Record<string, unknown>;
+
+export interface TenantRecord {
+  id: string;
+  name: string;
+  domain: string;
+  kind: 'isv' | 'subscriber';
+}
+
+export interface ServicePrincipalRecord {
+  tenantId: string;
+  appId: string;
+  objectId: string;
+  /** ms since epoch; drives the optional consent lag. */
+  createdAt: number;
+}
+
+export interface EntraUserRecord {
+  objectId: string;
+  tenantId: string;
+  upn: string;
+  displayName: string;
+}
+
+export interface BusinessUnitRow extends Row {
+  businessunitid: string;
+  name: string;
+  _parentbusinessunitid_value: string | null;
+}
+
+export interface RoleRow extends Row {
+  roleid: string;
+  name: string;
+  _businessunitid_value: string;
+  _parentrootroleid_value: string;
+  roletemplateid: string | null;
+  ismanaged: boolean;
+  iscustomizable: boolean;
+}
+
+export interface RolePrivilegeRecord {
+  roleid: string;
+  privilegeid: string;
+  depth: Level;
+}
+
+export interface PrivilegeRow extends Row {
+  privilegeid: string;
+  name: string;
+  accessright: number;
+  canbebasic: boolean;
+  canbelocal: boolean;
+  canbedeep: boolean;
+  canbeglobal: boolean;
+}
+
+export interface SystemUserRow extends Row {
+  systemuserid: string;
+  fullname: string;
+  domainname: string;
+  internalemailaddress: string | null;
+  applicationid: string | null;
+  azureactivedirectoryobjectid: string | null;
+  isdisabled: boolean;
+  accessmode: number;
+  _businessunitid_value: string;
+  createdon: string;
+}
+
+export interface SolutionRow extends Row {
+  solutionid: string;
+  uniquename: string;
+  friendlyname: string;
+  version: string;
+  ismanaged: boolean;
+  installedon: string;
+  modifiedon: string;
+  _publisherid_value: string | null;
+}
+
+export interface ImportJobRow extends Row {
+  importjobid: string;
+  solutionname: string | null;
+  progress: number;
+  startedon: string | null;
+  completedon: string | null;
+  data: string | null;
+  createdon: string;
+}
+
+export interface AsyncOperationRow extends Row {
+  asyncoperationid: string;
+  name: string;
+  operationtype: number;
+  statecode: number;
+  statuscode: number;
+  message: string | null;
+  friendlymessage: string | null;
+  startedon: string | null;
+  completedon: string | null;
+  createdon: string;
+}
+
+export interface OrgState {
+  name: string;
+  tenantId: string;
+  organizationId: string;
+  businessunits: BusinessUnitRow[];
+  roles: RoleRow[];
+  roleprivileges: RolePrivilegeRecord[];
+  privileges: PrivilegeRow[];
+  systemusers: SystemUserRow[];
+  systemuserroles: Array<{ systemuserid: string; roleid: string }>;
+  solutions: SolutionRow[];
+  /** Root roles a solution carries (componenttype 20); an upgrade removes the ones it no longer ships. */
+  solutioncomponents: Array<{ solutionid: string; objectid: string; componenttype: number }>;
+  importjobs: ImportJobRow[];
+  asyncoperations: AsyncOperationRow[];
+  accounts: Row[];
+  contacts: Row[];
+  annotations: Row[];
+  /** Id of the import job holding the org's solution lock, if any. */
+  activeImportJobId: string | null;
+}
+
+export interface DeviceCodeRecord {
+  deviceCode: string;
+  userCode: string;
+  clientId: string;
+  scope: string;
+  expiresAt: number;
+  status: 'pending' | 'approved' | 'denied';
+  upn: string | null;
+}
+
+export interface RefreshTokenRecord {
+  clientId: string;
+  upn: string;
+  scope: string;
+}
+
+export interface StateData {
+  tenants: TenantRecord[];
+  apps: AppCredentials[];
+  servicePrincipals: ServicePrincipalRecord[];
+  users: EntraUserRecord[];
+  orgs: OrgState[];
+  adminUpn: string;
+  deviceCodes: DeviceCodeRecord[];
+  refreshTokens: Map<string, RefreshTokenRecord>;
+}
+
+/** Namespace for the emulator's derived ids (privilege ids, child-BU role copies): stable across resets. */
+const EMULATOR_NAMESPACE = '3b0f7a1e-5c1d-4f5e-8e0a-2d9c6b4a7e11';
+
+export function derivedId(...parts: string[]): string {
+  return uuidV5(parts.join('/'), EMULATOR_NAMESPACE);
+}
+
+export function nowIso(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Privileges the emulator's own checks use; added with their usual depths when the catalog lacks them. */
+const REQUIRED_PRIVILEGES: ReadonlyArray<[string, readonly Level[]]> = [
+  ['prvReadSolution', ['Global']],
+  ['prvImportCustomization', ['Global']],
+  ['prvAssignRole', ['Global']],
+  ['prvReadRole', ['Local', 'Deep', 'Global']],
+  ['prvWriteRole', ['Local', 'Deep', 'Global']],
+  ['prvReadUser', ['Local', 'Deep', 'Global']],
+  ['prvCreateUser', ['Local', 'Deep', 'Global']],
+  ['prvWriteUser', ['Local', 'Deep', 'Global']],
+  ['prvDisableUser', ['Local', 'Deep', 'Global']],
+  ['prvReadBusinessUnit', ['Local', 'Deep', 'Global']],
+  ['prvReadImportJob', LEVELS],
+  ['prvReadAsyncOperation', LEVELS],
+  ['prvReadAccount', LEVELS],
+  ['prvReadContact', LEVELS],
+  ['prvReadNote', LEVELS],
+];
+
+const ACCESS_RIGHTS: ReadonlyArray<[string, number]> = [
+  ['prvAppendTo', 16],
+  ['prvAppend', 4],
+  ['prvCreate', 32],
+  ['prvRead', 1],
+  ['prvWrite', 2],
+  ['prvDelete', 65536],
+  ['prvAssign', 524288],
+  ['prvShare', 262144],
+];
+
+function accessRight(name: string): number {
+  return ACCESS_RIGHTS.find(([prefix]) => name.startsWith(prefix))?.[1] ?? 0;
+}
+
+export function privilegeRow(name: string, depths: readonly Level[]): PrivilegeRow {
+  return {
+    privilegeid: derivedId('privilege', name),
+    name,
+    accessright: accessRight(name),
+    canbebasic: depths.includes('Basic'),
+    canbelocal: depths.includes('Local'),
+    canbedeep: depths.includes('Deep'),
+    canbeglobal: depths.includes('Global'),
+  };
+}
+
+export function allowedDepths(row: PrivilegeRow): Level[] {
+  return LEVELS.filter((level) => row[`canbe${level.toLowerCase()}`] === true);
+}
+
+function buildPrivileges(org: SeedOrg, catalog: PrivilegeSource | undefined): PrivilegeRow[] {
+  const depths = new Map<string, readonly Level[]>();
+  for (const [name, levels] of REQUIRED_PRIVILEGES) depths.set(name, levels);
+  if (catalog) for (const entry of catalog.entries()) depths.set(entry.name, entry.depths);
+  for (const table of org.customTables ?? []) {
+    const verbs = table.ownership === 'user'
+      ? ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo', 'Assign', 'Share']
+      : ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'];
+    for (const verb of verbs) depths.set(`prv${verb}${table.schemaName}`, table.ownership === 'user' ? LEVELS : ['Global']);
+  }
+  return [...depths].map(([name, levels]) => privilegeRow(name, levels));
+}
+
+function flattenBusinessUnits(unit: SeedBusinessUnit, parent: string | null, out: BusinessUnitRow[]): BusinessUnitRow[] {
+  const id = normalizeGuid(unit.id) ?? unit.id;
+  out.push({ businessunitid: id, name: unit.name, _parentbusinessunitid_value: parent });
+  for (const child of unit.children ?? []) flattenBusinessUnits(child, id, out);
+  return out;
+}
+
+/** The copy of a root role in a business unit: the root itself in the root BU, a derived id elsewhere. */
+export function roleCopyId(org: Pick<OrgState, 'name'>, rootRoleId: string, businessUnitId: string, rootBusinessUnitId: string): string {
+  return businessUnitId === rootBusinessUnitId ? rootRoleId : derivedId('role-copy', org.name, rootRoleId, businessUnitId);
+}
+
+export function rootBusinessUnit(org: OrgState): BusinessUnitRow {
+  const root = org.businessunits.find((bu) => bu._parentbusinessunitid_value === null);
+  if (!root) throw new Error(`org ${org.name} has no root business unit`);
+  return root;
+}
+
+/** Creates the role in the root BU and its copies in every other BU, or renames existing ones. */
+export function upsertRoleWithCopies(org: OrgState, role: { id: string; name: string; templateId?: string | null; managed: boolean; customizable: boolean }): void {
+  const root = rootBusinessUnit(org);
+  for (const bu of org.businessunits) {
+    const roleid = roleCopyId(org, role.id, bu.businessunitid, root.businessunitid);
+    const existing = org.roles.find((r) => r.roleid === roleid);
+    const row: RoleRow = {
+      roleid,
+      name: role.name,
+      _businessunitid_value: bu.businessunitid,
+      _parentrootroleid_value: role.id,
+      roletemplateid: role.templateId ?? null,
+      ismanaged: role.managed,
+      iscustomizable: role.customizable,
+    };
+    if (existing) Object.assign(existing, row);
+    else org.roles.push(row);
+  }
+}
+
+/** Removes a root role, its copies, their privileges and every user's assignment of them. */
+export function deleteRoleWithCopies(org: OrgState, rootRoleId: string): void {
+  const ids = new Set(org.roles.filter((r) => r._parentrootroleid_value === rootRoleId).map((r) => r.roleid));
+  org.roles = org.roles.filter((r) => !ids.has(r.roleid));
+  org.roleprivileges = org.roleprivileges.filter((p) => !ids.has(p.roleid));
+  org.systemuserroles = org.systemuserroles.filter((a) => !ids.has(a.roleid));
+  org.solutioncomponents = org.solutioncomponents.filter((c) => c.objectid !== rootRoleId);
+}
+
+function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog: PrivilegeSource | undefined): OrgState {
+  const created = nowIso();
+  const org: OrgState = {
+    name: seedOrg.name,
+    tenantId: normalizeGuid(seedOrg.tenantId) ?? seedOrg.tenantId,
+    organizationId: normalizeGuid(seedOrg.organizationId) ?? seedOrg.organizationId,
+    businessunits: flattenBusinessUnits(seedOrg.businessUnit, null, []),
+    roles: [],
+    roleprivileges: [],
+    privileges: buildPrivileges(seedOrg, catalog),
+    systemusers: [],
+    systemuserroles: [],
+    solutions: [],
+    solutioncomponents: [],
+    importjobs: [],
+    asyncoperations: [],
+    accounts: [
+      { accountid: derivedId('account', seedOrg.name, '1'), name: 'Adventure Works (sample)', accountnumber: 'AW-0001' },
+      { accountid: derivedId('account', seedOrg.name, '2'), name: 'Northwind Traders (sample)', accountnumber: 'NW-0002' },
+    ],
+    contacts: [{ contactid: derivedId('contact', seedOrg.name, '1'), fullname: 'Yvonne McKay (sample)', emailaddress1: 'yvonne@example.invalid' }],
+    annotations: [{ annotationid: derivedId('annotation', seedOrg.name, '1'), subject: 'Sample note', notetext: 'Seeded by the dvpkg emulator.' }],
+    activeImportJobId: null,
+  };
+  const byName = new Map(org.privileges.map((p) => [p.name, p]));
+  for (const role of seedOrg.roles) {
+    const id = normalizeGuid(role.id) ?? role.id;
+    upsertRoleWithCopies(org, { id, name: role.name, templateId: role.templateId ?? null, managed: false, customizable: true });
+    const grants = role.privileges === 'all'
+      ? org.privileges.map((p) => ({ name: p.name, level: allowedDepths(p).at(-1) ?? 'Global' }))
+      : role.privileges;
+    for (const grant of grants) {
+      const privilege = byName.get(grant.name);
+      if (!privilege) throw new Error(`seed role ${role.name} grants unknown privilege ${grant.name}`);
+      org.roleprivileges.push({ roleid: id, privilegeid: privilege.privilegeid, depth: grant.level });
+    }
+  }
+  const root = rootBusinessUnit(org);
+  const tenant = seed.tenants.find((t) => normalizeGuid(t.id) === org.tenantId);
+  for (const user of seedOrg.users) {
+    const id = normalizeGuid(user.id) ?? user.id;
+    const businessUnitId = normalizeGuid(user.businessUnitId) ?? root.businessunitid;
+    const entra = seed.users.find((u) => normalizeGuid(u.objectId) === normalizeGuid(user.entraObjectId));
+    const app = apps.find((a) => a.clientId === normalizeGuid(user.applicationId));
+    org.systemusers.push({
+      systemuserid: id,
+      fullname: user.fullName,
+      domainname: entra?.upn ?? (app ? appUserDomainName(app, org.tenantId) : `${id}@${tenant?.domain ?? 'example.invalid'}`),
+      internalemailaddress: entra?.upn ?? null,
+      applicationid: normalizeGuid(user.applicationId) ?? null,
+      azureactivedirectoryobjectid: normalizeGuid(user.entraObjectId) ?? null,
+      isdisabled: user.isDisabled ?? false,
+      accessmode: user.applicationId ? 4 : 0,
+      _businessunitid_value: businessUnitId,
+      createdon: created,
+    });
+    for (const roleId of user.roles) {
+      const rootRoleId = normalizeGuid(roleId) ?? roleId;
+      org.systemuserroles.push({ systemuserid: id, roleid: roleCopyId(org, rootRoleId, businessUnitId, root.businessunitid) });
+    }
+  }
+  return org;
+}
+
+/** `'<App name><App id>'@<TenantID>.com`-like user name Dataverse fills for application users (wire ref §7.1). */
+export function appUserDomainName(app: Pick<AppCredentials, 'clientId'>, tenantId: string): string {
+  return `${app.clientId}@${tenantId}.com`;
+}
+
+export class EmulatorState {
+  #seed: Seed;
+  #apps: AppCredentials[];
+  #catalog: PrivilegeSource | undefined;
+  data: StateData;
+
+  constructor(seed: Seed, apps: AppCredentials[], catalog: PrivilegeSource | undefined) {
+    this.#seed = seed;
+    this.#apps = apps;
+    this.#catalog = catalog;
+    this.data = this.#build();
+  }
+
+  reset(): void {
+    this.data = this.#build();
+  }
+
+  #build(): StateData {
+    const seed = structuredClone(this.#seed);
+    return {
+      tenants: seed.tenants.map((t) => ({ ...t, id: normalizeGuid(t.id) ?? t.id })),
+      apps: this.#apps.map((a) => ({ ...a })),
+      servicePrincipals: seed.servicePrincipals.map((sp) => ({
+        tenantId: normalizeGuid(sp.tenantId) ?? sp.tenantId,
+        appId: normalizeGuid(sp.appId) ?? sp.appId,
+        objectId: normalizeGuid(sp.objectId) ?? derivedId('service-principal', sp.tenantId, sp.appId),
+        createdAt: 0,
+      })),
+      users: seed.users.map((u) => ({ ...u, objectId: normalizeGuid(u.objectId) ?? u.objectId, tenantId: normalizeGuid(u.tenantId) ?? u.tenantId })),
+      orgs: seed.orgs.map((o) => buildOrg(o, seed, this.#apps, this.#catalog)),
+      adminUpn: seed.admin.upn,
+      deviceCodes: [],
+      refreshTokens: new Map(),
+    };
+  }
+
+  /** By id or verified domain, case-insensitive. */
+  tenant(idOrDomain: string): TenantRecord | undefined {
+    const id = normalizeGuid(idOrDomain);
+    const lower = idOrDomain.toLowerCase();
+    return this.data.tenants.find((t) => (id ? t.id === id : t.domain.toLowerCase() === lower));
+  }
+
+  app(clientId: string): AppCredentials | undefined {
+    const id = normalizeGuid(clientId);
+    return id ? this.data.apps.find((a) => a.clientId === id) : undefined;
+  }
+
+  /** The home tenant always holds the app's service principal; the admin public client is pre-consented everywhere. */
+  servicePrincipal(tenantId: string, appId: string): ServicePrincipalRecord | undefined {
+    const app = this.app(appId);
+    const explicit = this.data.servicePrincipals.find((sp) => sp.tenantId === tenantId && sp.appId === normalizeGuid(appId));
+    if (explicit) return explicit;
+    if ((app && app.homeTenantId === tenantId) || normalizeGuid(appId) === ADMIN_PUBLIC_CLIENT_ID) {
+      return { tenantId, appId: normalizeGuid(appId) ?? appId, objectId: derivedId('service-principal', tenantId, appId), createdAt: 0 };
+    }
+    return undefined;
+  }
+
+  grantConsent(tenantId: string, appId: string): ServicePrincipalRecord {
+    const tenant = normalizeGuid(tenantId) ?? tenantId;
+    const app = normalizeGuid(appId) ?? appId;
+    const existing = this.data.servicePrincipals.find((sp) => sp.tenantId === tenant && sp.appId === app);
+    if (existing) return existing;
+    const record = { tenantId: tenant, appId: app, objectId: randomUUID(), createdAt: Date.now() };
+    this.data.servicePrincipals.push(record);
+    return record;
+  }
+
+  revokeConsent(tenantId: string, appId: string): boolean {
+    const before = this.data.servicePrincipals.length;
+    this.data.servicePrincipals = this.data.servicePrincipals.filter((sp) => !(sp.tenantId === normalizeGuid(tenantId) && sp.appId === normalizeGuid(appId)));
+    return this.data.servicePrincipals.length !== before;
+  }
+
+  entraUser(upn: string): EntraUserRecord | undefined {
+    return this.data.users.find((u) => u.upn.toLowerCase() === upn.toLowerCase());
+  }
+
+  org(name: string): OrgState | undefined {
+    return this.data.orgs.find((o) => o.name === name);
+  }
+
+  /** JSON view for the control API and tests, without secrets or private keys. */
+  snapshot(): unknown {
+    const { refreshTokens: _refreshTokens, apps, deviceCodes, ...rest } = this.data;
+    return {
+      ...rest,
+      apps: apps.map(({ clientSecret: _secret, privateKeyPem: _key, ...app }) => app),
+      deviceCodes: deviceCodes.map(({ deviceCode: _code, ...code }) => code),
+    };
+  }
+}
