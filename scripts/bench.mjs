@@ -5,7 +5,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stat } from 'node:fs/promises';
 import { defaultCatalog } from '../dist/spec/catalog.js';
+import { buildSolution } from '../dist/build.js';
+import { startEmulator } from '../dist/emulator/index.js';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const cli = path.join(root, 'bin', 'dvpkg.js');
@@ -68,6 +71,31 @@ async function generateSpec(dir, roles, perRole) {
   }
 }
 
+/** Requests a fresh install and a no-op re-run make, counted in the emulator's request log. */
+async function deployRoundTrips(out) {
+  const build = await buildSolution({ src: path.join(root, 'solution-src'), out });
+  const emulator = await startEmulator({ apps: [build.model.app.clientId] });
+  try {
+    emulator.grantConsent(emulator.tenantId, build.model.app.clientId);
+    const runner = path.join(build.package.dir, 'deploy.mjs');
+    const count = async () => {
+      const mark = emulator.log().at(-1)?.seq ?? 0;
+      const code = await new Promise((resolve) => {
+        const child = spawn(process.execPath, [runner, '--org', emulator.orgUrl, '--authority-host', emulator.authorityHost, '--yes'], { stdio: 'ignore' });
+        child.on('close', resolve);
+      });
+      if (code !== 0) throw new Error(`deploy.mjs exited ${code}`);
+      const entries = emulator.log().filter((e) => e.seq > mark);
+      const org = entries.filter((e) => e.kind === 'dataverse');
+      const polls = org.filter((e) => /\/(asyncoperations|importjobs)\(/.test(e.path)).length;
+      return { withoutPolls: org.length - polls, polls, writes: org.filter((e) => e.method !== 'GET' && e.status < 400).length, entra: entries.filter((e) => e.kind === 'entra').length };
+    };
+    return { fresh: await count(), rerun: await count() };
+  } finally {
+    await emulator.close();
+  }
+}
+
 const work = await mkdtemp(path.join(os.tmpdir(), 'dvpkg-bench-'));
 try {
   console.log(`dvpkg benchmark (${runs} runs each, median wall time, peak RSS), node ${process.version}, ${os.cpus().length} CPUs\n`);
@@ -81,6 +109,10 @@ try {
     await generateSpec(src, 20, perRole);
     results.scaling.push({ perRole, ...(await measure(`dvpkg build (20 roles x ${perRole} privileges)`, [cli, 'build', '--src', src, '--out', path.join(work, `out-${perRole}`), '--json'])) });
   }
+  results.deploy = await deployRoundTrips(path.join(work, 'deploy'));
+  const runner = path.join(work, 'deploy', 'FabrikamSyncConnector_1_0_0_0_deploy', 'deploy.mjs');
+  results.runnerHelp = await measure('node deploy.mjs --help', [runner, '--help']);
+  results.runnerBytes = (await stat(runner)).size;
   const big = results.scaling.find((s) => s.perRole === 1000);
   const first = results.scaling[0];
   const last = results.scaling.at(-1);
@@ -95,6 +127,10 @@ try {
   console.log(`\nsample build / bare node:        ${summary.sampleVsBare.toFixed(2)}x   (target <= 3x)`);
   console.log(`20 x 1,000 build:                ${summary.bigMs.toFixed(0)} ms, ${summary.bigPeakMb.toFixed(0)} MB   (target <= 1000 ms, <= 200 MB)`);
   console.log(`time growth exponent 250->2000:  ${summary.growthExponent.toFixed(2)}   (1.0 = linear)`);
+  console.log(`fresh install:                   ${results.deploy.fresh.withoutPolls} requests to the org (+${results.deploy.fresh.polls} import polls, +${results.deploy.fresh.entra} to Entra)   (target <= 12)`);
+  console.log(`no-op re-run:                    ${results.deploy.rerun.withoutPolls} requests, ${results.deploy.rerun.writes} writes   (target <= 5, 0 writes)`);
+  console.log(`deploy.mjs --help:               ${results.runnerHelp.medianMs.toFixed(0)} ms   (target <= 300 ms)`);
+  console.log(`deploy.mjs size:                 ${(results.runnerBytes / 1024).toFixed(0)} KB   (target <= 2048 KB)`);
   await mkdir(path.join(root, '.bench'), { recursive: true });
   await writeFile(path.join(root, '.bench', 'results.json'), `${JSON.stringify({ ...results, summary }, null, 2)}\n`);
 } finally {

@@ -49,7 +49,10 @@ export async function prepareDeployPackage(options: {
     { name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
     { name: 'README.md', data: Buffer.from(readme) },
   ];
-  const zipBytes = await createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data })));
+  // The solution zip is compressed already, and deflating the 600 KB runner in pure JS would
+  // double a build's time: both are stored as they are.
+  const stored = new Set(['deploy.mjs', options.solutionZip.fileName]);
+  const zipBytes = await createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data, store: stored.has(f.name) })));
   return { stem, manifest, files, zipBytes };
 }
 

@@ -1,0 +1,116 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import type { RunningEmulator } from '../../src/emulator/index.js';
+import { buildSamplePackage, orgRequests, orgSnapshot, runDeployer, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
+import { removeTempDirs } from '../support/tmp.js';
+
+/** Starts deploy.mjs and SIGKILLs it as soon as the emulator has answered the matching request. */
+async function killAfter(pkg: BuiltPackage, emulator: RunningEmulator, matches: (method: string, path: string) => boolean): Promise<boolean> {
+  const child = spawn(process.execPath, [pkg.runner, '--org', emulator.orgUrl, '--authority-host', emulator.authorityHost, '--yes'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const start = emulator.log().at(-1)?.seq ?? 0;
+  let killed = false;
+  for (let done = false; !done; ) {
+    done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2))]);
+    if (!done && emulator.log().some((e) => e.seq > start && e.kind === 'dataverse' && matches(e.method, e.path) && e.status < 400)) {
+      child.kill('SIGKILL');
+      killed = true;
+      await exited;
+      done = true;
+    }
+  }
+  return killed;
+}
+
+describe('deploy.mjs under interruption and faults (end to end)', function () {
+  this.timeout(180_000);
+  let v1: BuiltPackage;
+  let v2: BuiltPackage;
+  let clean: { v1: ReturnType<typeof orgSnapshot>; v2: ReturnType<typeof orgSnapshot> };
+  let emulator: RunningEmulator | undefined;
+
+  before(async () => {
+    v1 = await buildSamplePackage();
+    v2 = await buildSamplePackage({ version: '2.0.0.0' });
+    const reference = await startSampleEmulator();
+    reference.grantConsent(reference.tenantId, SAMPLE_CLIENT_ID);
+    expect((await runDeployer(v1, reference, ['--yes'])).code).to.equal(0);
+    const afterV1 = orgSnapshot(reference);
+    expect((await runDeployer(v2, reference, ['--yes'])).code).to.equal(0);
+    clean = { v1: afterV1, v2: orgSnapshot(reference) };
+    await reference.close();
+  });
+  afterEach(async () => {
+    await emulator?.close();
+    emulator = undefined;
+  });
+  after(removeTempDirs);
+
+  const writeSteps: Array<[string, (method: string, path: string) => boolean]> = [
+    ['the import start', (m, p) => m === 'POST' && p.endsWith('/ImportSolutionAsync')],
+    ['the application user create', (m, p) => m === 'POST' && p.endsWith('/systemusers')],
+    ['the role association', (m, p) => m === 'POST' && p.endsWith('/systemuserroles_association/$ref')],
+  ];
+  for (const [label, matches] of writeSteps) {
+    it(`ends in the clean-run state after being killed right after ${label} (fresh install)`, async () => {
+      emulator = await startSampleEmulator();
+      emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+      expect(await killAfter(v1, emulator, matches), 'the runner was killed').to.equal(true);
+      const rerun = await runDeployer(v1, emulator, ['--yes']);
+      expect(rerun.code, rerun.stdout).to.equal(0);
+      expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
+    });
+  }
+
+  it('ends in the clean-run state after being killed right after the upgrade start', async () => {
+    emulator = await startSampleEmulator();
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    expect((await runDeployer(v1, emulator, ['--yes'])).code).to.equal(0);
+    expect(await killAfter(v2, emulator, (m, p) => m === 'POST' && p.endsWith('/StageAndUpgradeAsync'))).to.equal(true);
+    const rerun = await runDeployer(v2, emulator, ['--yes']);
+    expect(rerun.code, rerun.stdout).to.equal(0);
+    expect(orgSnapshot(emulator)).to.deep.equal(clean.v2);
+  });
+
+  it('never repeats an import start whose answer was lost', async () => {
+    emulator = await startSampleEmulator({ importDurationMs: 1500, faults: 'drop@1,phase=response,route=POST */ImportSolutionAsync' });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const run = await runDeployer(v1, emulator, ['--yes']);
+    expect(run.code, run.stdout).to.equal(0);
+    const starts = emulator.log().filter((e) => e.path.endsWith('/ImportSolutionAsync'));
+    const accepted = starts.filter((e) => e.status === 200 || e.fault === 'drop');
+    expect(accepted, 'imports actually started').to.have.length(1);
+    expect(emulator.state.data.orgs[0]!.importjobs).to.have.length(1);
+    expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
+  });
+
+  it('waits while another import runs in the org (0x80071151) and then finishes', async () => {
+    emulator = await startSampleEmulator({ importDurationMs: 1500 });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const [a, b] = await Promise.all([runDeployer(v1, emulator, ['--yes']), runDeployer(v1, emulator, ['--yes'])]);
+    expect([a.code, b.code], a.stdout + b.stdout).to.deep.equal([0, 0]);
+    expect(emulator.log().some((e) => e.path.endsWith('/ImportSolutionAsync') && e.status === 400), 'one start was refused while the other ran').to.equal(true);
+    expect(a.stdout + b.stdout).to.contain('another solution import or uninstall is running');
+    expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
+  });
+
+  it('renews a token that expires mid-run', async () => {
+    emulator = await startSampleEmulator({ tokenLifetimeSeconds: 1, importDurationMs: 2500 });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const run = await runDeployer(v1, emulator, ['--yes']);
+    expect(run.code, run.stdout).to.equal(0);
+    const tokens = emulator.log().filter((e) => e.kind === 'entra' && e.path.endsWith('/token') && e.status === 200);
+    expect(tokens.length, 'tokens issued').to.be.at.least(2);
+    expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
+  });
+
+  it('survives dropped connections on reads', async () => {
+    emulator = await startSampleEmulator({ faults: 'drop:0.2,route=GET /orgs/*;seed=5' });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const run = await runDeployer(v1, emulator, ['--yes']);
+    expect(run.code, run.stdout).to.equal(0);
+    expect(emulator.log().some((e) => e.fault === 'drop')).to.equal(true);
+    expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
+    expect(orgRequests(emulator.log()).writes.filter((e) => e.status < 400)).to.have.length(3);
+  });
+});
