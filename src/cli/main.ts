@@ -60,6 +60,37 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'verify',
+      'Sign in as the ISV app and prove the org is exactly as the package declares (exit 0 pass, 1 fail, 4 sign-in failed)',
+      (y) =>
+        y
+          .option('org', { type: 'string', demandOption: true, describe: 'Dataverse org URL' })
+          .option('package', { type: 'string', demandOption: true, describe: 'Deploy package folder, its .zip, or its manifest.json' })
+          .option('tenant', { type: 'string', describe: 'Tenant id or domain (default AZURE_TENANT_ID, else found from the org)' })
+          .option('client-id', { type: 'string', describe: "The app's client id (default AZURE_CLIENT_ID, else the manifest's)" })
+          .option('certificate', { type: 'string', describe: 'PEM with the private key and certificate (default AZURE_CLIENT_CERTIFICATE_PATH); else AZURE_CLIENT_SECRET is used' })
+          .option('authority-host', { type: 'string', describe: 'Sign-in host (default https://login.microsoftonline.com)' })
+          .option('report', { type: 'string', describe: 'Write a JSON report with every check' })
+          .option('junit', { type: 'string', describe: 'Write JUnit XML, one test case per check' })
+          .option('probe', { type: 'boolean', default: false, describe: 'Also read one row of each table a declared read privilege covers (never writes)' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' }),
+      async (args) => {
+        const { runVerifyCommand } = await import('./commands/verify.js');
+        exitCode = await runVerifyCommand({
+          org: args.org,
+          package: args.package,
+          json: args.json,
+          probe: args.probe,
+          ...(args.tenant !== undefined ? { tenant: args.tenant } : {}),
+          ...(args['client-id'] !== undefined ? { clientId: args['client-id'] } : {}),
+          ...(args.certificate !== undefined ? { certificate: args.certificate } : {}),
+          ...(args['authority-host'] !== undefined ? { authorityHost: args['authority-host'] } : {}),
+          ...(args.report !== undefined ? { report: args.report } : {}),
+          ...(args.junit !== undefined ? { junit: args.junit } : {}),
+        });
+      },
+    )
+    .command(
       'emulator',
       'Run the local Entra ID + Dataverse Web API emulator until Ctrl+C',
       (y) =>
@@ -80,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
         });
       },
     )
-    .demandCommand(1, 'Name a command: build, check, emulator. See dvpkg --help.')
+    .demandCommand(1, 'Name a command: build, check, verify, emulator. See dvpkg --help.')
     .strict()
     .help()
     .alias('help', 'h')

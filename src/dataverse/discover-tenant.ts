@@ -1,4 +1,5 @@
 import axios from 'axios';
+import { DvpkgError } from '../errors.js';
 import { apiBase } from './client.js';
 
 /**
@@ -23,4 +24,40 @@ export async function discoverAuthority(orgUrl: string, timeoutMs = 30_000): Pro
   const header = response.headers['www-authenticate'];
   const text = Array.isArray(header) ? header.join(', ') : typeof header === 'string' ? header : '';
   return response.status === 401 ? parseBearerChallenge(text) : undefined;
+}
+
+/** Hosts trusted when the org names its own sign-in authority. */
+const MICROSOFT_LOGIN_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn', 'login.chinacloudapi.cn']);
+
+export interface ResolvedAuthority {
+  host: string;
+  tenant: string;
+  /** Set when the org named a sign-in host we did not trust. */
+  warning?: string;
+}
+
+/**
+ * The tenant and sign-in host for an org: as given, or from the org's challenge. A host the
+ * org names is used only if it is a Microsoft login host or the one given with --authority-host,
+ * so a hostile org URL cannot send a sign-in elsewhere.
+ */
+export async function resolveAuthority(orgUrl: string, given: { tenant?: string; authorityHost: string; authorityHostGiven: boolean }): Promise<ResolvedAuthority> {
+  if (given.tenant) return { host: given.authorityHost, tenant: given.tenant };
+  let discovered: DiscoveredAuthority | undefined;
+  try {
+    discovered = await discoverAuthority(orgUrl);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'no answer';
+    throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `cannot reach --org ${orgUrl} (${code}); check the URL and your network`);
+  }
+  if (!discovered) {
+    throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `--org ${orgUrl} did not answer like a Dataverse org (no sign-in challenge); check the URL, or pass --tenant`);
+  }
+  if (given.authorityHostGiven) return { host: given.authorityHost, tenant: discovered.tenantId };
+  if (MICROSOFT_LOGIN_HOSTS.has(new URL(discovered.authorityHost).hostname)) return { host: discovered.authorityHost, tenant: discovered.tenantId };
+  return {
+    host: given.authorityHost,
+    tenant: discovered.tenantId,
+    warning: `the org names ${discovered.authorityHost} as its sign-in host; using ${given.authorityHost} instead (pass --authority-host to choose)`,
+  };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { usageError } from '../errors.js';
+import { checkServiceUrl } from '../util/url.js';
 import { normalizeGuid } from '../spec/guid.js';
 import { registerSecret } from '../util/redact.js';
 import { PUBLIC_AUTHORITY_HOST } from '../auth/authority.js';
@@ -105,9 +106,9 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
 
   const org = str('org');
   if (!org) throw usageError('--org is required, e.g. --org https://contoso.crm.dynamics.com');
-  const orgUrl = checkUrl('--org', org);
+  const orgUrl = checkServiceUrl('--org', org);
   const authorityHostRaw = str('authority-host');
-  const authorityHost = authorityHostRaw ? checkUrl('--authority-host', authorityHostRaw) : PUBLIC_AUTHORITY_HOST;
+  const authorityHost = authorityHostRaw ? checkServiceUrl('--authority-host', authorityHostRaw) : PUBLIC_AUTHORITY_HOST;
 
   const authRaw = str('auth') ?? 'device-code';
   if (authRaw !== 'device-code' && authRaw !== 'client-secret' && authRaw !== 'certificate') {
@@ -167,19 +168,3 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
     overwriteUnmanaged: values['overwrite-unmanaged-customizations'] === true,
   };
 }
-
-function checkUrl(flag: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw usageError(`${flag} ${value}: expected a URL such as https://contoso.crm.dynamics.com`);
-  }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw usageError(`${flag} ${value}: expected an https:// URL (plain http is allowed only for a local emulator on 127.0.0.1 or localhost)`);
-  }
-  if (url.search || url.hash) throw usageError(`${flag} ${value}: expected a URL without ? or #`);
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-

@@ -2,7 +2,7 @@ import { adminConsentUrl, probeConsent } from '../auth/consent.js';
 import { readCertificateFile } from '../auth/certificate-file.js';
 import { createTokenSource, type Credential } from '../auth/tokens.js';
 import { DataverseClient } from '../dataverse/client.js';
-import { discoverAuthority } from '../dataverse/discover-tenant.js';
+import { resolveAuthority } from '../dataverse/discover-tenant.js';
 import { DataverseCodes, DataverseError, TransientError } from '../dataverse/errors.js';
 import * as dv from '../dataverse/operations.js';
 import { DvpkgError, ExitCode, formatProblem, isDvpkgError, usageError } from '../errors.js';
@@ -37,9 +37,6 @@ export interface RunnerIo {
   stderr: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
 }
-
-/** Hosts the runner trusts when the org names its own sign-in authority. */
-const MICROSOFT_LOGIN_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn', 'login.chinacloudapi.cn']);
 
 const CONSENT_POLL_MS = 2_000;
 const CONSENT_LAG_MS = 90_000;
@@ -113,7 +110,9 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
   const targets = appRoles(manifest);
 
   const session = await recorder.run('sign-in', 'Signing in', async () => {
-    const authority = await resolveAuthority(options, recorder, ui);
+    if (!options.tenant) recorder.countRequest();
+    const authority = await resolveAuthority(options.orgUrl, options);
+    if (authority.warning) ui.warn(authority.warning);
     report.tenant = authority.tenant;
     const tokens = createTokenSource({ credential: await credentialFor(options, manifest, ui), authorityHost: authority.host, tenant: authority.tenant, orgUrl: options.orgUrl });
     await tokens.getToken(false);
@@ -241,27 +240,6 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
   });
 
   return recorder.changes > 0 ? 'succeeded' : 'nothing-to-do';
-}
-
-async function resolveAuthority(options: RunnerOptions, recorder: StepRecorder, ui: Ui): Promise<{ host: string; tenant: string }> {
-  if (options.tenant) return { host: options.authorityHost, tenant: options.tenant };
-  recorder.countRequest();
-  let discovered;
-  try {
-    discovered = await discoverAuthority(options.orgUrl);
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'no answer';
-    throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `cannot reach --org ${options.orgUrl} (${code}); check the URL and your network`);
-  }
-  if (!discovered) {
-    throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `--org ${options.orgUrl} did not answer like a Dataverse org (no sign-in challenge); check the URL, or pass --tenant`);
-  }
-  const discoveredHost = new URL(discovered.authorityHost);
-  if (options.authorityHostGiven || MICROSOFT_LOGIN_HOSTS.has(discoveredHost.hostname)) {
-    return { host: options.authorityHostGiven ? options.authorityHost : discovered.authorityHost, tenant: discovered.tenantId };
-  }
-  ui.warn(`the org names ${discovered.authorityHost} as its sign-in host; using ${options.authorityHost} instead (pass --authority-host to choose)`);
-  return { host: options.authorityHost, tenant: discovered.tenantId };
 }
 
 async function credentialFor(options: RunnerOptions, manifest: Manifest, ui: Ui): Promise<Credential> {

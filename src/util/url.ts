@@ -1,0 +1,20 @@
+import { usageError } from '../errors.js';
+
+/**
+ * An org or sign-in URL from a flag: https, or plain http only on loopback (the emulator).
+ * Returned without a trailing slash so `${url}/api/data/...` composes.
+ */
+export function checkServiceUrl(flag: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usageError(`${flag} ${value}: expected a URL such as https://contoso.crm.dynamics.com`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw usageError(`${flag} ${value}: expected an https:// URL (plain http is allowed only for a local emulator on 127.0.0.1 or localhost)`);
+  }
+  if (url.search || url.hash) throw usageError(`${flag} ${value}: expected a URL without ? or #`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}

@@ -1,0 +1,58 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import JSZip from 'jszip';
+import { DvpkgError } from '../errors.js';
+import { manifestProblems, type Manifest } from '../package/manifest.js';
+
+/** `--package` may name the deploy folder, the package zip, or manifest.json itself. */
+
+const MAX_PACKAGE_BYTES = 64 * 1024 * 1024;
+const MAX_ENTRIES = 100;
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+function invalid(what: string, reason: string): DvpkgError {
+  return new DvpkgError('DVPKG_PACKAGE_INVALID', `--package ${what}: ${reason}`);
+}
+
+export async function loadManifest(location: string): Promise<Manifest> {
+  const info = await stat(location).catch(() => undefined);
+  if (!info) throw invalid(location, 'not found; expected a deploy package folder, its .zip, or its manifest.json');
+  let text: string;
+  if (info.isDirectory()) text = await readText(path.join(location, 'manifest.json'), location);
+  else if (location.toLowerCase().endsWith('.zip')) text = await manifestFromZip(location, info.size);
+  else text = await readText(location, location);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw invalid(location, `manifest.json is not valid JSON (${(error as Error).message})`);
+  }
+  const problems = manifestProblems(value);
+  if (problems.length > 0) throw invalid(location, `not a dvpkg manifest:\n  ${problems.join('\n  ')}`);
+  return value as Manifest;
+}
+
+async function readText(file: string, shown: string): Promise<string> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw invalid(shown, `${path.basename(file)} is missing`);
+  if (info.size > MAX_MANIFEST_BYTES) throw invalid(shown, `${path.basename(file)} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  return readFile(file, 'utf8');
+}
+
+async function manifestFromZip(file: string, size: number): Promise<string> {
+  if (size > MAX_PACKAGE_BYTES) throw invalid(file, `larger than ${MAX_PACKAGE_BYTES} bytes`);
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(await readFile(file));
+  } catch (error) {
+    throw invalid(file, `not a readable zip (${(error as Error).message})`);
+  }
+  const names = Object.keys(zip.files);
+  if (names.length > MAX_ENTRIES) throw invalid(file, `has ${names.length} entries; a deploy package has 4`);
+  const candidates = names.filter((n) => /^(?:[^/]+\/)?manifest\.json$/.test(n));
+  if (candidates.length !== 1) throw invalid(file, 'has no manifest.json (at its root or in one top-level folder)');
+  const entry = zip.file(candidates[0]!)!;
+  const declared = (entry as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
+  if (declared > MAX_MANIFEST_BYTES) throw invalid(file, `manifest.json expands to ${declared} bytes`);
+  return entry.async('string');
+}

@@ -1,0 +1,218 @@
+import { createTokenSource, type Credential } from '../auth/tokens.js';
+import { DataverseClient } from '../dataverse/client.js';
+import { matchRoles } from '../deploy/decide.js';
+import { resolveAuthority } from '../dataverse/discover-tenant.js';
+import { DataverseCodes, DataverseError, TransientError } from '../dataverse/errors.js';
+import * as dv from '../dataverse/operations.js';
+import { ExitCode, isDvpkgError } from '../errors.js';
+import { appRoles, type Manifest } from '../package/manifest.js';
+import { redactSecrets } from '../util/redact.js';
+import { describeDiff, diffRolePrivileges, privilegesBeyondDeclared, PROBE_TABLES, type CheckResult } from './checks.js';
+
+/**
+ * `dvpkg verify`: signs in as the ISV app itself and proves, check by check, that the org is
+ * exactly as the package declares. Every check records expected and actual values.
+ */
+
+export interface VerifyOptions {
+  orgUrl: string;
+  manifest: Manifest;
+  credential: Credential;
+  tenant?: string;
+  authorityHost: string;
+  authorityHostGiven: boolean;
+  probe: boolean;
+  onWarning?: (text: string) => void;
+}
+
+export interface VerifyReport {
+  outcome: 'passed' | 'failed';
+  exitCode: number;
+  org: string;
+  tenant?: string;
+  clientId: string;
+  package: { solution: string; version: string };
+  startedAt: string;
+  durationMs: number;
+  checks: CheckResult[];
+}
+
+interface AppUser {
+  systemuserid: string;
+  applicationid?: string | null;
+  isdisabled?: boolean;
+  systemuserroles_association?: Array<{ roleid: string; name: string }>;
+}
+
+type CheckBody = () => Promise<Omit<CheckResult, 'name' | 'durationMs'>>;
+
+/** A Dataverse refusal becomes a failed check that says what the app could not do. */
+function refusal(error: unknown, expected: string): Omit<CheckResult, 'name' | 'durationMs'> {
+  if (error instanceof DataverseError) {
+    const hint = error.is(DataverseCodes.privilegeDenied) ? ' (the app lacks a read privilege this check needs; add it to the role)' : '';
+    return { status: 'fail', expected, actual: `${error.status} ${error.code}`, details: [`${error.method} ${error.path.split('?')[0]}: ${error.serviceMessage}${hint}`] };
+  }
+  if (error instanceof TransientError) return { status: 'fail', expected, actual: 'no answer', details: [error.message] };
+  throw error;
+}
+
+export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
+  const started = Date.now();
+  const manifest = options.manifest;
+  const checks: CheckResult[] = [];
+  const report: VerifyReport = {
+    outcome: 'failed',
+    exitCode: ExitCode.checksFailed,
+    org: options.orgUrl,
+    clientId: options.credential.clientId,
+    package: { solution: manifest.solution.uniqueName, version: manifest.solution.version },
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    checks,
+  };
+  const run = async (name: string, body: CheckBody): Promise<CheckResult> => {
+    const t = Date.now();
+    const result = { name, ...(await body()), durationMs: 0 };
+    result.durationMs = Date.now() - t;
+    checks.push(result);
+    return result;
+  };
+  const skipRest = (names: string[], reason: string) => {
+    for (const name of names) checks.push({ name, status: 'skip', expected: '', actual: reason, details: [], durationMs: 0 });
+  };
+  const laterChecks = ['app-user', 'solution', ...manifest.roles.map((r) => `role "${r.name}"`), 'roles-bound', 'effective-privileges'];
+
+  const authority = await resolveAuthority(options.orgUrl, options);
+  if (authority.warning) options.onWarning?.(authority.warning);
+  report.tenant = authority.tenant;
+  const tokens = createTokenSource({ credential: options.credential, authorityHost: authority.host, tenant: authority.tenant, orgUrl: options.orgUrl });
+
+  const token = await run('token', async () => {
+    try {
+      await tokens.getToken(false);
+      return { status: 'pass', expected: 'a client-credentials token for the org', actual: `token issued in tenant ${authority.tenant}`, details: [] };
+    } catch (error) {
+      if (!isDvpkgError(error)) throw error;
+      return { status: 'fail', expected: 'a client-credentials token for the org', actual: 'sign-in failed', details: [redactSecrets(error.message)] };
+    }
+  });
+  if (token.status === 'fail') {
+    skipRest(laterChecks, 'skipped: no token');
+    report.exitCode = ExitCode.signInFailed;
+    report.durationMs = Date.now() - started;
+    return report;
+  }
+
+  const client = new DataverseClient({ orgUrl: options.orgUrl, token: tokens });
+  const strong = { headers: { Consistency: 'Strong' } };
+  let user: AppUser | undefined;
+  await run('app-user', async () => {
+    const expected = `an enabled application user with applicationid ${manifest.app.clientId}`;
+    try {
+      const me = await dv.whoAmI(client);
+      user = await client.get<AppUser>(
+        `systemusers(${me.UserId})?$select=systemuserid,applicationid,isdisabled&$expand=systemuserroles_association($select=roleid,name)`,
+        strong,
+      );
+    } catch (error) {
+      if (error instanceof DataverseError && error.is(DataverseCodes.userNotMember)) {
+        return { status: 'fail', expected, actual: 'no application user', details: ['WhoAmI: 403 0x80072560 the app has no (enabled) application user in this org; run the deploy package'] };
+      }
+      if (error instanceof DataverseError && error.is(DataverseCodes.userDisabled)) {
+        return { status: 'fail', expected, actual: 'disabled', details: ['the application user is disabled (0x80040225); activate it in the Power Platform admin center'] };
+      }
+      return refusal(error, expected);
+    }
+    const problems: string[] = [];
+    if (user.applicationid?.toLowerCase() !== manifest.app.clientId) problems.push(`WhoAmI resolved to ${user.systemuserid}, whose applicationid is ${user.applicationid ?? 'empty'}`);
+    if (user.isdisabled) problems.push('the application user is disabled');
+    return {
+      status: problems.length ? 'fail' : 'pass',
+      expected,
+      actual: `${user.systemuserid}, applicationid ${user.applicationid ?? 'empty'}, ${user.isdisabled ? 'disabled' : 'enabled'}`,
+      details: problems,
+    };
+  });
+
+  await run('solution', async () => {
+    const expected = `${manifest.solution.uniqueName} ${manifest.solution.version}, managed`;
+    try {
+      const installed = await dv.findSolution(client, manifest.solution.uniqueName);
+      if (!installed) return { status: 'fail', expected, actual: 'not installed', details: [`${manifest.solution.uniqueName} is not installed`] };
+      const problems: string[] = [];
+      if (installed.version !== manifest.solution.version) problems.push(`version ${installed.version} is installed, the package is ${manifest.solution.version}`);
+      if (!installed.ismanaged) problems.push('installed as unmanaged');
+      return { status: problems.length ? 'fail' : 'pass', expected, actual: `${installed.uniquename} ${installed.version}, ${installed.ismanaged ? 'managed' : 'unmanaged'}`, details: problems };
+    } catch (error) {
+      return refusal(error, expected);
+    }
+  });
+
+  const orgRoleIds = new Map<string, string>();
+  for (const role of manifest.roles) {
+    await run(`role "${role.name}"`, async () => {
+      const expected = `${role.privileges.length} privileges at the declared depths`;
+      try {
+        const row = matchRoles([role], await dv.findRoles(client, [role.id], [role.name])).get(role.id);
+        if (!row) return { status: 'fail', expected, actual: 'role not found', details: [`role "${role.name}" (${role.id}) does not exist in the org`] };
+        orgRoleIds.set(role.id, row.roleid);
+        const diff = diffRolePrivileges(role, await dv.rolePrivileges(client, row.roleid));
+        const details = describeDiff(diff);
+        const actual = details.length ? `${diff.missing.length} missing, ${diff.extra.length} extra, ${diff.depth.length} at another depth` : `${role.privileges.length} privileges, all as declared`;
+        return { status: details.length ? 'fail' : 'pass', expected, actual, details };
+      } catch (error) {
+        return refusal(error, expected);
+      }
+    });
+  }
+
+  const targets = appRoles(manifest);
+  await run('roles-bound', async () => {
+    const expected = `exactly ${targets.map((r) => `"${r.name}"`).join(', ')}`;
+    if (!user) return { status: 'fail', expected, actual: 'no application user', details: ['cannot check roles without the application user'] };
+    const held = user.systemuserroles_association ?? [];
+    const declaredIds = new Set(targets.map((r) => orgRoleIds.get(r.id) ?? r.id));
+    const missing = targets.filter((r) => !held.some((h) => h.roleid === (orgRoleIds.get(r.id) ?? r.id)));
+    const extra = held.filter((h) => !declaredIds.has(h.roleid));
+    const details = [
+      ...missing.map((r) => `the application user does not hold "${r.name}"`),
+      ...extra.map((h) => `the application user also holds "${h.name}" (${h.roleid}), which the package does not declare: least privilege is broken`),
+    ];
+    return { status: details.length ? 'fail' : 'pass', expected, actual: held.length ? held.map((h) => `"${h.name}"`).join(', ') : 'no roles', details };
+  });
+
+  await run('effective-privileges', async () => {
+    const expected = 'no privilege beyond the declared ones, at no greater depth';
+    if (!user) return { status: 'fail', expected, actual: 'no application user', details: ['cannot read privileges without the application user'] };
+    try {
+      const effective = await dv.userPrivileges(client, user.systemuserid, true);
+      const beyond = privilegesBeyondDeclared(targets, effective);
+      return { status: beyond.length ? 'fail' : 'pass', expected, actual: `${new Set(effective.map((p) => p.PrivilegeName)).size} privileges held${beyond.length ? `, ${beyond.length} beyond the declared` : ''}`, details: beyond };
+    } catch (error) {
+      return refusal(error, expected);
+    }
+  });
+
+  if (options.probe) {
+    const declared = new Set(targets.flatMap((r) => r.privileges.map((p) => p.name)));
+    for (const [privilege, table] of Object.entries(PROBE_TABLES)) {
+      if (!declared.has(privilege)) continue;
+      await run(`probe ${table}`, async () => {
+        const expected = `the app can read ${table} (${privilege})`;
+        try {
+          const rows = await client.get<{ value: unknown[] }>(`${table}?$top=1`);
+          return { status: 'pass', expected, actual: `read ${rows.value.length} row${rows.value.length === 1 ? '' : 's'}`, details: [] };
+        } catch (error) {
+          return refusal(error, expected);
+        }
+      });
+    }
+  }
+
+  const failed = checks.some((c) => c.status === 'fail');
+  report.outcome = failed ? 'failed' : 'passed';
+  report.exitCode = failed ? ExitCode.checksFailed : ExitCode.ok;
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
