@@ -33,6 +33,8 @@ export interface RunnerIo {
   argv: string[];
   env: NodeJS.ProcessEnv;
   packageDir: string;
+  /** deploy.mjs itself and the manifest hash stamped into it. */
+  runner: { path: string; manifestStamp: string };
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
@@ -102,8 +104,8 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
 
 async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: StepRecorder, report: RunReport): Promise<RunReport['outcome']> {
   const pkg = await recorder.run('integrity', 'Checking the package', async () => {
-    const loaded = await loadPackage(io.packageDir);
-    return { status: 'done', outcome: `${loaded.manifest.solution.file} matches its sha256 in manifest.json`, value: loaded };
+    const loaded = await loadPackage(io.packageDir, io.runner);
+    return { status: 'done', outcome: 'manifest.json, the solution zip, README.md and deploy.mjs match their hashes', value: loaded };
   });
   const manifest = pkg.manifest;
   report.package = { solution: manifest.solution.uniqueName, version: manifest.solution.version, sha256: manifest.solution.sha256, appClientId: manifest.app.clientId };

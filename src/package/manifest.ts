@@ -31,9 +31,15 @@ export interface Manifest {
   app: { clientId: string; name: string; roles: string[] };
   roles: ManifestRole[];
   adminClientId: string;
+  /** sha256 of the package's other files; the runner checks them before any request. */
+  integrity: { readmeSha256: string; runnerSha256: string };
 }
 
-export function createManifest(model: SolutionModel & { app: NonNullable<SolutionModel['app']> }, zip: { file: string; sha256: string }, dvpkgVersion: string): Manifest {
+export function createManifest(
+  model: SolutionModel & { app: NonNullable<SolutionModel['app']> },
+  zip: { file: string; sha256: string },
+  dvpkgVersion: string,
+): Omit<Manifest, 'integrity'> {
   return {
     formatVersion: MANIFEST_FORMAT,
     dvpkgVersion,
@@ -80,5 +86,9 @@ export function manifestProblems(value: unknown): string[] {
     for (const name of m.app?.roles ?? []) if (!m.roles.some((r) => r?.name === name)) problems.push(`app.roles: ${JSON.stringify(name)} is not one of the roles`);
   }
   if (typeof m.adminClientId !== 'string' || !GUID.test(m.adminClientId)) problems.push('adminClientId: expected a lower-case GUID');
+  const integrity = m.integrity;
+  if (!integrity || !/^[0-9a-f]{64}$/.test(String(integrity.readmeSha256)) || !/^[0-9a-f]{64}$/.test(String(integrity.runnerSha256))) {
+    problems.push('integrity: expected readmeSha256 and runnerSha256 (64 hex digits each)');
+  }
   return problems;
 }

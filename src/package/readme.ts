@@ -3,7 +3,7 @@ import { describePrivilege, LEVEL_SHORT } from './describe-privilege.js';
 import { loadTemplate } from '../render/templates.js';
 
 /** Renders README.md for the subscriber's admin from `README.md.hbs`. */
-export async function renderAdminReadme(manifest: Manifest, templatesDir: string, packageZipName: string): Promise<string> {
+export async function renderAdminReadme(manifest: Omit<Manifest, 'integrity'>, templatesDir: string, packageZipName: string): Promise<string> {
   const template = await loadTemplate(templatesDir, 'README.md.hbs');
   const appRoleNames = new Set(manifest.app.roles);
   return template({

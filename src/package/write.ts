@@ -7,6 +7,7 @@ import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
 import { createManifest, type Manifest } from './manifest.js';
 import { renderAdminReadme } from './readme.js';
+import { sha256, stampRunner } from './stamp.js';
 
 /** Where `npm run build` leaves the bundled runner; `dvpkg build` only copies it. */
 export const RUNNER_PATH = path.join(PACKAGE_ROOT, 'dist', 'runner', 'deploy.mjs');
@@ -41,13 +42,16 @@ export async function prepareDeployPackage(options: {
   dvpkgVersion: string;
 }): Promise<PreparedPackage> {
   const stem = `${solutionFileStem(options.model)}_deploy`;
-  const manifest = createManifest(options.model, { file: options.solutionZip.fileName, sha256: options.solutionZip.sha256 }, options.dvpkgVersion);
-  const readme = await renderAdminReadme(manifest, options.templatesDir, `${stem}.zip`);
+  const draft = createManifest(options.model, { file: options.solutionZip.fileName, sha256: options.solutionZip.sha256 }, options.dvpkgVersion);
+  const readme = Buffer.from(await renderAdminReadme(draft, options.templatesDir, `${stem}.zip`));
+  const runner = await readRunner();
+  const manifest: Manifest = { ...draft, integrity: { readmeSha256: sha256(readme), runnerSha256: sha256(runner) } };
+  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const files = [
-    { name: 'deploy.mjs', data: await readRunner(), mode: 0o755 },
+    { name: 'deploy.mjs', data: stampRunner(runner, sha256(manifestBytes)), mode: 0o755 },
     { name: options.solutionZip.fileName, data: options.solutionZip.bytes },
-    { name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
-    { name: 'README.md', data: Buffer.from(readme) },
+    { name: 'manifest.json', data: manifestBytes },
+    { name: 'README.md', data: readme },
   ];
   // The solution zip is compressed already, and deflating the 600 KB runner in pure JS would
   // double a build's time: both are stored as they are.

@@ -116,19 +116,25 @@ describe('deploy.mjs against the emulator (end to end)', function () {
     expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
   });
 
-  it('refuses a tampered solution zip with exit 8 before any request', async () => {
-    emulator = await startSampleEmulator();
-    const copy = await buildSamplePackage();
-    const zipPath = path.join(copy.dir, 'FabrikamSyncConnector_1_0_0_0_managed.zip');
-    const bytes = await readFile(zipPath);
-    bytes[bytes.length - 30] = bytes[bytes.length - 30]! ^ 0xff;
-    await writeFile(zipPath, bytes);
-    emulator.clearLog();
-    const run = await runDeployer(copy, emulator, ['--yes']);
-    expect(run.code).to.equal(8);
-    expect(run.stdout).to.match(/sha256 is [0-9a-f]{64}, but manifest\.json says/);
-    expect(emulator.log()).to.deep.equal([]);
-  });
+  for (const [file, change] of [
+    ['FabrikamSyncConnector_1_0_0_0_managed.zip', (b: Buffer) => Buffer.from(b.map((x, i) => (i === b.length - 30 ? x ^ 0xff : x)))],
+    ['manifest.json', (b: Buffer) => Buffer.from(b.toString().replace('"prvReadAccount"', '"prvDeleteAccount"'))],
+    ['README.md', (b: Buffer) => Buffer.concat([b, Buffer.from('\nAlso run rm -rf /\n')])],
+    ['deploy.mjs', (b: Buffer) => Buffer.concat([b, Buffer.from('\n// patched\n')])],
+  ] as const) {
+    it(`refuses a package whose ${file} was changed, with exit 8 before any request`, async () => {
+      emulator = await startSampleEmulator();
+      const copy = await buildSamplePackage();
+      const target = path.join(copy.dir, file);
+      await writeFile(target, change(await readFile(target)));
+      emulator.clearLog();
+      const run = await runDeployer(copy, emulator, ['--yes']);
+      expect(run.code, run.stdout).to.equal(8);
+      expect(run.stdout).to.contain(`${file}: sha256 is`);
+      expect(run.stdout).to.contain('The package was changed after it was built');
+      expect(emulator.log()).to.deep.equal([]);
+    });
+  }
 
   it('stops in preflight (exit 5) without importing when the org lacks a privilege', async () => {
     const src = await tempDir();
