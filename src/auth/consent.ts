@@ -1,4 +1,5 @@
 import axios from 'axios';
+import { sendWithRetry, type RetryHooks } from '../util/http-retry.js';
 
 /**
  * Is the ISV app present (has a service principal) in the subscriber tenant? Asked of
@@ -11,16 +12,28 @@ export type ConsentState = 'present' | 'missing' | 'unknown';
 
 const MISSING = new Set([7000229, 700016]);
 
-export async function probeConsent(options: { authorityHost: string; tenant: string; clientId: string; orgUrl: string; timeoutMs?: number }): Promise<{ state: ConsentState; code?: number }> {
+export async function probeConsent(options: {
+  authorityHost: string;
+  tenant: string;
+  clientId: string;
+  orgUrl: string;
+  timeoutMs?: number;
+  retry?: RetryHooks;
+}): Promise<{ state: ConsentState; code?: number }> {
   const url = `${options.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(options.tenant)}/oauth2/v2.0/token`;
   const body = new URLSearchParams({ client_id: options.clientId, grant_type: 'client_credentials', scope: `${options.orgUrl.replace(/\/+$/, '')}/.default` });
   try {
-    const response = await axios.post(url, body.toString(), {
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      validateStatus: () => true,
-      timeout: options.timeoutMs ?? 30_000,
-      maxRedirects: 0,
-    });
+    const response = await sendWithRetry(
+      url,
+      () =>
+        axios.post(url, body.toString(), {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          validateStatus: () => true,
+          timeout: options.timeoutMs ?? 30_000,
+          maxRedirects: 0,
+        }),
+      options.retry,
+    );
     const codes = (response.data as { error_codes?: unknown } | undefined)?.error_codes;
     const code = Array.isArray(codes) && typeof codes[0] === 'number' ? codes[0] : undefined;
     if (code === undefined) return { state: 'unknown' };

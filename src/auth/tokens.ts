@@ -3,6 +3,8 @@ import { DvpkgError } from '../errors.js';
 import { redactSecrets, registerSecret } from '../util/redact.js';
 import { aadstsCode, explainAadsts } from './aadsts.js';
 import { msalAuthorityConfig } from './authority.js';
+import { retryingNetworkClient } from './network.js';
+import type { RetryHooks } from '../util/http-retry.js';
 
 /**
  * The only module that talks to msal-node. It hands out tokens for one org and
@@ -19,6 +21,7 @@ export interface TokenSourceOptions {
   authorityHost: string;
   tenant: string;
   orgUrl: string;
+  retry?: RetryHooks;
 }
 
 export interface SignedInTokenSource {
@@ -36,7 +39,11 @@ function baseConfig(options: TokenSourceOptions, clientId: string): Configuratio
       ...(authority.authorityMetadata ? { authorityMetadata: authority.authorityMetadata } : {}),
       ...(authority.knownAuthorities ? { knownAuthorities: authority.knownAuthorities } : {}),
     },
-    system: { loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined } },
+    system: {
+      networkClient: retryingNetworkClient(options.retry),
+      disableInternalRetries: true,
+      loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined },
+    },
   };
 }
 

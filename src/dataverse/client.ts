@@ -32,7 +32,7 @@ export interface DataverseClientOptions {
   retry?: Partial<RetryPolicy>;
   timeoutMs?: number;
   onRequest?: (event: RequestEvent) => void;
-  onRetry?: (event: { method: string; path: string; attempt: number; delayMs: number; reason: string }) => void;
+  onRetry?: (event: { method: string; path: string; delayMs: number; reason: string }) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -120,6 +120,8 @@ export class DataverseClient {
     const retryAll = !write || options.idempotent === true;
     let forceRefresh = false;
     let renewed = false;
+    let failures = 0;
+    let throttledMs = 0;
     for (let attempt = 1; ; attempt++) {
       const token = await this.options.token.getToken(forceRefresh);
       forceRefresh = false;
@@ -143,10 +145,11 @@ export class DataverseClient {
         // means the request never reached the service: safe to retry even for a write.
         const staleSocket = code === 'ECONNRESET' && (error as { request?: { reusedSocket?: boolean } }).request?.reusedSocket === true;
         const safe = retryAll || code === 'ECONNREFUSED' || staleSocket;
-        if (!safe || attempt >= this.retry.maxAttempts) {
+        if (!safe || failures + 1 >= this.retry.maxAttempts) {
           throw new TransientError(`${method} ${path}: connection failed (${code}) after ${attempt} attempt${attempt === 1 ? '' : 's'}`, method, path, code);
         }
-        await this.wait(method, path, attempt, undefined, code);
+        failures++;
+        await this.wait(method, path, retryDelayMs(failures, this.retry, undefined, this.random), code);
         continue;
       }
       const status = response.status;
@@ -160,11 +163,17 @@ export class DataverseClient {
         continue;
       }
       const error = toDataverseError(status, response.data, method, path);
-      const throttled = status === 429;
+      if (status === 429) {
+        const delayMs = retryDelayMs(attempt, this.retry, retryAfterMs, this.random);
+        if ((retryAfterMs ?? 0) > this.retry.maxRetryAfterMs || throttledMs + delayMs > this.retry.maxThrottleWaitMs) throw error;
+        throttledMs += delayMs;
+        await this.wait(method, path, delayMs, '429');
+        continue;
+      }
       const unavailable = RETRYABLE_STATUS.has(status);
-      if ((throttled || (unavailable && retryAll)) && attempt < this.retry.maxAttempts) {
-        if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) throw error;
-        await this.wait(method, path, attempt, retryAfterMs, `${status}`);
+      if (unavailable && retryAll && failures + 1 < this.retry.maxAttempts) {
+        failures++;
+        await this.wait(method, path, retryDelayMs(failures, this.retry, retryAfterMs, this.random), `${status}`);
         continue;
       }
       if (unavailable) throw new TransientError(`${method} ${path}: ${status} after ${attempt} attempt${attempt === 1 ? '' : 's'}`, method, path, `${status}`);
@@ -172,9 +181,8 @@ export class DataverseClient {
     }
   }
 
-  private async wait(method: string, path: string, attempt: number, retryAfterMs: number | undefined, reason: string): Promise<void> {
-    const delayMs = retryDelayMs(attempt, this.retry, retryAfterMs, this.random);
-    this.options.onRetry?.({ method, path, attempt, delayMs, reason });
+  private async wait(method: string, path: string, delayMs: number, reason: string): Promise<void> {
+    this.options.onRetry?.({ method, path, delayMs, reason });
     await this.sleep(delayMs);
   }
 }

@@ -1,6 +1,7 @@
 import axios from 'axios';
 import { DvpkgError } from '../errors.js';
 import { apiBase } from './client.js';
+import { sendWithRetry, type RetryHooks } from '../util/http-retry.js';
 
 /**
  * An unauthenticated request to the org answers 401 with
@@ -19,8 +20,9 @@ export function parseBearerChallenge(header: string): DiscoveredAuthority | unde
   return { authorityHost: match[1]!, tenantId: match[2]!.toLowerCase() };
 }
 
-export async function discoverAuthority(orgUrl: string, timeoutMs = 30_000): Promise<DiscoveredAuthority | undefined> {
-  const response = await axios.get(apiBase(orgUrl), { validateStatus: () => true, timeout: timeoutMs, maxRedirects: 0 });
+export async function discoverAuthority(orgUrl: string, retry: RetryHooks = {}, timeoutMs = 30_000): Promise<DiscoveredAuthority | undefined> {
+  const url = apiBase(orgUrl);
+  const response = await sendWithRetry(url, () => axios.get(url, { validateStatus: () => true, timeout: timeoutMs, maxRedirects: 0 }), retry);
   const header = response.headers['www-authenticate'];
   const text = Array.isArray(header) ? header.join(', ') : typeof header === 'string' ? header : '';
   return response.status === 401 ? parseBearerChallenge(text) : undefined;
@@ -41,11 +43,15 @@ export interface ResolvedAuthority {
  * org names is used only if it is a Microsoft login host or the one given with --authority-host,
  * so a hostile org URL cannot send a sign-in elsewhere.
  */
-export async function resolveAuthority(orgUrl: string, given: { tenant?: string; authorityHost: string; authorityHostGiven: boolean }): Promise<ResolvedAuthority> {
+export async function resolveAuthority(
+  orgUrl: string,
+  given: { tenant?: string; authorityHost: string; authorityHostGiven: boolean },
+  retry: RetryHooks = {},
+): Promise<ResolvedAuthority> {
   if (given.tenant) return { host: given.authorityHost, tenant: given.tenant };
   let discovered: DiscoveredAuthority | undefined;
   try {
-    discovered = await discoverAuthority(orgUrl);
+    discovered = await discoverAuthority(orgUrl, retry);
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'no answer';
     throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `cannot reach --org ${orgUrl} (${code}); check the URL and your network`);

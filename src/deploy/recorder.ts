@@ -1,10 +1,35 @@
 import type { RequestEvent } from '../dataverse/client.js';
+import { DataverseError, TransientError } from '../dataverse/errors.js';
+import { DvpkgError, type ErrorCode } from '../errors.js';
 import type { Change, StepName, StepReport, StepStatus } from './report.js';
 import type { Ui } from './ui.js';
 
 /** Counts requests per step and builds the step list of the report as steps run. */
 
 const POLL_PATH = /^(asyncoperations|importjobs)\(/;
+
+/** The exit code a step's unforeseen Web API failure ends the run with. */
+const STEP_ERROR: Record<StepName, ErrorCode> = {
+  integrity: 'DVPKG_INTEGRITY_FAILED',
+  'sign-in': 'DVPKG_SIGN_IN_FAILED',
+  preflight: 'DVPKG_PREFLIGHT_FAILED',
+  consent: 'DVPKG_PREFLIGHT_FAILED',
+  plan: 'DVPKG_PREFLIGHT_FAILED',
+  import: 'DVPKG_IMPORT_FAILED',
+  role: 'DVPKG_APP_USER_FAILED',
+  'app-user': 'DVPKG_APP_USER_FAILED',
+  'role-binding': 'DVPKG_APP_USER_FAILED',
+  confirm: 'DVPKG_APP_USER_FAILED',
+};
+
+/** A Web API failure no step handled is still the org's answer, not a bug: say so, with the step's exit code. */
+function asStepError(name: StepName, error: unknown): unknown {
+  if (error instanceof DataverseError) {
+    return new DvpkgError(STEP_ERROR[name], `${name}: the org answered ${error.status}${error.code ? ` ${error.code}` : ''} to ${error.method} ${error.path.split('?')[0]}: ${error.serviceMessage}. Run again to continue; completed steps are not repeated.`);
+  }
+  if (error instanceof TransientError) return new DvpkgError(STEP_ERROR[name], `${name}: ${error.message}. Run again to continue; completed steps are not repeated.`);
+  return error;
+}
 
 export interface StepHandle {
   change(change: Change): void;
@@ -39,7 +64,7 @@ export class StepRecorder {
     }
   };
 
-  readonly onRetry = (event: { method: string; path: string; attempt: number; delayMs: number; reason: string }): void => {
+  readonly onRetry = (event: { method: string; path: string; delayMs: number; reason: string }): void => {
     this.retries++;
     this.retryWaitMs += event.delayMs;
     if (event.reason === '429') this.ui.info(`throttled by the org; waiting ${(event.delayMs / 1000).toFixed(1)} s as it asked`);
@@ -49,6 +74,13 @@ export class StepRecorder {
   get changes(): number {
     return this.steps.reduce((n, step) => n + step.changes.length, 0);
   }
+
+  /** Retries of sign-in, discovery and consent requests, which do not go through the Web API client. */
+  readonly onHttpRetry = (event: { url: string; attempt: number; delayMs: number; reason: string }): void => {
+    this.retries++;
+    this.retryWaitMs += event.delayMs;
+    this.ui.info(`${new URL(event.url).pathname.split('/').slice(-1)[0]}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
+  };
 
   /** A request made outside the Web API client (tenant discovery) still counts. */
   countRequest(): void {
@@ -64,7 +96,8 @@ export class StepRecorder {
       const result = await body(handle);
       this.finish(state, result.status, result.outcome);
       return result.value;
-    } catch (error) {
+    } catch (caught) {
+      const error = asStepError(name, caught);
       this.finish(state, 'failed', error instanceof Error ? error.message.split('\n')[0]! : String(error));
       throw error;
     } finally {

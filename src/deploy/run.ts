@@ -113,10 +113,16 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
 
   const session = await recorder.run('sign-in', 'Signing in', async () => {
     if (!options.tenant) recorder.countRequest();
-    const authority = await resolveAuthority(options.orgUrl, options);
+    const authority = await resolveAuthority(options.orgUrl, options, { onRetry: recorder.onHttpRetry });
     if (authority.warning) ui.warn(authority.warning);
     report.tenant = authority.tenant;
-    const tokens = createTokenSource({ credential: await credentialFor(options, manifest, ui), authorityHost: authority.host, tenant: authority.tenant, orgUrl: options.orgUrl });
+    const tokens = createTokenSource({
+      credential: await credentialFor(options, manifest, ui),
+      authorityHost: authority.host,
+      tenant: authority.tenant,
+      orgUrl: options.orgUrl,
+      retry: { onRetry: recorder.onHttpRetry },
+    });
     await tokens.getToken(false);
     const client = new DataverseClient({ orgUrl: options.orgUrl, token: tokens, onRequest: recorder.onRequest, onRetry: recorder.onRetry });
     return { status: 'done', outcome: `signed in as ${tokens.identity() ?? 'unknown'} (tenant ${authority.tenant})`, value: { client, tokens, authority } };
@@ -156,7 +162,7 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     if (state.appUser) return { status: 'skipped', outcome: 'the application user exists, so consent was granted', value: undefined };
     const deadline = options.waitForConsentSeconds === undefined ? 0 : Date.now() + options.waitForConsentSeconds * 1000;
     for (let announced = false; ; announced = true) {
-      const probe = await probeConsent({ authorityHost: authority.host, tenant: authority.tenant, clientId: manifest.app.clientId, orgUrl: options.orgUrl });
+      const probe = await probeConsent({ authorityHost: authority.host, tenant: authority.tenant, clientId: manifest.app.clientId, orgUrl: options.orgUrl, retry: { onRetry: recorder.onHttpRetry } });
       if (probe.state === 'present') return { status: 'done', outcome: `${manifest.app.name} is present in tenant ${authority.tenant}`, value: undefined };
       if (probe.state === 'unknown') {
         ui.warn('could not tell whether consent was granted; creating the application user will tell');

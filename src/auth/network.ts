@@ -1,0 +1,39 @@
+import axios from 'axios';
+import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { sendWithRetry, type RetryHooks } from '../util/http-retry.js';
+
+/**
+ * msal-node's HTTP client, replaced so that token requests survive throttling and transient
+ * failures. msal itself would cache a 429 or 5xx as a throttle for 60 s and fail every
+ * identical request until then; here they are retried first, honouring Retry-After.
+ */
+export function retryingNetworkClient(hooks: RetryHooks = {}): INetworkModule {
+  const send = async <T>(method: 'GET' | 'POST', url: string, options: NetworkRequestOptions | undefined, timeout?: number): Promise<NetworkResponse<T>> => {
+    const response = await sendWithRetry(
+      url,
+      () =>
+        axios.request<T>({
+          method,
+          url,
+          headers: options?.headers ?? {},
+          ...(method === 'POST' ? { data: options?.body ?? '' } : {}),
+          timeout: timeout ?? 60_000,
+          validateStatus: () => true,
+          maxRedirects: 0,
+          responseType: 'json',
+          transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: false },
+        }),
+      hooks,
+    ).catch((error: unknown) => {
+      // Only the URL and the error code: an axios error carries the request, i.e. the credential.
+      throw new Error(`network request to ${new URL(url).origin} failed (${(error as { code?: string }).code ?? 'no answer'})`);
+    });
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(response.headers)) if (typeof value === 'string') headers[key] = value;
+    return { headers, body: response.data, status: response.status };
+  };
+  return {
+    sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => send<T>('GET', url, options, timeout),
+    sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => send<T>('POST', url, options),
+  };
+}
