@@ -1,8 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
 import { JsonSyntaxError, parseJsonWithDuplicates } from '../util/json-source.js';
 import type { SourceDoc, SpecInput } from './source.js';
+import { readSourceText } from './read-source.js';
 import { displayPath } from '../util/paths.js';
 
 /** Reads `solution.json` and `roles/*.json` (in file-name order, so output order is stable). */
@@ -29,14 +30,9 @@ export async function loadJsonSpec(dir: string): Promise<SpecInput> {
 }
 
 async function readJsonDoc(file: string, problems: Problem[]): Promise<SourceDoc | undefined> {
-  const shown = displayPath(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    problems.push({ severity: 'error', file: shown, path: '', value: undefined, expected: `a readable file (${(error as NodeJS.ErrnoException).code ?? 'read failed'})` });
-    return undefined;
-  }
+  const source = await readSourceText(file, problems);
+  if (!source) return undefined;
+  const { shown, text } = source;
   try {
     const parsed = parseJsonWithDuplicates(text);
     return { file: shown, data: parsed.value, duplicateKeys: parsed.duplicateKeys };

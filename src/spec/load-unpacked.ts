@@ -1,9 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
 import { parseXml, XmlInputError } from '../util/xml.js';
-import { displayPath } from '../util/paths.js';
 import type { SourceDoc, SpecInput } from './source.js';
+import { readSourceText } from './read-source.js';
 
 /**
  * Reads a SolutionPackager / `pac solution unpack` tree into the JSON spec's shape:
@@ -35,14 +35,9 @@ export async function loadUnpackedSpec(dir: string): Promise<SpecInput> {
 }
 
 async function readXml(file: string, problems: Problem[]): Promise<{ file: string; root: XmlNode } | undefined> {
-  const shown = displayPath(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    problems.push({ severity: 'error', file: shown, path: '', value: undefined, expected: `a readable file (${(error as NodeJS.ErrnoException).code ?? 'read failed'})` });
-    return undefined;
-  }
+  const source = await readSourceText(file, problems);
+  if (!source) return undefined;
+  const { shown, text } = source;
   try {
     return { file: shown, root: parseXml(text, { arrays: ARRAYS }) };
   } catch (error) {
