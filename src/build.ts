@@ -9,7 +9,8 @@ import { prepareDeployPackage, writeDeployPackage, type PackageResult } from './
 import { writeFileAtomic } from './util/atomic-write.js';
 import { DEFAULT_TEMPLATES_DIR } from './util/package-root.js';
 import { DVPKG_VERSION } from './version.js';
-import type { Problem } from './errors.js';
+import { DvpkgError, type Problem } from './errors.js';
+import { displayPath } from './util/paths.js';
 
 export interface BuildOptions extends LoadSpecOptions {
   src: string;
@@ -45,14 +46,48 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
       ? await prepareDeployPackage({ model: { ...model, app }, solutionZip: { fileName, bytes, sha256 }, templatesDir: await templatesForPackage(options.templates), dvpkgVersion: DVPKG_VERSION })
       : undefined;
   const zip = path.join(options.out, fileName);
-  await writeFileAtomic(zip, bytes);
-  const pkg = prepared ? await writeDeployPackage(prepared, options.out) : undefined;
+  await checkOutputs(options.out, [zip, ...(prepared ? [path.join(options.out, `${prepared.stem}.zip`)] : [])], prepared ? [path.join(options.out, prepared.stem)] : []);
+  let pkg: PackageResult | undefined;
+  try {
+    await writeFileAtomic(zip, bytes);
+    pkg = prepared ? await writeDeployPackage(prepared, options.out) : undefined;
+  } catch (error) {
+    throw outputError(options.out, error);
+  }
   return {
     model,
     warnings,
     solution: { uniqueName: model.uniqueName, version: model.version, zip, fileName, sha256, bytes },
     ...(pkg ? { package: pkg } : {}),
   };
+}
+
+/**
+ * Every output path is checked before the first write, so a folder where a zip goes (or a file
+ * where the package folder goes) fails the build with nothing written rather than half of it.
+ */
+async function checkOutputs(out: string, files: string[], dirs: string[]): Promise<void> {
+  const kind = (target: string) => stat(target).then((s) => (s.isDirectory() ? 'folder' : 'file'), () => undefined);
+  if ((await kind(out)) === 'file') throw new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: not a folder (a file is in the way)`);
+  for (const file of files) {
+    if ((await kind(file)) === 'folder') throw new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: a folder is in the way of ${path.basename(file)}; move it`);
+  }
+  for (const dir of dirs) {
+    if ((await kind(dir)) === 'file') throw new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: a file is in the way of ${path.basename(dir)}/; move it`);
+  }
+}
+
+/** The output folder is the user's input too: a file in its place or no permission is a usage error, not a bug. */
+function outputError(out: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EEXIST' || code === 'ENOTDIR') return new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: not a folder (a file is in the way)`);
+  if (code === 'EISDIR') {
+    // From the rename into place: `dest` is the file the build writes.
+    const target = (error as { dest?: string }).dest ?? (error as NodeJS.ErrnoException).path ?? out;
+    return new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: a folder is in the way of ${path.basename(target)}; move it`);
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC') return new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: cannot write there (${code})`);
+  return error;
 }
 
 /** A --templates folder may override only the solution files; the admin README then comes from ours. */

@@ -78,7 +78,13 @@ export function isDvpkgError(error: unknown): error is DvpkgError {
 export function formatValue(value: unknown): string {
   if (value === undefined) return '(missing)';
   if (typeof value === 'string') return JSON.stringify(value);
-  const text = JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // Nested deeper than the stack allows (a hostile spec file), or not JSON at all.
+    return Array.isArray(value) ? '[...]' : typeof value === 'object' && value !== null ? '{...}' : String(value);
+  }
   return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -7,7 +7,13 @@ import { sendWithRetry, type RetryHooks } from '../util/http-retry.js';
  * failures. msal itself would cache a 429 or 5xx as a throttle for 60 s and fail every
  * identical request until then; here they are retried first, honouring Retry-After.
  */
-export function retryingNetworkClient(hooks: RetryHooks = {}): INetworkModule {
+export interface RetryingNetworkClient extends INetworkModule {
+  /** Why the last request failed without an answer; msal reports only "network_error". */
+  lastFailure(): string | undefined;
+}
+
+export function retryingNetworkClient(hooks: RetryHooks = {}): RetryingNetworkClient {
+  let lastFailure: string | undefined;
   const send = async <T>(method: 'GET' | 'POST', url: string, options: NetworkRequestOptions | undefined, timeout?: number): Promise<NetworkResponse<T>> => {
     const response = await sendWithRetry(
       url,
@@ -26,13 +32,15 @@ export function retryingNetworkClient(hooks: RetryHooks = {}): INetworkModule {
       hooks,
     ).catch((error: unknown) => {
       // Only the URL and the error code: an axios error carries the request, i.e. the credential.
-      throw new Error(`network request to ${new URL(url).origin} failed (${(error as { code?: string }).code ?? 'no answer'})`);
+      lastFailure = `network request to ${new URL(url).origin} failed (${(error as { code?: string }).code ?? 'no answer'})`;
+      throw new Error(lastFailure);
     });
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(response.headers)) if (typeof value === 'string') headers[key] = value;
     return { headers, body: response.data, status: response.status };
   };
   return {
+    lastFailure: () => lastFailure,
     sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => send<T>('GET', url, options, timeout),
     sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => send<T>('POST', url, options),
   };

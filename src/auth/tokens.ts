@@ -3,7 +3,7 @@ import { DvpkgError } from '../errors.js';
 import { redactSecrets, registerSecret } from '../util/redact.js';
 import { aadstsCode, explainAadsts } from './aadsts.js';
 import { msalAuthorityConfig } from './authority.js';
-import { retryingNetworkClient } from './network.js';
+import { retryingNetworkClient, type RetryingNetworkClient } from './network.js';
 import type { RetryHooks } from '../util/http-retry.js';
 
 /**
@@ -30,7 +30,7 @@ export interface SignedInTokenSource {
   readonly identity: () => string | undefined;
 }
 
-function baseConfig(options: TokenSourceOptions, clientId: string): Configuration {
+function baseConfig(options: TokenSourceOptions, clientId: string, network: RetryingNetworkClient): Configuration {
   const authority = msalAuthorityConfig(options.authorityHost, options.tenant);
   return {
     auth: {
@@ -40,17 +40,18 @@ function baseConfig(options: TokenSourceOptions, clientId: string): Configuratio
       ...(authority.knownAuthorities ? { knownAuthorities: authority.knownAuthorities } : {}),
     },
     system: {
-      networkClient: retryingNetworkClient(options.retry),
+      networkClient: network,
       disableInternalRetries: true,
       loggerOptions: { logLevel: LogLevel.Error, piiLoggingEnabled: false, loggerCallback: () => undefined },
     },
   };
 }
 
-export function signInFailed(error: unknown, who: string): DvpkgError {
+export function signInFailed(error: unknown, who: string, networkFailure?: string): DvpkgError {
   const code = aadstsCode(error);
   const meaning = explainAadsts(code);
-  const raw = error instanceof Error ? error.message : String(error);
+  const networkError = (error as { errorCode?: unknown }).errorCode === 'network_error';
+  const raw = networkError && networkFailure ? networkFailure : error instanceof Error ? error.message : String(error);
   const detail = redactSecrets(raw.split(/\r?\n/)[0] ?? raw).slice(0, 400);
   const message = code ? `sign-in as ${who} failed: AADSTS${code}${meaning ? ` (${meaning})` : ''}` : `sign-in as ${who} failed: ${detail}`;
   return new DvpkgError('DVPKG_SIGN_IN_FAILED', message);
@@ -59,8 +60,9 @@ export function signInFailed(error: unknown, who: string): DvpkgError {
 export function createTokenSource(options: TokenSourceOptions): SignedInTokenSource {
   const scopes = [`${options.orgUrl.replace(/\/+$/, '')}/.default`];
   const credential = options.credential;
+  const network = retryingNetworkClient(options.retry);
   if (credential.kind === 'device-code') {
-    const app = new PublicClientApplication(baseConfig(options, credential.clientId));
+    const app = new PublicClientApplication(baseConfig(options, credential.clientId, network));
     let account: AccountInfo | null = null;
     return {
       identity: () => account?.username,
@@ -75,15 +77,16 @@ export function createTokenSource(options: TokenSourceOptions): SignedInTokenSou
           account = result.account;
           return result.accessToken;
         } catch (error) {
-          throw signInFailed(error, 'the signed-in admin (device code)');
+          throw signInFailed(error, 'the signed-in admin (device code)', network.lastFailure());
         }
       },
     };
   }
+  const config = baseConfig(options, credential.clientId, network);
   const confidential = new ConfidentialClientApplication({
-    ...baseConfig(options, credential.clientId),
+    ...config,
     auth: {
-      ...baseConfig(options, credential.clientId).auth,
+      ...config.auth,
       ...(credential.kind === 'client-secret'
         ? { clientSecret: credential.secret }
         : {
@@ -105,7 +108,7 @@ export function createTokenSource(options: TokenSourceOptions): SignedInTokenSou
         if (!result?.accessToken) throw new Error('no access token in the response');
         return result.accessToken;
       } catch (error) {
-        throw signInFailed(error, `app ${credential.clientId}`);
+        throw signInFailed(error, `app ${credential.clientId}`, network.lastFailure());
       }
     },
   };

@@ -6,8 +6,24 @@ import { reportError } from './report-error.js';
 
 /**
  * Only declares commands and parses flags; each command's module is imported when it
- * runs, so `dvpkg build` never loads the emulator or msal-node.
+ * runs, so `dvpkg build` never loads the emulator or msal-node. Every string flag requires its
+ * value: yargs would read a bare `--src` as an empty string, and `build` would quietly use the default.
  */
+
+function parsePort(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw usageError(`--port ${value}: expected a port number from 0 to 65535 (0 picks a free one)`);
+  return Number(value);
+}
+
+/** yargs turns a repeated flag into an array, which no option but --app is meant to be. */
+function rejectRepeatedFlags(argv: Record<string, unknown>): true {
+  for (const [key, value] of Object.entries(argv)) {
+    // Skips yargs' camel-case copies (clientId for client-id), so each flag is reported once, as typed.
+    if (key === '_' || key === 'app' || /[A-Z]/.test(key) || !Array.isArray(value)) continue;
+    throw usageError(`--${key} given ${value.length} times (${value.join(', ')}); give it once`);
+  }
+  return true;
+}
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
@@ -24,13 +40,13 @@ async function main(argv: string[]): Promise<number> {
       'Validate the spec, render and zip a managed solution, and write the deploy package',
       (y) =>
         y
-          .option('src', { type: 'string', default: 'solution-src', describe: 'Spec folder (solution.json + roles/*.json) or an unpacked solution (Other/Solution.xml)' })
-          .option('out', { type: 'string', default: 'out', describe: 'Output folder' })
-          .option('version', { type: 'string', describe: 'Override the solution version (four parts, e.g. 1.2.0.0)' })
-          .option('templates', { type: 'string', describe: 'Folder with solution.xml.hbs, customizations.xml.hbs, [Content_Types].xml.hbs and README.md.hbs' })
+          .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder (solution.json + roles/*.json) or an unpacked solution (Other/Solution.xml)' })
+          .option('out', { type: 'string', requiresArg: true, default: 'out', describe: 'Output folder' })
+          .option('version', { type: 'string', requiresArg: true, describe: 'Override the solution version (four parts, e.g. 1.2.0.0)' })
+          .option('templates', { type: 'string', requiresArg: true, describe: 'Folder with solution.xml.hbs, customizations.xml.hbs, [Content_Types].xml.hbs and README.md.hbs' })
           .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings (privileges not in the built-in catalog) as errors' })
-          .option('client-id', { type: 'string', describe: 'ISV app registration id, for an unpacked solution without app details' })
-          .option('app-name', { type: 'string', describe: 'ISV app display name, with --client-id' })
+          .option('client-id', { type: 'string', requiresArg: true, describe: 'ISV app registration id, for an unpacked solution without app details' })
+          .option('app-name', { type: 'string', requiresArg: true, describe: 'ISV app display name, with --client-id' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
       async (args) => {
         const { runBuild } = await import('./commands/build.js');
@@ -51,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
       'Validate the spec only; writes nothing',
       (y) =>
         y
-          .option('src', { type: 'string', default: 'solution-src', describe: 'Spec folder or unpacked solution' })
+          .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder or unpacked solution' })
           .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings as errors' })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
       async (args) => {
@@ -64,14 +80,14 @@ async function main(argv: string[]): Promise<number> {
       'Sign in as the ISV app and prove the org is exactly as the package declares (exit 0 pass, 1 fail, 4 sign-in failed)',
       (y) =>
         y
-          .option('org', { type: 'string', demandOption: true, describe: 'Dataverse org URL' })
-          .option('package', { type: 'string', demandOption: true, describe: 'Deploy package folder, its .zip, or its manifest.json' })
-          .option('tenant', { type: 'string', describe: 'Tenant id or domain (default AZURE_TENANT_ID, else found from the org)' })
-          .option('client-id', { type: 'string', describe: "The app's client id (default AZURE_CLIENT_ID, else the manifest's)" })
-          .option('certificate', { type: 'string', describe: 'PEM with the private key and certificate (default AZURE_CLIENT_CERTIFICATE_PATH); else AZURE_CLIENT_SECRET is used' })
-          .option('authority-host', { type: 'string', describe: 'Sign-in host (default https://login.microsoftonline.com)' })
-          .option('report', { type: 'string', describe: 'Write a JSON report with every check' })
-          .option('junit', { type: 'string', describe: 'Write JUnit XML, one test case per check' })
+          .option('org', { type: 'string', requiresArg: true, demandOption: true, describe: 'Dataverse org URL' })
+          .option('package', { type: 'string', requiresArg: true, demandOption: true, describe: 'Deploy package folder, its .zip, or its manifest.json' })
+          .option('tenant', { type: 'string', requiresArg: true, describe: 'Tenant id or domain (default AZURE_TENANT_ID, else found from the org)' })
+          .option('client-id', { type: 'string', requiresArg: true, describe: "The app's client id (default AZURE_CLIENT_ID, else the manifest's)" })
+          .option('certificate', { type: 'string', requiresArg: true, describe: 'PEM with the private key and certificate (default AZURE_CLIENT_CERTIFICATE_PATH); else AZURE_CLIENT_SECRET is used' })
+          .option('authority-host', { type: 'string', requiresArg: true, describe: 'Sign-in host (default https://login.microsoftonline.com)' })
+          .option('report', { type: 'string', requiresArg: true, describe: 'Write a JSON report with every check' })
+          .option('junit', { type: 'string', requiresArg: true, describe: 'Write JUnit XML, one test case per check' })
           .option('probe', { type: 'boolean', default: false, describe: 'Also read one row of each table a declared read privilege covers (never writes)' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' }),
       async (args) => {
@@ -95,11 +111,11 @@ async function main(argv: string[]): Promise<number> {
       'Run the local Entra ID + Dataverse Web API emulator until Ctrl+C',
       (y) =>
         y
-          .option('port', { type: 'number', default: 0, describe: 'Port (0 picks a free one)' })
-          .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
-          .option('app', { type: 'string', array: true, default: [] as string[], describe: 'Register an ISV app client id (repeatable)' })
-          .option('state', { type: 'string', describe: 'JSON seed file with tenants, apps and orgs' })
-          .option('faults', { type: 'string', describe: 'Fault rules, e.g. "429:0.3,retryAfter=1;503:0.05;seed=7", or a JSON file' }),
+          .option('port', { type: 'string', requiresArg: true, default: '0', describe: 'Port (0 picks a free one)', coerce: parsePort })
+          .option('host', { type: 'string', requiresArg: true, default: '127.0.0.1', describe: 'Address to listen on' })
+          .option('app', { type: 'string', requiresArg: true, array: true, default: [] as string[], describe: 'Register an ISV app client id (repeatable)' })
+          .option('state', { type: 'string', requiresArg: true, describe: 'JSON seed file with tenants, apps and orgs' })
+          .option('faults', { type: 'string', requiresArg: true, describe: 'Fault rules, e.g. "429:0.3,retryAfter=1;503:0.05;seed=7", or a JSON file' }),
       async (args) => {
         const { runEmulatorCommand } = await import('./commands/emulator.js');
         exitCode = await runEmulatorCommand({
@@ -111,13 +127,15 @@ async function main(argv: string[]): Promise<number> {
         });
       },
     )
+    .check(rejectRepeatedFlags, true)
     .demandCommand(1, 'Name a command: build, check, verify, emulator. See dvpkg --help.')
     .strict()
     .help()
     .alias('help', 'h')
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((message, error) => {
-      throw error ?? usageError(`${message} (see dvpkg --help)`);
+      // yargs raises its own parse errors (a flag without its value, a failed coerce) as YError; those are usage errors too.
+      throw error && error.name !== 'YError' ? error : usageError(`${message} (see dvpkg --help)`);
     })
     .parseAsync();
   return exitCode;

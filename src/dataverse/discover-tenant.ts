@@ -22,7 +22,8 @@ export function parseBearerChallenge(header: string): DiscoveredAuthority | unde
 
 export async function discoverAuthority(orgUrl: string, retry: RetryHooks = {}, timeoutMs = 30_000): Promise<DiscoveredAuthority | undefined> {
   const url = apiBase(orgUrl);
-  const response = await sendWithRetry(url, () => axios.get(url, { validateStatus: () => true, timeout: timeoutMs, maxRedirects: 0 }), retry);
+  // The first request to an org: a refused connection is more likely a wrong URL than an outage, so a few tries only.
+  const response = await sendWithRetry(url, () => axios.get(url, { validateStatus: () => true, timeout: timeoutMs, maxRedirects: 0 }), { ...retry, policy: { maxAttempts: 4, ...retry.policy } });
   const header = response.headers['www-authenticate'];
   const text = Array.isArray(header) ? header.join(', ') : typeof header === 'string' ? header : '';
   return response.status === 401 ? parseBearerChallenge(text) : undefined;

@@ -114,11 +114,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   if (authRaw !== 'device-code' && authRaw !== 'client-secret' && authRaw !== 'certificate') {
     throw usageError(`--auth ${authRaw}: expected device-code, client-secret or certificate`);
   }
-  const clientIdRaw = str('client-id');
-  const clientId = clientIdRaw === undefined ? undefined : normalizeGuid(clientIdRaw);
-  if (clientIdRaw !== undefined && !clientId) throw usageError(`--client-id ${clientIdRaw}: expected a GUID (your automation app's client id)`);
-  if (authRaw !== 'device-code' && !clientId) throw usageError(`--auth ${authRaw} needs --client-id <your automation app's client id>`);
-
+  // The secret is read and registered before the flags that follow, whose messages echo their value.
   let secret: string | undefined;
   if (authRaw === 'client-secret') {
     const file = str('client-secret-file');
@@ -132,6 +128,10 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
     if (!secret) throw usageError(`--auth client-secret: no secret; set ${SECRET_ENV} or use --client-secret-file <file>`);
     registerSecret(secret);
   }
+  const clientIdRaw = str('client-id');
+  const clientId = clientIdRaw === undefined ? undefined : normalizeGuid(clientIdRaw);
+  if (clientIdRaw !== undefined && !clientId) throw usageError(`--client-id ${clientIdRaw}: expected a GUID (your automation app's client id)`);
+  if (authRaw !== 'device-code' && !clientId) throw usageError(`--auth ${authRaw} needs --client-id <your automation app's client id>`);
   const certificatePath = str('certificate');
   if (authRaw === 'certificate' && !certificatePath) throw usageError('--auth certificate needs --certificate <pem file with the private key and certificate>');
 

@@ -64,7 +64,18 @@ export async function runImport(args: ImportArgs): Promise<{ change?: Change; ou
       else throw importRefused(error);
     }
     if (started) {
-      const outcome = await pollImport(client, started, ui, deadline);
+      let outcome: string;
+      try {
+        outcome = await pollImport(client, started, ui, deadline);
+      } catch (error) {
+        // A job can fail because an earlier, interrupted run's job got there first: if the
+        // target version is now installed, the work is done.
+        const installed = await dv.findSolution(client, manifest.solution.uniqueName).catch(() => undefined);
+        if (installed && importAction(installed, target) === 'skip') {
+          return { change: { kind: 'solution-imported', id: manifest.solution.uniqueName, detail: target }, outcome: `${target} installed (by an earlier, interrupted run)` };
+        }
+        throw error;
+      }
       const upgraded = action === 'upgrade';
       return {
         change: { kind: upgraded ? 'solution-upgraded' : 'solution-imported', id: started.ImportJobKey, detail: target },

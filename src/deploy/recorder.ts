@@ -79,7 +79,8 @@ export class StepRecorder {
   readonly onHttpRetry = (event: { url: string; attempt: number; delayMs: number; reason: string }): void => {
     this.retries++;
     this.retryWaitMs += event.delayMs;
-    this.ui.info(`${new URL(event.url).pathname.split('/').slice(-1)[0]}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
+    const url = new URL(event.url);
+    this.ui.info(`${url.host}${url.pathname}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
   };
 
   /** A request made outside the Web API client (tenant discovery) still counts. */

@@ -262,6 +262,11 @@ export function importZipLimit(detail: string): ImportFailure {
   return { code: '0x80048060', section: 'solutionManifest', message: `The solution file is invalid. ${detail}` };
 }
 
+/** An entry name that climbs out of the package or is absolute: zip-slip, whatever the reader does with it. */
+export function importUnsafeEntryName(name: string): ImportFailure {
+  return { code: '0x80048060', section: 'solutionManifest', message: `The solution file is invalid. The entry '${name}' is not a relative path inside the package.` };
+}
+
 export function importInvalidXml(file: string, detail: string): ImportFailure {
   return { code: '0x8004802C', section: 'solutionManifest', message: `This solution package cannot be imported because it contains invalid XML. You can attempt to repair the file by manually editing the XML contents using the information found in the schema validation errors, or you can contact your solution provider. (${file}: ${detail})` };
 }

@@ -42,7 +42,7 @@ async function readXml(file: string, problems: Problem[]): Promise<{ file: strin
     return { file: shown, root: parseXml(text, { arrays: ARRAYS }) };
   } catch (error) {
     if (!(error instanceof XmlInputError)) throw error;
-    const at = error.line === undefined ? '' : `:${error.line}:${error.column}`;
+    const at = error.line === undefined ? '' : error.column === undefined ? `:${error.line}` : `:${error.line}:${error.column}`;
     problems.push({ severity: 'error', file: `${shown}${at}`, path: '', value: undefined, expected: `well-formed XML (${error.message})` });
     return undefined;
   }

@@ -27,11 +27,34 @@ export function parseJsonWithDuplicates(text: string): ParsedJson {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message);
-    const offset = position ? Number(position[1]) : source.length;
+    const offset = position ? Number(position[1]) : UNEXPECTED_TOKEN.test(message) ? unexpectedTokenOffset(source) : source.length;
     const { line, column } = lineColumn(source, offset);
-    throw new JsonSyntaxError(message.replace(/ in JSON at position \d+.*$/, ''), line, column);
+    throw new JsonSyntaxError(message.replace(/ in JSON at position \d+.*$/, '').replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, ''), line, column);
   }
   return { value, duplicateKeys: findDuplicateKeys(source) };
+}
+
+/** V8 gives no position for this error, and quotes the input, newlines and all. */
+const UNEXPECTED_TOKEN = /^Unexpected token /;
+
+/**
+ * Where the unexpected character is: a prefix that stops before it fails only at its end, and one
+ * that holds it fails with this same error, so a binary search over prefix lengths finds it.
+ */
+function unexpectedTokenOffset(source: string): number {
+  let good = 0;
+  let bad = source.length;
+  while (bad - good > 1) {
+    const middle = (good + bad) >>> 1;
+    try {
+      JSON.parse(source.slice(0, middle));
+      good = middle;
+    } catch (error) {
+      if (error instanceof Error && UNEXPECTED_TOKEN.test(error.message)) bad = middle;
+      else good = middle;
+    }
+  }
+  return bad - 1;
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {

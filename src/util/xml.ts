@@ -2,8 +2,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /**
  * Every XML reader in dvpkg goes through here so the same limits apply everywhere:
- * no DOCTYPE (so no entity expansion, internal or external), a size cap, and
- * syntax errors reported with line and column.
+ * no DOCTYPE (so no entity expansion, internal or external), no entity but the five
+ * XML defines, one root element, a size cap, and syntax errors reported with line and column.
  */
 
 export const MAX_XML_BYTES = 32 * 1024 * 1024;
@@ -47,12 +47,63 @@ export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+}
+
+/** A code point XML 1.0 allows in a document (its production `Char`). */
+function isXmlChar(code: number): boolean {
+  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+}
+
+/**
+ * The first `&` that does not start one of the five XML entities or a character reference to an
+ * allowed character. Without a DTD nothing else is declared, so such a document is not well-formed,
+ * but fast-xml-parser's validator lets it through. `&` is plain text in comments, CDATA sections and
+ * processing instructions, so those are stepped over. Meant for text the validator accepted, where
+ * every comment is closed: each unclosed one costs a scan to the end.
+ */
+export function findBadReference(source: string): XmlInputError | undefined {
+  const tokens = /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|&/g;
+  for (let match = tokens.exec(source); match; match = tokens.exec(source)) {
+    if (match[0] !== '&') continue;
+    const reference = /^&(?:(amp|lt|gt|quot|apos)|#x([0-9a-fA-F]{1,8})|#([0-9]{1,10}));/.exec(source.slice(match.index, match.index + 14));
+    const hex = reference?.[2];
+    const decimal = reference?.[3];
+    const code = hex !== undefined ? parseInt(hex, 16) : decimal !== undefined ? parseInt(decimal, 10) : undefined;
+    if (reference && (code === undefined || isXmlChar(code))) continue;
+    const shown = /^&[^\s;<&]{0,20};?/.exec(source.slice(match.index, match.index + 24))?.[0] ?? '&';
+    const { line, column } = lineColumn(source, match.index);
+    return new XmlInputError(`"${shown}" is not a defined entity or an allowed character reference (only &amp; &lt; &gt; &quot; &apos; and &#...; are)`, line, column);
+  }
+  return undefined;
+}
+
+/** The validator lets a second root element through when one of them is empty (`<Role>…</Role><Role/>`). */
+function checkSingleRoot(parsed: Record<string, unknown>): void {
+  const roots = Object.entries(parsed).flatMap(([name, value]) => (Array.isArray(value) ? value.map(() => name) : [name]));
+  if (roots.length > 1) throw new XmlInputError(`expected one root element, found ${roots.map((r) => `<${r}>`).join(', ')}`);
+}
+
+/** fast-xml-parser reports unclosed elements as "Invalid '[ "a", "b" ]' found." at 1:1, which names neither. */
+function validatorError(err: { msg: string; line: number; col?: number }): XmlInputError {
+  const unclosed = /^Invalid '\[(.*)\]' found\.$/s.exec(err.msg);
+  if (unclosed) {
+    const names = [...unclosed[1]!.matchAll(/"([^"]*)"/g)].map((m) => `<${m[1]}>`);
+    return new XmlInputError(`the document ends before ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} closed (is the file cut short?)`);
+  }
+  return new XmlInputError(err.msg, err.line, err.col);
+}
+
 export function parseXml(text: string, options: ParseXmlOptions = {}): Record<string, unknown> {
   if (text.length > MAX_XML_BYTES) throw new XmlInputError(`XML is larger than ${MAX_XML_BYTES} bytes`);
   const source = stripBom(text);
   if (/<!DOCTYPE/i.test(source)) throw new XmlInputError('XML with a DOCTYPE is not accepted (no DTDs or entity declarations)');
   const check = XMLValidator.validate(source);
-  if (check !== true) throw new XmlInputError(check.err.msg, check.err.line, check.err.col);
+  if (check !== true) throw validatorError(check.err);
+  const badReference = findBadReference(source);
+  if (badReference) throw badReference;
   const arrays = new Set(options.arrays ?? []);
   const parser = new XMLParser({
     ignoreAttributes: false,
@@ -67,5 +118,7 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): Record<st
     tagValueProcessor: (_name, value) => decodeXmlText(value),
     attributeValueProcessor: (_name, value) => decodeXmlText(value),
   });
-  return parser.parse(source) as Record<string, unknown>;
+  const parsed = parser.parse(source) as Record<string, unknown>;
+  checkSingleRoot(parsed);
+  return parsed;
 }

@@ -54,5 +54,23 @@ async function manifestFromZip(file: string, size: number): Promise<string> {
   const entry = zip.file(candidates[0]!)!;
   const declared = (entry as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
   if (declared > MAX_MANIFEST_BYTES) throw invalid(file, `manifest.json expands to ${declared} bytes`);
-  return entry.async('string');
+  return inflateBounded(entry, file);
+}
+
+/** The declared size can lie, so what comes out of the inflater is counted too, and it stops at the limit. */
+function inflateBounded(entry: JSZip.JSZipObject, file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stream = entry.nodeStream('nodebuffer');
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_MANIFEST_BYTES) {
+        stream.pause();
+        reject(invalid(file, `manifest.json expands to more than ${MAX_MANIFEST_BYTES} bytes`));
+      } else chunks.push(chunk);
+    });
+    stream.on('error', (error: Error) => reject(invalid(file, `manifest.json cannot be read (${error.message})`)));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
 }

@@ -3,6 +3,7 @@
  * ready (everything a client needs to connect), logs to stderr only, and exits 0 after SIGINT/SIGTERM.
  */
 import { startEmulator } from '../../emulator/index.js';
+import { usageError } from '../../errors.js';
 import { reportError } from '../report-error.js';
 
 export interface EmulatorCommandArgs {
@@ -27,7 +28,7 @@ export async function runEmulatorCommand(args: EmulatorCommandArgs): Promise<num
       apps: args.app ?? [],
     });
   } catch (error) {
-    return reportError(error);
+    return reportError(listenError(error, args) ?? error);
   }
   const requested = new Set((args.app ?? []).map((id) => id.toLowerCase()));
   const ready = {
@@ -59,4 +60,13 @@ export async function runEmulatorCommand(args: EmulatorCommandArgs): Promise<num
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** Errors from listen() that are about the address the flags name, not about dvpkg. */
+const ADDRESS_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL', 'EACCES', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL']);
+
+function listenError(error: unknown, args: EmulatorCommandArgs): Error | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined || !ADDRESS_ERRORS.has(code)) return undefined;
+  return usageError(`--host ${args.host ?? '127.0.0.1'} --port ${args.port ?? 0}: cannot listen there (${code})`);
 }

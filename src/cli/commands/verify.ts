@@ -25,6 +25,9 @@ export interface VerifyArgs {
 
 /** Flags win over the Azure SDK environment variables; the secret comes only from the environment. */
 export async function runVerifyCommand(args: VerifyArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const secret = env['AZURE_CLIENT_SECRET'];
+  // Before anything that can fail: a message may echo a value that is the secret (say it was put in AZURE_CLIENT_ID).
+  registerSecret(secret);
   const orgUrl = checkServiceUrl('--org', args.org);
   const authorityHost = args.authorityHost ? checkServiceUrl('--authority-host', args.authorityHost) : PUBLIC_AUTHORITY_HOST;
   const manifest = await loadManifest(args.package);
@@ -32,9 +35,11 @@ export async function runVerifyCommand(args: VerifyArgs, env: NodeJS.ProcessEnv 
   const clientId = normalizeGuid(clientIdRaw);
   if (!clientId) throw usageError(`--client-id ${clientIdRaw}: expected the app's client id (a GUID)`);
   const tenant = args.tenant ?? env['AZURE_TENANT_ID'];
+  // The tenant becomes a path segment of the sign-in URL, as in the runner's check of the same flag.
+  if (tenant !== undefined && !/^[A-Za-z0-9.-]+$/.test(tenant)) {
+    throw usageError(`${args.tenant !== undefined ? '--tenant' : 'AZURE_TENANT_ID'} ${tenant}: expected a tenant id (GUID) or domain such as contoso.onmicrosoft.com`);
+  }
   const certificatePath = args.certificate ?? env['AZURE_CLIENT_CERTIFICATE_PATH'];
-  const secret = env['AZURE_CLIENT_SECRET'];
-  registerSecret(secret);
   let credential: Credential;
   if (certificatePath) credential = { kind: 'certificate', clientId, ...readCertificateFile(certificatePath, args.certificate ? '--certificate' : 'AZURE_CLIENT_CERTIFICATE_PATH') };
   else if (secret) credential = { kind: 'client-secret', clientId, secret };

@@ -3,6 +3,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { importInvalidXml, importXsdValidation, isImportFailure, type ImportFailure } from '../errors.js';
 import { normalizeGuid } from '../../spec/guid.js';
 import { LEVELS, type Level } from '../../spec/model.js';
+import { findBadReference } from '../../util/xml.js';
 import type { SolutionFiles } from './zip.js';
 
 export interface PackageRole {
@@ -39,6 +40,8 @@ function parse(file: string, xml: string): Node | ImportFailure {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return importInvalidXml(file, 'DTDs and entity declarations are not allowed');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) return importInvalidXml(file, `${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
+  const badReference = findBadReference(xml);
+  if (badReference) return importInvalidXml(file, `${badReference.message} (line ${badReference.line}, column ${badReference.column})`);
   return parser.parse(xml) as Node;
 }
 

@@ -3,7 +3,7 @@
  * so a zip bomb stops early), and the three root files solution-format.md §1.1 requires.
  */
 import JSZip from 'jszip';
-import { importBadZip, importZipLimit, type ImportFailure } from '../errors.js';
+import { importBadZip, importUnsafeEntryName, importZipLimit, type ImportFailure } from '../errors.js';
 
 export interface SolutionFiles {
   solutionXml: string;
@@ -46,6 +46,11 @@ function inflate(file: JSZip.JSZipObject, budget: { remaining: number }): Promis
   });
 }
 
+/** JSZip resolves `../` away (so `../solution.xml` would pass for a root file); the name as stored decides. */
+function isRelativeInside(name: string): boolean {
+  return !/^(?:[\\/]|[A-Za-z]:)/.test(name) && !name.split(/[\\/]/).includes('..');
+}
+
 function text(buffer: Buffer): string {
   const hasBom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
   return buffer.subarray(hasBom ? 3 : 0).toString('utf8');
@@ -60,6 +65,8 @@ export async function readSolutionZip(data: Buffer, limits: ZipLimits): Promise<
   }
   const entries = Object.values(zip.files).filter((f) => !f.dir);
   if (entries.length > limits.maxEntries) return importZipLimit(`The compressed file has ${entries.length} entries; the limit is ${limits.maxEntries}.`);
+  const unsafe = entries.find((f) => !isRelativeInside(f.unsafeOriginalName ?? f.name));
+  if (unsafe) return importUnsafeEntryName(unsafe.unsafeOriginalName ?? unsafe.name);
   const byName = new Map(entries.map((f) => [f.name.toLowerCase(), f]));
   const budget = { remaining: limits.maxExpandedBytes };
   const out: Partial<SolutionFiles> = {};

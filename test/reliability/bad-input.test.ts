@@ -1,0 +1,577 @@
+import { expect } from 'chai';
+import JSZip from 'jszip';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
+import type { RunningEmulator } from '../../src/emulator/index.js';
+import { runNode, type RunResult } from '../support/cli.js';
+import { buildSamplePackage, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { validRole, validSolution } from '../support/spec-builders.js';
+import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
+import { adminSignIn, solutionZip, waitFor, webApi } from '../emulator/helpers.js';
+
+/**
+ * Issue 6, item 4: a corpus of bad inputs for every reader dvpkg has. Each case asserts the documented
+ * exit code (or HTTP status and Dataverse error code), a message that names what is wrong, no stack
+ * trace, and that nothing partial is written.
+ */
+
+const BIN = path.join(REPO_ROOT, 'bin', 'dvpkg.js');
+const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
+const GUID = '6a0c1f2e-3b4d-4c5e-8f60-718293a4b5c6';
+const SECRET = 'S3cr3t-bad-input-canary-value';
+
+let tried = 0;
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+/** Names of every file under `dir`; none when `dir` does not exist. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => !e.isDirectory()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function half(text: string): string;
+function half(data: Buffer): Buffer;
+function half(value: string | Buffer): string | Buffer {
+  return value.slice(0, Math.floor(value.length / 2));
+}
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+function jsonSpec(files: Record<string, string | Buffer | object> = {}): Record<string, string | Buffer | object> {
+  return { 'solution.json': validSolution(), 'roles/reader.json': validRole(), ...files };
+}
+
+const SOLUTION_XML = `<?xml version="1.0" encoding="utf-8"?>
+<ImportExportXml version="9.2" SolutionPackageVersion="9.2" languagecode="1033">
+  <SolutionManifest>
+    <UniqueName>ContosoRoles</UniqueName>
+    <LocalizedNames><LocalizedName description="Contoso Roles" languagecode="1033" /></LocalizedNames>
+    <Version>1.0.0.0</Version>
+    <Managed>2</Managed>
+    <Publisher>
+      <UniqueName>contoso</UniqueName>
+      <LocalizedNames><LocalizedName description="Contoso" languagecode="1033" /></LocalizedNames>
+      <CustomizationPrefix>contoso</CustomizationPrefix>
+      <CustomizationOptionValuePrefix>12345</CustomizationOptionValuePrefix>
+    </Publisher>
+  </SolutionManifest>
+</ImportExportXml>
+`;
+const roleXml = (name = 'Contoso Reader', level = 'Global', id = `{${GUID}}`) =>
+  `<?xml version="1.0" encoding="utf-8"?>
+<Role id="${id}" name="${name}">
+  <IsCustomizable>1</IsCustomizable>
+  <RolePrivileges>
+    <RolePrivilege name="prvReadAccount" level="${level}" />
+  </RolePrivileges>
+</Role>
+`;
+const withoutProlog = (xml: string) => xml.replace(/^\ufeff?<\?xml[^>]*>\s*/, '');
+const BILLION_LAUGHS = `<?xml version="1.0"?>
+<!DOCTYPE lolz [
+  <!ENTITY lol "lol">
+  <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+  <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+  <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+`;
+const EXTERNAL_ENTITY = '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n';
+
+/** A SolutionPackager tree (`pac solution unpack`), with some of its files replaced or removed (null). */
+function unpackedTree(files: Record<string, string | null> = {}): Record<string, string> {
+  const tree: Record<string, string | null> = {
+    'Other/Solution.xml': SOLUTION_XML,
+    'Other/Customizations.xml': '<ImportExportXml><Roles /></ImportExportXml>\n',
+    'Roles/Reader.xml': roleXml(),
+    ...files,
+  };
+  return Object.fromEntries(Object.entries(tree).filter((entry): entry is [string, string] => entry[1] !== null));
+}
+
+async function zipOf(entries: Record<string, string | Buffer>): Promise<Buffer> {
+  const zip = new JSZip();
+  for (const [name, data] of Object.entries(entries)) zip.file(name, data);
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+}
+
+/**
+ * A zip written by hand, for what JSZip will not write: an entry of `bombMiB` MiB of zeros (deflate
+ * blocks of 1 MiB repeated, so nothing that large is ever in memory here) and a declared size that lies.
+ */
+function handMadeZip(entries: Array<{ name: string; data?: Buffer | string; bombMiB?: number; declaredSize?: number }>): Buffer {
+  const mib = Buffer.alloc(1024 * 1024);
+  const block = deflateRawSync(mib, { finishFlush: constants.Z_FULL_FLUSH });
+  const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00]);
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const entry of entries) {
+    let compressed: Buffer;
+    let size: number;
+    let crc = 0;
+    if (entry.bombMiB !== undefined) {
+      compressed = Buffer.concat([...Array.from({ length: entry.bombMiB }, () => block), FINAL_EMPTY_BLOCK]);
+      size = entry.bombMiB * mib.length;
+      for (let i = 0; i < entry.bombMiB; i++) crc = crc32(mib, crc);
+    } else {
+      const data = Buffer.from(entry.data ?? '');
+      compressed = deflateRawSync(data);
+      size = data.length;
+      crc = crc32(data);
+    }
+    const name = Buffer.from(entry.name);
+    const sizes = (header: Buffer, at: number) => {
+      header.writeUInt32LE(crc >>> 0, at);
+      header.writeUInt32LE(compressed.length, at + 4);
+      header.writeUInt32LE((entry.declaredSize ?? size) >>> 0, at + 8);
+    };
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(8, 8);
+    sizes(local, 14);
+    local.writeUInt16LE(name.length, 26);
+    const record = Buffer.alloc(46);
+    record.writeUInt32LE(0x02014b50, 0);
+    record.writeUInt16LE(20, 4);
+    record.writeUInt16LE(20, 6);
+    record.writeUInt16LE(8, 10);
+    sizes(record, 16);
+    record.writeUInt16LE(name.length, 28);
+    record.writeUInt32LE(offset, 42);
+    parts.push(local, name, compressed);
+    central.push(record, name);
+    offset += local.length + name.length + compressed.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, directory, end]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command-line cases: dvpkg build/check/verify/emulator and the deploy runner
+
+interface Invocation {
+  tool: 'dvpkg' | 'runner';
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  /** The runner's package folder (its working directory). */
+  packageDir?: string;
+  /** Folders that must hold no file afterwards (build --out). */
+  noFilesIn?: string[];
+  /** Files that must not exist afterwards (verify --report/--junit, the runner's --report when it never started). */
+  absent?: string[];
+  /** The runner's --report: written on failure by design, so it must be complete JSON of this run. */
+  report?: string;
+  /** Text that must appear nowhere in the output. */
+  neverShown?: string[];
+}
+
+interface CliCase {
+  name: string;
+  given: (dir: string) => Promise<Invocation>;
+  exit: number;
+  /** The error code printed as `[CODE]`. */
+  code: string;
+  message: RegExp;
+}
+
+/** No Azure SDK variables from the developer's shell: each case sets what it means to. */
+const CLEAN_ENV: NodeJS.ProcessEnv = { AZURE_CLIENT_ID: undefined, AZURE_TENANT_ID: undefined, AZURE_CLIENT_SECRET: undefined, AZURE_CLIENT_CERTIFICATE_PATH: undefined, DVPKG_CLIENT_SECRET: undefined, DVPKG_DEBUG: undefined };
+
+let pkg: BuiltPackage;
+let deadPort = 0;
+
+const dvpkg = (args: string[], more: Omit<Invocation, 'tool' | 'args'> = {}): Invocation => ({ tool: 'dvpkg', args, ...more });
+
+async function build(dir: string, tree: Record<string, string | Buffer | object>, extra: string[] = [], command = 'build'): Promise<Invocation> {
+  const src = await writeTree(path.join(dir, 'src'), tree);
+  const out = path.join(dir, 'out');
+  return dvpkg([command, '--src', src, ...(command === 'build' ? ['--out', out] : []), ...extra], { noFilesIn: [out] });
+}
+const check = (dir: string, tree: Record<string, string | Buffer | object>, extra: string[] = []) => build(dir, tree, extra, 'check');
+
+async function verify(dir: string, args: string[], env: NodeJS.ProcessEnv = { AZURE_CLIENT_SECRET: SECRET }): Promise<Invocation> {
+  const report = path.join(dir, 'verify.json');
+  const junit = path.join(dir, 'verify.xml');
+  return dvpkg(['verify', ...args, '--report', report, '--junit', junit], { env, absent: [report, junit] });
+}
+const https = 'https://contoso.crm.dynamics.com';
+
+async function verifyPackage(dir: string, file: string, content: Buffer | string): Promise<Invocation> {
+  const location = path.join(dir, file);
+  await writeFile(location, content);
+  return verify(dir, ['--org', https, '--package', location]);
+}
+
+const manifestText = () => readFile(path.join(pkg.dir, 'manifest.json'), 'utf8');
+const manifestWith = async (change: (m: Record<string, unknown>) => void) => {
+  const manifest = JSON.parse(await manifestText()) as Record<string, unknown>;
+  change(manifest);
+  return json(manifest);
+};
+
+/** The runner, run in the sample package as the admin would; flags only, so the package is shared. */
+function runner(args: string[], more: Omit<Invocation, 'tool' | 'args'> = {}): Invocation {
+  return { tool: 'runner', args, packageDir: pkg.dir, ...more };
+}
+
+/** The runner in its own copy of the package, changed by `damage`; it reports to --report. */
+async function damagedRunner(dir: string, damage: (packageDir: string) => Promise<void>): Promise<Invocation> {
+  const copy = path.join(dir, 'package');
+  await cp(pkg.dir, copy, { recursive: true });
+  await damage(copy);
+  const report = path.join(dir, 'report.json');
+  return { tool: 'runner', args: ['--org', `http://127.0.0.1:${deadPort}/orgs/contoso`, '--yes', '--report', report], packageDir: copy, report };
+}
+
+/**
+ * deploy.mjs carries the sha256 of its manifest, so an edited manifest stops at the integrity check.
+ * Stamping the edited manifest's hash in its place reaches the manifest reader behind that check, as
+ * a package built damaged would.
+ */
+async function writeStampedManifest(packageDir: string, text: string): Promise<void> {
+  const runnerFile = path.join(packageDir, 'deploy.mjs');
+  const stamp = createHash('sha256').update(await readFile(path.join(packageDir, 'manifest.json'))).digest('hex');
+  const runnerText = await readFile(runnerFile, 'latin1');
+  expect(runnerText.split(stamp)).to.have.length(2, 'deploy.mjs holds its manifest hash once');
+  await writeFile(runnerFile, runnerText.replace(stamp, createHash('sha256').update(text).digest('hex')), 'latin1');
+  await writeFile(path.join(packageDir, 'manifest.json'), text);
+}
+
+const solutionZipName = () => path.basename(pkg.dir).replace(/_deploy$/, '_managed.zip');
+
+const CLI_CASES: Record<string, CliCase[]> = {
+  'dvpkg build / check: JSON spec': [
+    { name: 'solution.json with a syntax error', given: (d) => build(d, jsonSpec({ 'solution.json': '{ "uniqueName": "ContosoRoles",, }' })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json:1:\d+: \(missing\): expected valid JSON/ },
+    { name: 'solution.json cut in half', given: (d) => build(d, jsonSpec({ 'solution.json': half(json(validSolution())) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json:\d+:\d+: \(missing\): expected valid JSON/ },
+    { name: 'role file cut in half', given: (d) => build(d, jsonSpec({ 'roles/reader.json': half(json(validRole())) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /roles[\\/]reader\.json:\d+:\d+: \(missing\): expected valid JSON/ },
+    { name: 'a bare word where a value goes', given: (d) => check(d, jsonSpec({ 'roles/reader.json': '{\n  "name": "R",\n  "privileges": nope\n}\n' })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /roles[\\/]reader\.json:3:18: \(missing\): expected valid JSON \(Unexpected token 'o'\)/ },
+    { name: 'empty solution.json', given: (d) => check(d, jsonSpec({ 'solution.json': '' })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json:1:1: \(missing\): expected valid JSON/ },
+    { name: 'role file in UTF-16', given: (d) => check(d, jsonSpec({ 'roles/reader.json': Buffer.from(`\ufeff${json(validRole())}`, 'utf16le') })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /roles[\\/]reader\.json:1:1: \(missing\): expected valid JSON \(Unexpected token/ },
+    { name: 'solution.json is a folder', given: async (d) => { await mkdir(path.join(d, 'src', 'solution.json', 'x'), { recursive: true }); return check(d, { 'roles/reader.json': validRole() }); }, exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: \(missing\): expected a readable file \(EISDIR\)/ },
+    { name: 'solution.json is an array', given: (d) => check(d, jsonSpec({ 'solution.json': '[]' })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: \[\]: expected a JSON object/ },
+    { name: 'role file nested 100,000 deep', given: (d) => check(d, jsonSpec({ 'roles/reader.json': `${'['.repeat(100_000)}${']'.repeat(100_000)}` })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /roles[\\/]reader\.json: \[\.\.\.\]: expected a JSON object/ },
+    { name: 'uniqueName of the wrong type', given: (d) => check(d, jsonSpec({ 'solution.json': validSolution({ uniqueName: 42 }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: uniqueName: 42: expected letters, digits and _/ },
+    { name: 'optionValuePrefix as a string', given: (d) => check(d, jsonSpec({ 'solution.json': validSolution({ publisher: { uniqueName: 'contoso', displayName: 'Contoso', prefix: 'contoso', optionValuePrefix: '12345' } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: publisher\.optionValuePrefix: "12345": expected an integer from 10000 to 99999/ },
+    { name: 'privileges as an array', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ privileges: ['prvReadAccount'] }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges: \["prvReadAccount"\]: expected an object mapping privilege names to levels/ },
+    { name: 'customizable as a string', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ customizable: 'yes' }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: customizable: "yes": expected true or false/ },
+    { name: 'missing publisher', given: (d) => { const solution = validSolution(); delete solution['publisher']; return build(d, jsonSpec({ 'solution.json': solution })); }, exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: publisher: \(missing\): expected an object with uniqueName/ },
+    { name: 'role without a name', given: (d) => { const role = validRole(); delete role['name']; return build(d, jsonSpec({ 'roles/reader.json': role })); }, exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: name: \(missing\): expected a non-empty role name/ },
+    { name: 'role without privileges', given: (d) => { const role = validRole(); delete role['privileges']; return check(d, jsonSpec({ 'roles/reader.json': role })); }, exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges: \(missing\): expected an object mapping/ },
+    { name: 'no roles folder', given: (d) => check(d, { 'solution.json': validSolution() }), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /roles: \(missing\): expected a roles\/ folder with at least one role file/ },
+    { name: 'app.clientId not a GUID', given: (d) => build(d, jsonSpec({ 'solution.json': validSolution({ app: { clientId: '8d3b5f2a-6c1e-4f7a-9b2d', name: 'Contoso App' } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: app\.clientId: "8d3b5f2a-6c1e-4f7a-9b2d": expected the app registration \(client\) id, a GUID/ },
+    { name: 'role id not a GUID', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ id: '{not-a-guid}' }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: id: "\{not-a-guid\}": expected a GUID/ },
+    { name: 'role id with an unpaired brace', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ id: `{${GUID}` }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: new RegExp(`reader\\.json: id: "\\{${GUID}": expected a GUID`) },
+    { name: 'publisher prefix of 10 characters', given: (d) => check(d, jsonSpec({ 'solution.json': validSolution({ publisher: { uniqueName: 'contoso', displayName: 'Contoso', prefix: 'contoso123', optionValuePrefix: 12345 } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: publisher\.prefix: "contoso123": expected at most 8 characters \(got 10\)/ },
+    { name: 'uniqueName of 66 characters', given: (d) => check(d, jsonSpec({ 'solution.json': validSolution({ uniqueName: 'A'.repeat(66) }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: uniqueName: "A{66}": expected at most 65 characters \(got 66\)/ },
+    { name: 'role name of 101 characters', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ name: 'R'.repeat(101) }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: name: "R{101}": expected at most 100 characters \(got 101\)/ },
+    { name: 'privilege name one letter off', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ privileges: { prvReadAcount: 'Global' } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges\.prvReadAcount: "prvReadAcount": expected a privilege name Dataverse defines \(did you mean prvReadAccount\?\)/ },
+    { name: 'privilege unknown to the catalog, with --strict', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ privileges: { prvFlyToMoon: 'Global' } }) }), ['--strict']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /error: [^\n]*reader\.json: privileges\.prvFlyToMoon: "prvFlyToMoon": expected a privilege the built-in catalog lists/ },
+    { name: 'privilege name without the prv form', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ privileges: { readAccount: 'Global' } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges\.readAccount: "readAccount": expected a privilege name: "prv" \+ capitalised verb/ },
+    { name: 'unknown level', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ privileges: { prvReadContact: 'Sometimes' } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges\.prvReadContact: "Sometimes": expected one of Basic, Local, Deep, Global/ },
+    { name: 'level as a number', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ privileges: { prvReadAccount: 4 } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges\.prvReadAccount: 4: expected one of Basic, Local, Deep, Global/ },
+    { name: 'level the catalog rules out', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ privileges: { prvReadSolution: 'Basic' } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges\.prvReadSolution: "Basic": expected a level prvReadSolution allows: Global/ },
+    { name: 'the same privilege twice', given: (d) => check(d, jsonSpec({ 'roles/reader.json': '{ "name": "R", "privileges": { "prvReadAccount": "Global", "prvReadAccount": "Deep" } }' })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges\.prvReadAccount: \(missing\): expected each privilege once/ },
+    { name: 'version of two parts', given: (d) => build(d, jsonSpec({ 'solution.json': validSolution({ version: '1.0' }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: version: "1\.0": expected four numeric parts/ },
+  ],
+
+  'dvpkg build / check: unpacked solution': [
+    { name: 'tree without Other/Solution.xml', given: (d) => build(d, unpackedTree({ 'Other/Solution.xml': null })), exit: 2, code: 'DVPKG_INPUT_NOT_FOUND', message: /--src .*src: found neither solution\.json \(dvpkg JSON spec\) nor Other\/Solution\.xml/ },
+    { name: 'tree without Other/Customizations.xml', given: (d) => build(d, unpackedTree({ 'Other/Customizations.xml': null })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Other[\\/]Customizations\.xml: \(missing\): expected a readable file \(ENOENT\)/ },
+    { name: 'role XML with a mismatched end tag', given: (d) => build(d, unpackedTree({ 'Roles/Reader.xml': roleXml().replace('level="Global" />', 'level="Global">') })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml:\d+:\d+: \(missing\): expected well-formed XML \(Expected closing tag 'RolePrivilege'/ },
+    { name: 'role XML with "billion laughs" entities', given: (d) => build(d, unpackedTree({ 'Roles/Reader.xml': BILLION_LAUGHS + withoutProlog(roleXml('&lol4;')) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml: \(missing\): expected well-formed XML \(XML with a DOCTYPE is not accepted/ },
+    { name: 'role XML with an external entity', given: async (d) => ({ ...(await build(d, unpackedTree({ 'Roles/Reader.xml': EXTERNAL_ENTITY + withoutProlog(roleXml('&xxe;')) }))), neverShown: ['root:x:0'] }), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml: \(missing\): expected well-formed XML \(XML with a DOCTYPE is not accepted/ },
+    { name: 'role XML using an undeclared entity', given: (d) => check(d, unpackedTree({ 'Roles/Reader.xml': roleXml('&xxe;') })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml:2:\d+: \(missing\): expected well-formed XML \("&xxe;" is not a defined entity/ },
+    { name: 'role XML with a reference to no character', given: (d) => check(d, unpackedTree({ 'Roles/Reader.xml': roleXml('R&#99999999;') })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml:2:\d+: \(missing\): expected well-formed XML \("&#99999999;" is not a defined entity/ },
+    { name: 'Solution.xml cut in half', given: (d) => check(d, unpackedTree({ 'Other/Solution.xml': half(SOLUTION_XML) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Other[\\/]Solution\.xml: \(missing\): expected well-formed XML \(the document ends before <ImportExportXml>, <SolutionManifest>.* closed \(is the file cut short\?\)\)/ },
+    { name: 'role XML cut in half', given: (d) => check(d, unpackedTree({ 'Roles/Reader.xml': half(roleXml()) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml: \(missing\): expected well-formed XML \(the document ends before <Role>/ },
+    { name: 'empty role XML', given: (d) => check(d, unpackedTree({ 'Roles/Reader.xml': '' })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml:1: \(missing\): expected well-formed XML \(Start tag expected\.\)/ },
+    { name: 'role XML with two root elements', given: (d) => check(d, unpackedTree({ 'Roles/Reader.xml': `${roleXml()}<Role id="{${GUID}}" name="Contoso Admin" />\n` })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml: \(missing\): expected well-formed XML \(expected one root element, found <Role>, <Role>\)/ },
+    { name: 'role XML with text after the root element', given: (d) => check(d, unpackedTree({ 'Roles/Reader.xml': `${roleXml()}trailing\n` })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml:\d+:\d+: \(missing\): expected well-formed XML \(Extra text at the end\)/ },
+    { name: 'role XML with a bad id and level', given: (d) => check(d, unpackedTree({ 'Roles/Reader.xml': roleXml('Contoso Reader', 'Always', 'nope') })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml: id: "nope": expected a GUID[\s\S]*Roles[\\/]Reader\.xml: privileges\.prvReadAccount: "Always": expected one of Basic/ },
+    { name: '--client-id that is not a GUID', given: (d) => build(d, unpackedTree(), ['--client-id', 'nope', '--app-name', 'Contoso App']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /error: --client-id: "nope": expected the app registration \(client\) id, a GUID/ },
+  ],
+
+  'dvpkg build / check: templates, flags and folders': [
+    { name: '--templates folder that does not exist', given: (d) => build(d, jsonSpec(), ['--templates', path.join(d, 'nope')]), exit: 2, code: 'DVPKG_TEMPLATE_INVALID', message: /--templates .*nope: missing template solution\.xml\.hbs \(ENOENT\)/ },
+    {
+      name: '--templates with a broken Handlebars template',
+      given: async (d) => {
+        const templates = path.join(d, 'templates');
+        await cp(path.join(REPO_ROOT, 'templates'), templates, { recursive: true });
+        await writeFile(path.join(templates, 'customizations.xml.hbs'), '{{#each roles}}<Role>');
+        return build(d, jsonSpec(), ['--templates', templates]);
+      },
+      exit: 2,
+      code: 'DVPKG_TEMPLATE_INVALID',
+      message: /customizations\.xml\.hbs: not a valid Handlebars template/,
+    },
+    { name: '--version that is not four numbers', given: (d) => build(d, jsonSpec(), ['--version', 'abc']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /error: --version: "abc": expected four numeric parts/ },
+    { name: '--src with no folder', given: async (d) => dvpkg(['check', '--src', path.join(d, 'nope')]), exit: 2, code: 'DVPKG_INPUT_NOT_FOUND', message: /--src .*nope: not a folder/ },
+    { name: '--src folder that holds no spec', given: (d) => build(d, { 'README.md': 'no spec here' }), exit: 2, code: 'DVPKG_INPUT_NOT_FOUND', message: /--src .*src: found neither solution\.json/ },
+    { name: '--src given without a value', given: async (d) => dvpkg(['build', '--out', path.join(d, 'out'), '--src'], { noFilesIn: [path.join(d, 'out')] }), exit: 2, code: 'DVPKG_USAGE', message: /Not enough arguments following: src/ },
+    {
+      name: '--out is a file',
+      given: async (d) => {
+        const src = await writeTree(path.join(d, 'src'), jsonSpec());
+        const out = path.join(d, 'out-file');
+        await writeFile(out, 'not a folder');
+        return dvpkg(['build', '--src', src, '--out', out]);
+      },
+      exit: 2,
+      code: 'DVPKG_USAGE',
+      message: /--out .*out-file: not a folder/,
+    },
+    { name: '--out given twice', given: (d) => build(d, jsonSpec(), ['--out', path.join(d, 'other')]), exit: 2, code: 'DVPKG_USAGE', message: /--out given 2 times \(.*out, .*other\); give it once/ },
+    { name: 'a folder where the solution zip goes', given: async (d) => { await mkdir(path.join(d, 'out', 'ContosoRoles_1_0_0_0_managed.zip'), { recursive: true }); return build(d, jsonSpec()); }, exit: 2, code: 'DVPKG_USAGE', message: /--out .*out: a folder is in the way of ContosoRoles_1_0_0_0_managed\.zip/ },
+    {
+      name: 'a folder where the package zip goes',
+      given: async (d) => { await mkdir(path.join(d, 'out', 'ContosoRoles_1_0_0_0_deploy.zip'), { recursive: true }); return build(d, jsonSpec()); },
+      exit: 2,
+      code: 'DVPKG_USAGE',
+      message: /--out .*out: a folder is in the way of ContosoRoles_1_0_0_0_deploy\.zip/,
+    },
+    { name: 'unknown flag', given: (d) => build(d, jsonSpec(), ['--sauce', 'x']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: sauce/ },
+    { name: 'stray positional argument', given: (d) => check(d, jsonSpec(), ['extra']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: extra/ },
+    { name: 'unknown command', given: async () => dvpkg(['deploy']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: deploy/ },
+    { name: 'no command', given: async () => dvpkg([]), exit: 2, code: 'DVPKG_USAGE', message: /Name a command: build, check, verify, emulator/ },
+  ],
+
+  'dvpkg verify': [
+    { name: 'missing --org', given: (d) => verify(d, ['--package', pkg.dir]), exit: 2, code: 'DVPKG_USAGE', message: /Missing required argument: org/ },
+    { name: 'missing --package', given: (d) => verify(d, ['--org', https]), exit: 2, code: 'DVPKG_USAGE', message: /Missing required argument: package/ },
+    { name: '--org that is not a URL', given: (d) => verify(d, ['--org', 'contoso', '--package', pkg.dir]), exit: 2, code: 'DVPKG_USAGE', message: /--org contoso: expected a URL such as https:\/\// },
+    { name: '--org over plain http to a remote host', given: (d) => verify(d, ['--org', 'http://contoso.crm.dynamics.com', '--package', pkg.dir]), exit: 2, code: 'DVPKG_USAGE', message: /--org http:\/\/contoso\.crm\.dynamics\.com: expected an https:\/\/ URL/ },
+    { name: '--org on a closed loopback port', given: (d) => verify(d, ['--org', `http://127.0.0.1:${deadPort}/orgs/contoso`, '--package', pkg.dir]), exit: 2, code: 'DVPKG_ORG_UNREACHABLE', message: /cannot reach --org http:\/\/127\.0\.0\.1:\d+\/orgs\/contoso \(ECONNREFUSED\)/ },
+    { name: '--authority-host over plain http to a remote host', given: (d) => verify(d, ['--org', https, '--package', pkg.dir, '--authority-host', 'http://login.example']), exit: 2, code: 'DVPKG_USAGE', message: /--authority-host http:\/\/login\.example: expected an https:\/\/ URL/ },
+    { name: '--package that does not exist', given: (d) => verify(d, ['--org', https, '--package', path.join(d, 'nope')]), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*nope: not found/ },
+    { name: '--package .zip that is not a zip', given: (d) => verifyPackage(d, 'package.zip', 'not a zip at all'), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: not a readable zip/ },
+    { name: '--package .zip cut in half', given: async (d) => verifyPackage(d, 'package.zip', half(await readFile(`${pkg.dir}.zip`))), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: not a readable zip/ },
+    { name: '--package .zip without a manifest', given: async (d) => verifyPackage(d, 'package.zip', await zipOf({ 'README.md': 'hello' })), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: has no manifest\.json/ },
+    { name: '--package .zip with 151 entries', given: async (d) => verifyPackage(d, 'package.zip', await zipOf({ 'manifest.json': await manifestText(), ...Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`f${i}.txt`, 'x'])) })), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: has 151 entries; a deploy package has 4/ },
+    { name: '--package .zip whose manifest inflates to 200 MiB behind a small declared size', given: async (d) => verifyPackage(d, 'package.zip', handMadeZip([{ name: 'manifest.json', bombMiB: 200, declaredSize: 1000 }])), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: manifest\.json expands to more than \d+ bytes/ },
+    { name: 'manifest.json with a syntax error', given: (d) => verifyPackage(d, 'manifest.json', '{ "formatVersion": 1,, }'), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*manifest\.json: manifest\.json is not valid JSON/ },
+    { name: 'manifest.json cut in half', given: async (d) => verifyPackage(d, 'manifest.json', half(await manifestText())), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*manifest\.json: manifest\.json is not valid JSON/ },
+    { name: 'manifest.json of format 2', given: async (d) => verifyPackage(d, 'manifest.json', await manifestWith((m) => (m['formatVersion'] = 2))), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /formatVersion: 2: expected 1/ },
+    { name: 'manifest.json with solution.file "../x.zip"', given: async (d) => verifyPackage(d, 'manifest.json', await manifestWith((m) => ((m['solution'] as Record<string, unknown>)['file'] = '../x.zip'))), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /solution\.file: expected a file name in the package folder/ },
+    { name: '--tenant that climbs out of the sign-in path', given: (d) => verify(d, ['--org', `http://127.0.0.1:${deadPort}/orgs/contoso`, '--authority-host', `http://127.0.0.1:${deadPort}`, '--package', pkg.dir, '--tenant', '../../common']), exit: 2, code: 'DVPKG_USAGE', message: /--tenant \.\.\/\.\.\/common: expected a tenant id \(GUID\) or domain/ },
+    { name: 'AZURE_TENANT_ID with a slash', given: (d) => verify(d, ['--org', https, '--package', pkg.dir], { AZURE_CLIENT_SECRET: SECRET, AZURE_TENANT_ID: 'contoso/common' }), exit: 2, code: 'DVPKG_USAGE', message: /AZURE_TENANT_ID contoso\/common: expected a tenant id \(GUID\) or domain/ },
+    { name: '--client-id that is not a GUID', given: (d) => verify(d, ['--org', https, '--package', pkg.dir, '--client-id', 'nope']), exit: 2, code: 'DVPKG_USAGE', message: /--client-id nope: expected the app's client id \(a GUID\)/ },
+    { name: 'no credential at all', given: (d) => verify(d, ['--org', https, '--package', pkg.dir], {}), exit: 2, code: 'DVPKG_USAGE', message: /no app credential: set AZURE_CLIENT_SECRET/ },
+    { name: '--certificate that does not exist', given: (d) => verify(d, ['--org', https, '--package', pkg.dir, '--certificate', path.join(d, 'app.pem')]), exit: 2, code: 'DVPKG_USAGE', message: /--certificate .*app\.pem: cannot read it \(ENOENT\)/ },
+    { name: '--report given without a value', given: async () => dvpkg(['verify', '--org', https, '--package', pkg.dir, '--report'], { env: { AZURE_CLIENT_SECRET: SECRET } }), exit: 2, code: 'DVPKG_USAGE', message: /Not enough arguments following: report/ },
+    { name: '--certificate that is not a PEM', given: async (d) => { await writeFile(path.join(d, 'app.pem'), 'not a certificate'); return verify(d, ['--org', https, '--package', pkg.dir, '--certificate', path.join(d, 'app.pem')]); }, exit: 2, code: 'DVPKG_USAGE', message: /--certificate .*app\.pem: no private key found; expected a PEM file/ },
+    { name: 'unknown flag', given: (d) => verify(d, ['--org', https, '--package', pkg.dir, '--bogus']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: bogus/ },
+  ],
+
+  'dvpkg emulator': [
+    { name: '--port out of range', given: async () => dvpkg(['emulator', '--port', '70000']), exit: 2, code: 'DVPKG_USAGE', message: /--port 70000: expected a port number from 0 to 65535/ },
+    { name: '--port that is not a number', given: async () => dvpkg(['emulator', '--port', 'abc']), exit: 2, code: 'DVPKG_USAGE', message: /--port abc: expected a port number from 0 to 65535/ },
+    { name: '--host that is no address', given: async () => dvpkg(['emulator', '--host', '999.1.1.1']), exit: 2, code: 'DVPKG_USAGE', message: /--host 999\.1\.1\.1 --port 0: cannot listen there \(E[A-Z_]+\)/ },
+    { name: '--faults that do not parse', given: async () => dvpkg(['emulator', '--faults', 'sometimes-slow']), exit: 2, code: 'DVPKG_USAGE', message: /Invalid fault spec: "sometimes-slow" should look like 429/ },
+    { name: '--faults with a rate above 1', given: async () => dvpkg(['emulator', '--faults', '503:1.5']), exit: 2, code: 'DVPKG_USAGE', message: /rate must be between 0 and 1/ },
+    { name: '--state file that does not exist', given: async (d) => dvpkg(['emulator', '--state', path.join(d, 'seed.json')]), exit: 2, code: 'DVPKG_INPUT_NOT_FOUND', message: /seed file .*seed\.json/ },
+    { name: '--state file with a syntax error', given: async (d) => { await writeFile(path.join(d, 'seed.json'), '{ "tenants": [ '); return dvpkg(['emulator', '--state', path.join(d, 'seed.json')]); }, exit: 2, code: 'DVPKG_INPUT_UNREADABLE', message: /seed file .*seed\.json is not valid JSON/ },
+    { name: '--app that is not a GUID', given: async () => dvpkg(['emulator', '--app', 'fabrikam-sync']), exit: 2, code: 'DVPKG_USAGE', message: /--app fabrikam-sync: expected an app \(client\) id GUID/ },
+    { name: 'unknown flag', given: async () => dvpkg(['emulator', '--tls']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: tls/ },
+  ],
+
+  'deploy runner (deploy.mjs)': [
+    { name: 'unknown flag', given: async (d) => runner(['--org', https, '--bogus', '--report', path.join(d, 'r.json')], { absent: [path.join(d, 'r.json')] }), exit: 2, code: 'DVPKG_USAGE', message: /Unknown option '--bogus'/ },
+    { name: 'stray positional argument', given: async () => runner(['--org', https, 'contoso']), exit: 2, code: 'DVPKG_USAGE', message: /Unexpected argument 'contoso'/ },
+    { name: 'missing --org', given: async (d) => runner(['--yes', '--report', path.join(d, 'r.json')], { absent: [path.join(d, 'r.json')] }), exit: 2, code: 'DVPKG_USAGE', message: /--org is required/ },
+    { name: '--org over plain http to a remote host', given: async (d) => runner(['--org', 'http://contoso.crm.dynamics.com', '--report', path.join(d, 'r.json')], { absent: [path.join(d, 'r.json')] }), exit: 2, code: 'DVPKG_USAGE', message: /--org http:\/\/contoso\.crm\.dynamics\.com: expected an https:\/\/ URL/ },
+    { name: '--org on a closed loopback port', given: async (d) => ({ ...runner(['--org', `http://127.0.0.1:${deadPort}/orgs/contoso`, '--yes', '--report', path.join(d, 'r.json')]), report: path.join(d, 'r.json') }), exit: 2, code: 'DVPKG_ORG_UNREACHABLE', message: /cannot reach --org http:\/\/127\.0\.0\.1:\d+\/orgs\/contoso \(ECONNREFUSED\)/ },
+    { name: '--report given without a value', given: async () => runner(['--org', https, '--report']), exit: 2, code: 'DVPKG_USAGE', message: /Option '--report <value>' argument missing/ },
+    { name: 'a secret passed as --client-secret', given: async () => runner(['--org', https, '--auth', 'client-secret', '--client-id', GUID, `--client-secret=${SECRET}`], { neverShown: [SECRET] }), exit: 2, code: 'DVPKG_USAGE', message: /--client-secret: secrets are not accepted as flag values/ },
+    { name: '--auth that is no mode', given: async () => runner(['--org', https, '--auth', 'password']), exit: 2, code: 'DVPKG_USAGE', message: /--auth password: expected device-code, client-secret or certificate/ },
+    { name: '--auth client-secret with no secret', given: async () => runner(['--org', https, '--auth', 'client-secret', '--client-id', GUID]), exit: 2, code: 'DVPKG_USAGE', message: /--auth client-secret: no secret; set DVPKG_CLIENT_SECRET/ },
+    { name: '--auth certificate without --certificate', given: async () => runner(['--org', https, '--auth', 'certificate', '--client-id', GUID]), exit: 2, code: 'DVPKG_USAGE', message: /--auth certificate needs --certificate/ },
+    { name: '--client-secret-file that does not exist', given: async (d) => runner(['--org', https, '--auth', 'client-secret', '--client-id', GUID, '--client-secret-file', path.join(d, 'secret.txt')]), exit: 2, code: 'DVPKG_USAGE', message: /--client-secret-file .*secret\.txt: cannot read it \(ENOENT\)/ },
+    { name: '--client-secret-file that is a folder', given: async (d) => runner(['--org', https, '--auth', 'client-secret', '--client-id', GUID, '--client-secret-file', d]), exit: 2, code: 'DVPKG_USAGE', message: /--client-secret-file .*: cannot read it \(EISDIR\)/ },
+    {
+      name: '--certificate that is not a PEM',
+      given: async (d) => {
+        await writeFile(path.join(d, 'app.pem'), 'not a certificate');
+        const report = path.join(d, 'r.json');
+        return { ...runner(['--org', `http://127.0.0.1:${deadPort}/orgs/contoso`, '--tenant', 'contoso.example', '--auth', 'certificate', '--client-id', GUID, '--certificate', path.join(d, 'app.pem'), '--report', report]), report };
+      },
+      exit: 2,
+      code: 'DVPKG_USAGE',
+      message: /--certificate .*app\.pem: no private key found; expected a PEM file/,
+    },
+    { name: '--client-id that is not a GUID', given: async () => runner(['--org', https, '--auth', 'client-secret', '--client-id', 'automation-app'], { env: { DVPKG_CLIENT_SECRET: SECRET }, neverShown: [SECRET] }), exit: 2, code: 'DVPKG_USAGE', message: /--client-id automation-app: expected a GUID/ },
+    { name: '--wait-for-consent that is not a number', given: async () => runner(['--org', https, '--wait-for-consent=soon']), exit: 2, code: 'DVPKG_USAGE', message: /--wait-for-consent=soon: expected a number of seconds/ },
+    { name: '--tenant with a slash', given: async () => runner(['--org', https, '--tenant', 'contoso/../common']), exit: 2, code: 'DVPKG_USAGE', message: /--tenant contoso\/\.\.\/common: expected a tenant id \(GUID\) or domain/ },
+    { name: '--admin-client-id that is not a GUID', given: async () => runner(['--org', https, '--admin-client-id', 'admin']), exit: 2, code: 'DVPKG_USAGE', message: /--admin-client-id admin: expected a GUID/ },
+    { name: 'manifest.json edited after the build', given: (d) => damagedRunner(d, async (dir) => writeFile(path.join(dir, 'manifest.json'), (await manifestText()).replace('"formatVersion": 1', '"formatVersion": 2'))), exit: 8, code: 'DVPKG_INTEGRITY_FAILED', message: /manifest\.json: sha256 is [0-9a-f]{64}, but the package says [0-9a-f]{64}/ },
+    { name: 'manifest.json with a syntax error (stamped)', given: (d) => damagedRunner(d, (dir) => writeStampedManifest(dir, '{ "formatVersion": 1,, }')), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /manifest\.json: not valid JSON/ },
+    { name: 'manifest.json cut in half (stamped)', given: (d) => damagedRunner(d, async (dir) => writeStampedManifest(dir, half(await manifestText()))), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /manifest\.json: not valid JSON/ },
+    { name: 'manifest.json of format 2 (stamped)', given: (d) => damagedRunner(d, async (dir) => writeStampedManifest(dir, await manifestWith((m) => (m['formatVersion'] = 2)))), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /manifest\.json: not a manifest this runner understands:\s+formatVersion: 2: expected 1/ },
+    { name: 'manifest.json with solution.file "../x.zip" (stamped)', given: (d) => damagedRunner(d, async (dir) => writeStampedManifest(dir, await manifestWith((m) => ((m['solution'] as Record<string, unknown>)['file'] = '../x.zip')))), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /manifest\.json: not a manifest this runner understands:\s+solution\.file: expected a file name in the package folder/ },
+    { name: 'solution zip missing', given: (d) => damagedRunner(d, (dir) => rm(path.join(dir, solutionZipName()))), exit: 8, code: 'DVPKG_INTEGRITY_FAILED', message: /_managed\.zip: missing \(ENOENT\); the package is incomplete/ },
+    { name: 'solution zip cut in half', given: (d) => damagedRunner(d, async (dir) => writeFile(path.join(dir, solutionZipName()), half(await readFile(path.join(dir, solutionZipName()))))), exit: 8, code: 'DVPKG_INTEGRITY_FAILED', message: /_managed\.zip: sha256 is [0-9a-f]{64}, but the package says/ },
+  ],
+};
+
+async function run(invocation: Invocation, cwd: string): Promise<RunResult> {
+  const env = { ...CLEAN_ENV, ...invocation.env };
+  if (invocation.tool === 'runner') return runNode([path.join(invocation.packageDir!, 'deploy.mjs'), ...invocation.args], { cwd: invocation.packageDir!, env, timeoutMs: 30_000 });
+  return runNode([BIN, ...invocation.args], { cwd, env, timeoutMs: 30_000 });
+}
+
+describe('bad input corpus (issue 6, item 4)', function () {
+  this.timeout(60_000);
+
+  before(async () => {
+    [pkg, deadPort] = await Promise.all([buildSamplePackage(), closedPort()]);
+  });
+  after(async () => {
+    await removeTempDirs();
+    console.log(`bad inputs tried: ${tried}`);
+  });
+
+  for (const [group, cases] of Object.entries(CLI_CASES)) {
+    describe(group, () => {
+      for (const c of cases) {
+        it(c.name, async () => {
+          const dir = await tempDir('dvpkg-bad-');
+          const invocation = await c.given(dir);
+          tried++;
+          const result = await run(invocation, dir);
+          const output = `${result.stdout}\n${result.stderr}`;
+          expect(result.code, output).to.equal(c.exit);
+          expect(output, output).to.match(c.message);
+          expect(output).to.contain(`[${c.code}]`);
+          expect(output).to.not.match(STACK_TRACE);
+          expect(output).to.not.match(/unexpected error|This is a bug/);
+          for (const text of invocation.neverShown ?? []) expect(output).to.not.contain(text);
+          for (const folder of invocation.noFilesIn ?? []) expect(await filesUnder(folder), `${folder} after a failed build`).to.deep.equal([]);
+          for (const file of invocation.absent ?? []) expect(await exists(file), `${file} after a failure`).to.equal(false);
+          if (invocation.report) {
+            const report = JSON.parse(await readFile(invocation.report, 'utf8')) as { outcome: string; exitCode: number; error?: { code: string }; steps: unknown[] };
+            expect(report).to.include({ outcome: 'failed', exitCode: c.exit });
+            expect(report.error?.code).to.equal(c.code);
+            expect(report.steps).to.be.an('array').that.is.not.empty;
+            expect((await readdir(path.dirname(invocation.report))).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
+          }
+        });
+      }
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The emulator's solution import, over HTTP as a client would send it
+
+  describe('emulator solution import', () => {
+    let emulator: RunningEmulator;
+    let token: string;
+    let files: Record<string, string>;
+
+    before(async () => {
+      emulator = await startSampleEmulator({ importDurationMs: 20 });
+      token = (await adminSignIn(emulator)).accessToken;
+      const good = await JSZip.loadAsync(Buffer.from(await solutionZip({ roles: [{ id: GUID, name: 'Contoso Reader', privileges: [{ name: 'prvReadAccount', level: 'Global' }] }] }), 'base64'));
+      files = {};
+      for (const name of Object.keys(good.files)) files[name] = await good.file(name)!.async('string');
+    });
+    afterEach(() => emulator.reset());
+    after(() => emulator.close());
+
+    const solutionFiles = (replace: Record<string, string | null> = {}) =>
+      Object.fromEntries(Object.entries({ ...files, ...replace }).filter((entry): entry is [string, string] => entry[1] !== null));
+
+    interface ImportCase {
+      name: string;
+      action: 'ImportSolution' | 'ImportSolutionAsync';
+      /** The request body, or a zip to send as CustomizationFile. */
+      body: () => Promise<Buffer | string | Record<string, unknown>>;
+      status: number;
+      /** The Dataverse error code, in the answer or (for the async action) in the failed async operation. */
+      code: string;
+      message: RegExp;
+    }
+
+    const bomb = () => handMadeZip([{ name: 'solution.xml', data: files['solution.xml'] }, { name: 'customizations.xml', bombMiB: 200 }, { name: '[Content_Types].xml', data: files['[Content_Types].xml'] }]);
+    const IMPORT_CASES: ImportCase[] = [
+      { name: 'zip without customizations.xml', action: 'ImportSolution', body: () => zipOf(solutionFiles({ 'customizations.xml': null })), status: 400, code: '0x80048060', message: /must contain the following files at its root: solution\.xml, customizations\.xml, and \[Content_Types\]\.xml/ },
+      { name: 'zip with an extra top-level folder (Sol/solution.xml)', action: 'ImportSolution', body: () => zipOf(Object.fromEntries(Object.entries(files).map(([n, c]) => [`Sol/${n}`, c]))), status: 400, code: '0x80048060', message: /must contain the following files at its root/ },
+      { name: 'zip-slip entry "../../evil.xml"', action: 'ImportSolution', body: () => zipOf({ ...files, '../../evil.xml': '<evil />' }), status: 400, code: '0x80048060', message: /The entry '\.\.\/\.\.\/evil\.xml' is not a relative path inside the package/ },
+      { name: 'zip-slip root file "../solution.xml"', action: 'ImportSolution', body: () => zipOf(solutionFiles({ 'solution.xml': null, '../solution.xml': files['solution.xml']! })), status: 400, code: '0x80048060', message: /The entry '\.\.\/solution\.xml' is not a relative path/ },
+      { name: 'absolute entry "/tmp/evil.xml"', action: 'ImportSolution', body: () => zipOf({ ...files, '/tmp/evil.xml': '<evil />' }), status: 400, code: '0x80048060', message: /The entry '\/tmp\/evil\.xml' is not a relative path/ },
+      { name: 'zip bomb: customizations.xml inflates to 200 MiB of zeros', action: 'ImportSolution', body: async () => bomb(), status: 400, code: '0x80048060', message: /The expanded content exceeds 67108864 bytes/ },
+      { name: 'zip with 201 entries', action: 'ImportSolution', body: () => zipOf({ ...files, ...Object.fromEntries(Array.from({ length: 198 }, (_, i) => [`WebResources/${i}.txt`, 'x'])) }), status: 400, code: '0x80048060', message: /The compressed file has 201 entries; the limit is 200/ },
+      { name: 'zip cut in half', action: 'ImportSolution', body: async () => half(await zipOf(files)), status: 400, code: '0x80048060', message: /The solution file is invalid/ },
+      { name: 'customizations.xml with "billion laughs"', action: 'ImportSolution', body: () => zipOf(solutionFiles({ 'customizations.xml': `${BILLION_LAUGHS}<ImportExportXml><Roles><Role id="{${GUID}}" name="&lol4;" /></Roles></ImportExportXml>` })), status: 400, code: '0x8004802c', message: /\(customizations\.xml: DTDs and entity declarations are not allowed\)/ },
+      { name: 'solution.xml with an external entity', action: 'ImportSolution', body: () => zipOf(solutionFiles({ 'solution.xml': EXTERNAL_ENTITY + withoutProlog(files['solution.xml']!).replace('<UniqueName>', '<UniqueName>&xxe;') })), status: 400, code: '0x8004802c', message: /\(solution\.xml: DTDs and entity declarations are not allowed\)/ },
+      { name: 'solution.xml using an undeclared entity', action: 'ImportSolution', body: () => zipOf(solutionFiles({ 'solution.xml': files['solution.xml']!.replace('<UniqueName>', '<UniqueName>&xxe;') })), status: 400, code: '0x8004802c', message: /\(solution\.xml: "&xxe;" is not a defined entity .*\(line \d+, column \d+\)\)/ },
+      { name: 'customizations.xml cut in half', action: 'ImportSolution', body: () => zipOf(solutionFiles({ 'customizations.xml': half(files['customizations.xml']!) })), status: 400, code: '0x8004802c', message: /\(customizations\.xml: / },
+      { name: 'role with an id that is not a GUID', action: 'ImportSolution', body: () => zipOf(solutionFiles({ 'customizations.xml': files['customizations.xml']!.replace(`{${GUID}}`, '{not-a-guid}') })), status: 400, code: '0x8004801a', message: /Role 'Contoso Reader' needs a GUID id and a name/ },
+      { name: 'role privilege with an unknown level', action: 'ImportSolution', body: () => zipOf(solutionFiles({ 'customizations.xml': files['customizations.xml']!.replace('level="Global"', 'level="Sometimes"') })), status: 400, code: '0x8004801a', message: /RolePrivilege 'prvReadAccount' of role Contoso Reader has level 'Sometimes'/ },
+      { name: 'CustomizationFile that is not base64', action: 'ImportSolution', body: async () => ({ CustomizationFile: 'not base64!' }), status: 400, code: '0x80040203', message: /'CustomizationFile' is required and must be base64/ },
+      { name: 'body that is not JSON', action: 'ImportSolution', body: async () => '{ "CustomizationFile": ', status: 400, code: '0x80040203', message: /The request body is not valid JSON/ },
+      { name: 'async: zip cut in half', action: 'ImportSolutionAsync', body: async () => half(await zipOf(files)), status: 200, code: '0x80048060', message: /The solution file is invalid/ },
+      { name: 'async: zip bomb', action: 'ImportSolutionAsync', body: async () => bomb(), status: 200, code: '0x80048060', message: /The expanded content exceeds 67108864 bytes/ },
+      { name: 'async: zip-slip entry', action: 'ImportSolutionAsync', body: () => zipOf({ ...files, '../../evil.xml': '<evil />' }), status: 200, code: '0x80048060', message: /The entry '\.\.\/\.\.\/evil\.xml'/ },
+      { name: 'async: customizations.xml with a DOCTYPE', action: 'ImportSolutionAsync', body: () => zipOf(solutionFiles({ 'customizations.xml': BILLION_LAUGHS + withoutProlog(files['customizations.xml']!) })), status: 200, code: '0x8004802c', message: /DTDs and entity declarations are not allowed/ },
+    ];
+
+    for (const c of IMPORT_CASES) {
+      it(`${c.action}: ${c.name}`, async () => {
+        const input = await c.body();
+        const data = typeof input === 'string' ? input : Buffer.isBuffer(input) ? { CustomizationFile: input.toString('base64'), OverwriteUnmanagedCustomizations: false, PublishWorkflows: true } : input;
+        tried++;
+        const api = webApi(emulator.orgUrl, token);
+        // As given: axios would quote a string that is not JSON.
+        const response = await api.post(c.action, data, { headers: { 'Content-Type': 'application/json' }, transformRequest: [(body: unknown) => (typeof body === 'string' ? body : JSON.stringify(body))] });
+        expect(response.status, JSON.stringify(response.data)).to.equal(c.status);
+        let code: string;
+        let message: string;
+        if (c.action === 'ImportSolutionAsync') {
+          const id = (response.data as { AsyncOperationId: string }).AsyncOperationId;
+          const operation = await waitFor(async () => {
+            const op = await api.get(`asyncoperations(${id})`, { params: { $select: 'statecode,statuscode,message' } });
+            return op.data.statecode === 3 ? (op.data as { statuscode: number; message: string }) : undefined;
+          }, 10_000);
+          expect(operation.statuscode, 'the async operation failed').to.equal(31);
+          [code, message] = [operation.message.slice(0, operation.message.indexOf(':')), operation.message];
+        } else {
+          ({ code, message } = (response.data as { error: { code: string; message: string } }).error);
+        }
+        expect(code.toLowerCase()).to.equal(c.code);
+        expect(message).to.match(c.message);
+        expect(message).to.not.match(STACK_TRACE);
+        const org = emulator.state.data.orgs[0]!;
+        expect(org.solutions.map((s) => s['uniquename']), 'no solution row after a refused import').to.not.include('ContosoSecurityRoles');
+        expect(org.roles.filter((r) => r['name'] === 'Contoso Reader'), 'no role after a refused import').to.deep.equal([]);
+        expect(org.activeImportJobId, 'the import lock is released').to.equal(null);
+      });
+    }
+  });
+});
