@@ -44,6 +44,7 @@ export async function probeConsent(options: {
 }
 
 /** The admin-consent link for the subscriber tenant's administrator. */
-export function adminConsentUrl(authorityHost: string, tenant: string, clientId: string): string {
-  return `${authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}/adminconsent?client_id=${encodeURIComponent(clientId)}`;
+export function adminConsentUrl(authorityHost: string, tenant: string, clientId: string, redirectUri?: string): string {
+  const redirect = redirectUri ? `&redirect_uri=${encodeURIComponent(redirectUri)}` : '';
+  return `${authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}/adminconsent?client_id=${encodeURIComponent(clientId)}${redirect}`;
 }

@@ -128,7 +128,7 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     return { status: 'done', outcome: `signed in as ${tokens.identity() ?? 'unknown'} (tenant ${authority.tenant})`, value: { client, tokens, authority } };
   });
   const { client, authority } = session;
-  const consentUrl = adminConsentUrl(authority.host, authority.tenant, manifest.app.clientId);
+  const consentUrl = adminConsentUrl(authority.host, authority.tenant, manifest.app.clientId, manifest.app.consentRedirectUri);
 
   const state = await recorder.run('preflight', 'Preflight: reading the org and checking permissions', async () => {
     const installed = await dv.findSolution(client, manifest.solution.uniqueName);

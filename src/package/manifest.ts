@@ -28,7 +28,7 @@ export interface Manifest {
     sha256: string;
     publisher: { uniqueName: string; displayName: string };
   };
-  app: { clientId: string; name: string; roles: string[] };
+  app: { clientId: string; name: string; roles: string[]; consentRedirectUri?: string };
   roles: ManifestRole[];
   adminClientId: string;
   /** sha256 of the package's other files; the runner checks them before any request. */
@@ -51,7 +51,12 @@ export function createManifest(
       sha256: zip.sha256,
       publisher: { uniqueName: model.publisher.uniqueName, displayName: model.publisher.displayName },
     },
-    app: { clientId: model.app.clientId, name: model.app.name, roles: model.app.roles },
+    app: {
+      clientId: model.app.clientId,
+      name: model.app.name,
+      roles: model.app.roles,
+      ...(model.app.consentRedirectUri ? { consentRedirectUri: model.app.consentRedirectUri } : {}),
+    },
     roles: model.roles.map((role) => ({ id: role.id, name: role.name, description: role.description, privileges: role.privileges })),
     adminClientId: DEFAULT_ADMIN_CLIENT_ID,
   };
@@ -77,6 +82,9 @@ export function manifestProblems(value: unknown): string[] {
   if (!s || typeof s.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.sha256)) problems.push('solution.sha256: expected 64 hex digits');
   if (!m.app || typeof m.app.clientId !== 'string' || !GUID.test(m.app.clientId)) problems.push('app.clientId: expected a lower-case GUID');
   if (!m.app || !Array.isArray(m.app.roles) || m.app.roles.length === 0) problems.push('app.roles: expected at least one role name');
+  if (m.app?.consentRedirectUri !== undefined && (typeof m.app.consentRedirectUri !== 'string' || !/^https?:\/\//.test(m.app.consentRedirectUri))) {
+    problems.push('app.consentRedirectUri: expected an http(s) URL');
+  }
   if (!Array.isArray(m.roles) || m.roles.length === 0) problems.push('roles: expected at least one role');
   else {
     m.roles.forEach((role, i) => {

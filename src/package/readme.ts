@@ -11,6 +11,7 @@ export async function renderAdminReadme(manifest: Omit<Manifest, 'integrity'>, t
     publisher: manifest.solution.publisher,
     app: manifest.app,
     adminClientId: manifest.adminClientId,
+    consentRedirectUriEncoded: manifest.app.consentRedirectUri ? encodeURIComponent(manifest.app.consentRedirectUri) : '',
     packageZipName,
     roleCount: manifest.roles.length,
     multipleRoles: manifest.roles.length > 1,

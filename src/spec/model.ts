@@ -34,6 +34,8 @@ export interface AppModel {
   name: string;
   /** Names of the roles the application user gets. */
   roles: string[];
+  /** Redirect URI registered on the app, for the admin-consent link. */
+  consentRedirectUri?: string;
 }
 
 export interface SolutionModel {

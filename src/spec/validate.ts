@@ -34,7 +34,7 @@ const PRIVILEGE_VERBS = /^prv(?:Create|Read|Write|Delete|AppendTo|Append|Assign|
 
 const SOLUTION_FIELDS = new Set(['$schema', 'uniqueName', 'displayName', 'description', 'version', 'languageCode', 'publisher', 'app']);
 const PUBLISHER_FIELDS = new Set(['uniqueName', 'displayName', 'description', 'prefix', 'optionValuePrefix']);
-const APP_FIELDS = new Set(['clientId', 'name', 'roles']);
+const APP_FIELDS = new Set(['clientId', 'name', 'roles', 'consentRedirectUri']);
 const ROLE_FIELDS = new Set(['$schema', 'id', 'name', 'description', 'customizable', 'isInherited', 'privileges']);
 
 type Obj = Record<string, unknown>;
@@ -56,6 +56,11 @@ class FileChecks {
 
   warning(path: string, value: unknown, expected: string, hint?: string): void {
     this.problems.push({ severity: 'warning', file: this.file, path, value, expected, ...(hint ? { hint } : {}) });
+  }
+
+  /** Problems with a value that came from elsewhere, such as a flag, are reported under that source. */
+  sibling(file: string): FileChecks {
+    return new FileChecks(file, this.problems);
   }
 
   unknownFields(obj: Obj, allowed: Set<string>, prefix: string): void {
@@ -116,7 +121,7 @@ export function validateSpec(input: SpecInput, options: ValidateOptions): Valida
 interface CheckedSolution {
   model?: Omit<SolutionModel, 'roles' | 'app'>;
   publisherName?: string;
-  appDraft?: { checks: FileChecks; clientId: string; name: string; roles: string[] | undefined; rolesValue: unknown };
+  appDraft?: { checks: FileChecks; clientId: string; name: string; roles: string[] | undefined; consentRedirectUri: string | undefined };
 }
 
 function checkSolution(doc: SourceDoc, input: SpecInput, options: ValidateOptions, problems: Problem[]): CheckedSolution {
@@ -210,7 +215,11 @@ function checkApp(data: Obj, input: SpecInput, options: ValidateOptions, checks:
   }
   if (value !== undefined) checks.unknownFields(app, APP_FIELDS, 'app.');
   const clientId = normalizeGuid(app['clientId']);
-  if (!clientId) checks.error('app.clientId', app['clientId'], 'the app registration (client) id, a GUID such as 11111111-2222-3333-4444-555555555555');
+  if (!clientId) {
+    const expected = 'the app registration (client) id, a GUID such as 11111111-2222-3333-4444-555555555555';
+    if (fromFlags.clientId !== undefined) checks.sibling('--client-id').error('', fromFlags.clientId, expected);
+    else checks.error('app.clientId', app['clientId'], expected);
+  }
   const name = checks.text(app, 'name', 'app.', { required: input.format === 'json', max: 256 }) ?? (input.format === 'unpacked' ? 'ISV application' : undefined);
   const rolesValue = app['roles'];
   let roles: string[] | undefined;
@@ -218,13 +227,39 @@ function checkApp(data: Obj, input: SpecInput, options: ValidateOptions, checks:
     if (Array.isArray(rolesValue) && rolesValue.length > 0 && rolesValue.every((r) => typeof r === 'string' && r !== '')) roles = rolesValue as string[];
     else checks.error('app.roles', rolesValue, 'a non-empty array of role names (omit it to give the app every role)');
   }
+  const consentRedirectUri = checkRedirectUri(app['consentRedirectUri'], input, checks);
   if (!clientId || !name) return undefined;
-  return { checks, clientId, name, roles, rolesValue };
+  return { checks, clientId, name, roles, consentRedirectUri };
+}
+
+/**
+ * Entra's admin-consent endpoint requires a redirect URI registered on the app; without one
+ * the link the runner prints for a missing consent may be refused.
+ */
+function checkRedirectUri(value: unknown, input: SpecInput, checks: FileChecks): string | undefined {
+  const expected = 'a redirect URI registered on the app registration (https://…), where Entra sends the admin after consent';
+  if (value === undefined) {
+    if (input.format === 'json') checks.warning('app.consentRedirectUri', value, `${expected}; without it the admin-consent link has none`);
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const loopback = url !== undefined && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.hash) {
+    checks.error('app.consentRedirectUri', value, expected);
+    return undefined;
+  }
+  return value as string;
 }
 
 function checkAppRoles(draft: NonNullable<CheckedSolution['appDraft']>, roles: CheckedRole[], problems: Problem[]): AppModel | undefined {
   const known = roles.map((r) => r.name).filter((n): n is string => n !== undefined);
-  if (draft.roles === undefined) return { clientId: draft.clientId, name: draft.name, roles: known };
+  const redirect = draft.consentRedirectUri === undefined ? {} : { consentRedirectUri: draft.consentRedirectUri };
+  if (draft.roles === undefined) return { clientId: draft.clientId, name: draft.name, roles: known, ...redirect };
   let ok = true;
   draft.roles.forEach((roleName, index) => {
     if (!known.includes(roleName)) {
@@ -240,7 +275,7 @@ function checkAppRoles(draft: NonNullable<CheckedSolution['appDraft']>, roles: C
       });
     }
   });
-  return ok ? { clientId: draft.clientId, name: draft.name, roles: [...new Set(draft.roles)] } : undefined;
+  return ok ? { clientId: draft.clientId, name: draft.name, roles: [...new Set(draft.roles)], ...redirect } : undefined;
 }
 
 interface CheckedRole {

@@ -35,7 +35,7 @@ describe('deploy package', () => {
     const manifest = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8'));
     expect(manifest.formatVersion).to.equal(1);
     expect(manifest.solution).to.include({ uniqueName: 'FabrikamSyncConnector', version: '1.0.0.0', file: 'FabrikamSyncConnector_1_0_0_0_managed.zip', sha256: result.solution.sha256 });
-    expect(manifest.app).to.deep.equal({ clientId: '8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d', name: 'Fabrikam Sync', roles: ['Fabrikam Sync Connector'] });
+    expect(manifest.app).to.deep.equal({ clientId: '8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d', name: 'Fabrikam Sync', roles: ['Fabrikam Sync Connector'], consentRedirectUri: 'https://sync.fabrikam.example/consented' });
     expect(manifest.roles).to.have.length(1);
     expect(manifest.roles[0].id).to.equal(result.model.roles[0]!.id);
     expect(manifest.roles[0].privileges).to.deep.equal(result.model.roles[0]!.privileges);
@@ -51,7 +51,7 @@ describe('deploy package', () => {
     expect(readme).to.contain('| Contact | Update | Parent: Child BUs |');
     const rows = readme.split('\n').filter((l) => /^\| [^T-]/.test(l) && l.split('|').length === 5 && !l.startsWith('| Code') && !l.startsWith('| Option'));
     expect(rows.length).to.be.at.least(result.model.roles[0]!.privileges.length);
-    expect(readme).to.contain('adminconsent?client_id=8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d');
+    expect(readme).to.contain('adminconsent?client_id=8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d&redirect_uri=https%3A%2F%2Fsync.fabrikam.example%2Fconsented');
     expect(readme).to.contain('node deploy.mjs --org');
     expect(readme).to.match(/\| 8 \| the package has been changed/);
     expect(readme).to.contain(`sha256 ${result.solution.sha256}`);

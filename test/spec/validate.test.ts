@@ -46,7 +46,7 @@ describe('spec validation', () => {
     expect(errorsOf(result.problems)).to.deep.equal([]);
     const model = result.model!;
     expect(model.languageCode).to.equal(1033);
-    expect(model.app).to.deep.equal({ clientId: '11111111-2222-4333-8444-555555555555', name: 'Contoso App', roles: ['Contoso Reader'] });
+    expect(model.app).to.deep.equal({ clientId: '11111111-2222-4333-8444-555555555555', name: 'Contoso App', roles: ['Contoso Reader'], consentRedirectUri: 'https://app.contoso.example/consented' });
     expect(model.roles[0]!.id).to.equal(deriveRoleId('contoso', 'Contoso Reader'));
     expect(model.roles[0]!.customizable).to.equal(true);
     expect(model.roles[0]!.privileges).to.deep.equal([
@@ -191,5 +191,25 @@ describe('spec validation', () => {
       const error = await loadSpec(dir).catch((e: unknown) => e);
       expect(isDvpkgError(error) && error.problems[0]!.expected).to.match(/roles\/ folder/);
     });
+  });
+});
+
+describe('spec validation: the admin-consent redirect URI', () => {
+  const check = (app: Record<string, unknown>) =>
+    validateSpec(
+      { format: 'json', dir: 'spec', solution: { file: 'solution.json', data: validSolution({ app }), duplicateKeys: [] }, roles: [{ file: 'r.json', data: validRole(), duplicateKeys: [] }], problems: [] },
+      { strict: false, catalog: defaultCatalog() },
+    );
+
+  it('carries it into the model', () => {
+    const result = check({ clientId: '11111111-2222-4333-8444-555555555555', name: 'A', consentRedirectUri: 'https://a.example/done' });
+    expect(result.model!.app!.consentRedirectUri).to.equal('https://a.example/done');
+  });
+
+  it('warns when it is missing and rejects one that is not an https URL', () => {
+    const missing = check({ clientId: '11111111-2222-4333-8444-555555555555', name: 'A' });
+    expect(missing.problems.map((p) => `${p.severity} ${p.path}`)).to.deep.equal(['warning app.consentRedirectUri']);
+    const bad = check({ clientId: '11111111-2222-4333-8444-555555555555', name: 'A', consentRedirectUri: 'ftp://a.example/x' });
+    expect(bad.problems.map((p) => `${p.severity} ${p.path}`)).to.deep.equal(['error app.consentRedirectUri']);
   });
 });

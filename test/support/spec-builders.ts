@@ -7,7 +7,7 @@ export function validSolution(overrides: Record<string, unknown> = {}): Record<s
     description: 'Test solution',
     version: '1.0.0.0',
     publisher: { uniqueName: 'contoso', displayName: 'Contoso', prefix: 'contoso', optionValuePrefix: 12345 },
-    app: { clientId: '11111111-2222-4333-8444-555555555555', name: 'Contoso App' },
+    app: { clientId: '11111111-2222-4333-8444-555555555555', name: 'Contoso App', consentRedirectUri: 'https://app.contoso.example/consented' },
     ...overrides,
   };
 }
