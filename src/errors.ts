@@ -16,7 +16,6 @@ export const ExitCode = {
   appUserFailed: 7,
   integrityFailed: 8,
 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 const codes = {
   DVPKG_USAGE: ExitCode.usage,

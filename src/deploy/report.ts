@@ -31,6 +31,8 @@ export interface RunReport {
   durationMs: number;
   /** All HTTP requests to the org. */
   requests: number;
+  /** Of those, import-progress polls (asyncoperations and importjobs reads). */
+  polls: number;
   /** Requests that change the org. */
   writes: number;
   /** Requests retried after throttling or a transient failure, and the time spent waiting. */

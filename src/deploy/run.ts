@@ -79,6 +79,7 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
     requests: 0,
+    polls: 0,
     writes: 0,
     retries: 0,
     retryWaitMs: 0,
@@ -95,6 +96,7 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   }
   report.durationMs = Date.now() - started;
   report.requests = recorder.requests;
+  report.polls = recorder.polls;
   report.writes = recorder.writes;
   report.retries = recorder.retries;
   report.retryWaitMs = recorder.retryWaitMs;

@@ -25,13 +25,6 @@ const TABLE_WORDS: Record<string, string> = {
   Incident: 'Case (incident)',
 };
 
-export const LEVEL_WORDS: Record<Level, string> = {
-  Basic: 'User: records the user owns or that are shared with it',
-  Local: 'Business Unit: records in its business unit',
-  Deep: 'Parent: Child Business Units: its business unit and those below',
-  Global: 'Organization: all records',
-};
-
 export const LEVEL_SHORT: Record<Level, string> = {
   Basic: 'User',
   Local: 'Business Unit',

@@ -1,4 +1,4 @@
-import { LEVELS, type Level } from './model.js';
+import type { Level } from './model.js';
 
 /** Canonical XML names plus the names the maker portal shows, all matched case-insensitively. */
 const ALIASES: Record<string, Level> = {
@@ -22,9 +22,4 @@ export const LEVEL_CHOICES =
 export function parseLevel(value: unknown): Level | undefined {
   if (typeof value !== 'string') return undefined;
   return ALIASES[value.trim().replace(/\s+/g, ' ').toLowerCase()];
-}
-
-/** PrivilegeDepth mask bits as Dataverse stores them in roleprivileges.privilegedepthmask. */
-export function levelMask(level: Level): number {
-  return 1 << LEVELS.indexOf(level);
 }

@@ -36,6 +36,7 @@ describe('deploy.mjs against the emulator (end to end)', function () {
     expect(requests.withoutPolls.length, 'requests to the org, not counting import polls').to.be.at.most(12);
     const written = JSON.parse(await readFile(report, 'utf8'));
     expect(written).to.include({ outcome: 'succeeded', exitCode: 0, requests: requests.all.length, writes: requests.writes.length });
+    expect(written.requests - written.polls).to.equal(requests.withoutPolls.length);
     expect(written.steps.map((s: { name: string }) => s.name)).to.deep.equal(['integrity', 'sign-in', 'preflight', 'consent', 'plan', 'import', 'role', 'app-user', 'role-binding', 'confirm']);
     const userStep = written.steps.find((s: { name: string }) => s.name === 'app-user');
     expect(userStep.changes[0].kind).to.equal('application-user-created');
