@@ -2,7 +2,8 @@
 // parses only what a command uses) and the deploy runner (dist/runner/deploy.mjs, one
 // self-contained file that needs nothing but Node at the subscriber).
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,3 +40,13 @@ await build({
   banner: { js: `#!/usr/bin/env node\n${requireShim}` },
   logLevel: 'warning',
 });
+
+// The shipped templates, precompiled with the same options src/render/templates.ts compiles with.
+const Handlebars = createRequire(import.meta.url)('handlebars');
+const templatesOut = path.join(root, 'dist', 'templates');
+await rm(templatesOut, { recursive: true, force: true });
+await mkdir(templatesOut, { recursive: true });
+for (const name of (await readdir(path.join(root, 'templates'))).filter((n) => n.endsWith('.hbs'))) {
+  const spec = Handlebars.precompile(await readFile(path.join(root, 'templates', name), 'utf8'), { strict: true });
+  await writeFile(path.join(templatesOut, `${name}.js`), `export default ${spec};\n`);
+}
