@@ -43,6 +43,15 @@ describe('deploy.mjs against the emulator (end to end)', function () {
     expect(run.stdout).to.contain('Read').and.contain('Organization');
   });
 
+  it('signs in to a tenant named by domain with --tenant, without asking the org', async () => {
+    emulator = await startSampleEmulator();
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const run = await runDeployer(pkg, emulator, ['--yes', '--tenant', 'contoso.example', '--json']);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(lastJsonLine(run.stdout)).to.include({ outcome: 'succeeded', tenant: 'contoso.example' });
+    expect(emulator.log().some((e) => e.kind === 'dataverse' && e.status === 401), 'no tenant discovery request').to.equal(false);
+  });
+
   it('does nothing on a second run: zero writes, at most 5 requests', async () => {
     emulator = await startSampleEmulator();
     emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
