@@ -1,7 +1,7 @@
 import { DvpkgError } from '../errors.js';
 import { bracedGuid } from '../spec/guid.js';
 import type { SolutionModel } from '../spec/model.js';
-import { parseXml, XmlInputError } from '../util/xml.js';
+import { parseXml, XmlInputError, xmlList, xmlNode, type XmlNode } from '../util/xml.js';
 import { loadTemplate, type Template } from './templates.js';
 
 /** The three files at the root of every solution zip, in the order we write them. */
@@ -67,16 +67,13 @@ export function renderSolution(model: SolutionModel, templates: SolutionTemplate
   return rendered;
 }
 
-type Node = Record<string, unknown>;
-const node = (v: unknown): Node => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Node) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]);
 
 /**
  * Parses every rendered file back and checks it still says what the model says,
  * so an overridden template cannot silently drop a role or a privilege.
  */
 function checkRendered(model: SolutionModel, rendered: RenderedSolution): void {
-  const parsed = {} as Record<SolutionFileName, Node>;
+  const parsed = {} as Record<SolutionFileName, XmlNode>;
   for (const name of SOLUTION_FILES) {
     try {
       parsed[name] = parseXml(rendered[name].toString('utf8'), { arrays: ['Role', 'RolePrivilege', 'RootComponent'] });
@@ -88,19 +85,19 @@ function checkRendered(model: SolutionModel, rendered: RenderedSolution): void {
   const fail = (what: string) => {
     throw new DvpkgError('DVPKG_TEMPLATE_INVALID', `rendered solution does not match the spec: ${what}`);
   };
-  const manifest = node(node(parsed['solution.xml']['ImportExportXml'])['SolutionManifest']);
+  const manifest = xmlNode(xmlNode(parsed['solution.xml']['ImportExportXml'])['SolutionManifest']);
   if (manifest['UniqueName'] !== model.uniqueName) fail(`solution.xml UniqueName is ${JSON.stringify(manifest['UniqueName'])}, expected ${model.uniqueName}`);
   if (manifest['Version'] !== model.version) fail(`solution.xml Version is ${JSON.stringify(manifest['Version'])}, expected ${model.version}`);
   if (manifest['Managed'] !== '1') fail('solution.xml Managed must be 1');
-  const rootIds = list(node(manifest['RootComponents'])['RootComponent']).map((c) => node(c)['@_id']);
-  const roles = list(node(node(parsed['customizations.xml']['ImportExportXml'])['Roles'])['Role']).map(node);
+  const rootIds = xmlList(xmlNode(manifest['RootComponents'])['RootComponent']).map((c) => xmlNode(c)['@_id']);
+  const roles = xmlList(xmlNode(xmlNode(parsed['customizations.xml']['ImportExportXml'])['Roles'])['Role']).map(xmlNode);
   if (roles.length !== model.roles.length) fail(`customizations.xml has ${roles.length} roles, expected ${model.roles.length}`);
   model.roles.forEach((role, index) => {
     const xmlRole = roles[index]!;
     const id = bracedGuid(role.id);
     if (xmlRole['@_id'] !== id || xmlRole['@_name'] !== role.name) fail(`role ${index + 1} is ${JSON.stringify(xmlRole['@_name'])} ${String(xmlRole['@_id'])}, expected ${JSON.stringify(role.name)} ${id}`);
     if (!rootIds.includes(id)) fail(`solution.xml has no RootComponent for role ${id}`);
-    const privileges = list(node(xmlRole['RolePrivileges'])['RolePrivilege']).map((p) => `${String(node(p)['@_name'])}=${String(node(p)['@_level'])}`);
+    const privileges = xmlList(xmlNode(xmlRole['RolePrivileges'])['RolePrivilege']).map((p) => `${String(xmlNode(p)['@_name'])}=${String(xmlNode(p)['@_level'])}`);
     const expected = role.privileges.map((p) => `${p.name}=${p.level}`);
     if (privileges.join('\n') !== expected.join('\n')) fail(`role ${JSON.stringify(role.name)} privileges differ from the spec`);
   });

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
-import { parseXml, XmlInputError } from '../util/xml.js';
+import { parseXml, XmlInputError, xmlList, xmlNode, type XmlNode } from '../util/xml.js';
 import type { SourceDoc, SpecInput } from './source.js';
 import { readSourceText } from './read-source.js';
 
@@ -12,7 +12,6 @@ import { readSourceText } from './read-source.js';
 
 const ARRAYS = ['LocalizedName', 'Description', 'Role', 'RolePrivilege'];
 
-type XmlNode = Record<string, unknown>;
 
 export async function loadUnpackedSpec(dir: string): Promise<SpecInput> {
   const problems: Problem[] = [];
@@ -22,14 +21,14 @@ export async function loadUnpackedSpec(dir: string): Promise<SpecInput> {
   const roles: SourceDoc[] = [];
   const customizations = await readXml(path.join(dir, 'Other', 'Customizations.xml'), problems);
   if (customizations) {
-    const roleNodes = asArray(node(node(customizations.root['ImportExportXml'])['Roles'])['Role']);
-    roleNodes.forEach((role, index) => roles.push(roleDoc(customizations.file, node(role), `Roles.Role[${index}].`)));
+    const roleNodes = xmlList(xmlNode(xmlNode(customizations.root['ImportExportXml'])['Roles'])['Role']);
+    roleNodes.forEach((role, index) => roles.push(roleDoc(customizations.file, xmlNode(role), `Roles.Role[${index}].`)));
   }
   const rolesDir = path.join(dir, 'Roles');
   const names = await readdir(rolesDir).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.toLowerCase().endsWith('.xml')).sort()) {
     const parsed = await readXml(path.join(rolesDir, name), problems);
-    if (parsed) roles.push(roleDoc(parsed.file, node(asArray(parsed.root['Role'])[0]), ''));
+    if (parsed) roles.push(roleDoc(parsed.file, xmlNode(xmlList(parsed.root['Role'])[0]), ''));
   }
   return { format: 'unpacked', dir, solution, roles, problems };
 }
@@ -48,30 +47,23 @@ async function readXml(file: string, problems: Problem[]): Promise<{ file: strin
   }
 }
 
-function node(value: unknown): XmlNode {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as XmlNode) : {};
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined || value === '' ? [] : [value];
-}
 
 function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  const inner = node(value)['#text'];
+  const inner = xmlNode(value)['#text'];
   return typeof inner === 'string' ? inner : undefined;
 }
 
 function localized(container: unknown, element: string, languageCode: string | undefined): string | undefined {
-  const items = asArray(node(container)[element]).map(node);
+  const items = xmlList(xmlNode(container)[element]).map(xmlNode);
   const match = items.find((item) => item['@_languagecode'] === languageCode) ?? items[0];
   return match ? text(match['@_description']) : undefined;
 }
 
 function solutionDoc(file: string, root: XmlNode): SourceDoc {
-  const xml = node(root['ImportExportXml']);
-  const manifest = node(xml['SolutionManifest']);
-  const publisher = node(manifest['Publisher']);
+  const xml = xmlNode(root['ImportExportXml']);
+  const manifest = xmlNode(xml['SolutionManifest']);
+  const publisher = xmlNode(manifest['Publisher']);
   const languageCode = text(xml['@_languagecode']);
   const optionPrefix = text(publisher['CustomizationOptionValuePrefix']);
   const data = {
@@ -94,7 +86,7 @@ function solutionDoc(file: string, root: XmlNode): SourceDoc {
 function roleDoc(file: string, role: XmlNode, pathPrefix: string): SourceDoc {
   const privileges: Record<string, unknown> = {};
   const duplicateKeys: string[] = [];
-  for (const item of asArray(node(role['RolePrivileges'])['RolePrivilege']).map(node)) {
+  for (const item of xmlList(xmlNode(role['RolePrivileges'])['RolePrivilege']).map(xmlNode)) {
     const name = text(item['@_name']) ?? '';
     if (Object.hasOwn(privileges, name)) duplicateKeys.push(`${pathPrefix}privileges.${name}`);
     privileges[name] = text(item['@_level']);

@@ -122,3 +122,15 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): Record<st
   checkSingleRoot(parsed);
   return parsed;
 }
+
+export type XmlNode = Record<string, unknown>;
+
+/** A parsed element as an object; anything else (text, missing) as an empty one. */
+export function xmlNode(value: unknown): XmlNode {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as XmlNode) : {};
+}
+
+/** Repeated elements as a list, whether the parser gave one, many, or an empty element. */
+export function xmlList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined || value === '' ? [] : [value];
+}
