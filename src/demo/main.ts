@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     say(`   ${build.solution.fileName}  sha256 ${build.solution.sha256}`);
     say(`   deploy package ${build.package!.dir}`);
 
-    const demo = await startEmulator({ apps: [app.clientId] });
+    const demo = await startEmulator({ apps: [{ clientId: app.clientId, name: app.name }] });
     try {
       say();
       say(`== 2. Emulator: Entra ID at ${demo.authorityHost}, org at ${demo.orgUrl}`);

@@ -25,7 +25,7 @@ import { ADMIN_PUBLIC_CLIENT_ID, defaultSeed, isvApp, readSeedFile, resolveAppCr
 import { closeServer, createEmulatorServer, listen } from './server.js';
 import { EmulatorState } from './state.js';
 
-export type { EmulatorOptions, ErrorStatuses, PrivilegeSource } from './options.js';
+export type { EmulatorAppOption, EmulatorOptions, ErrorStatuses, PrivilegeSource } from './options.js';
 export type { FaultRule, FaultSpec, FaultKind } from './faults.js';
 export type { RequestLogEntry } from './request-log.js';
 export type { Seed } from './seed.js';
@@ -85,10 +85,10 @@ async function loadSeed(seed: Seed | string | undefined): Promise<Seed> {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const resolved = resolveOptions(options);
   const seed = await loadSeed(resolved.seed);
-  for (const clientId of resolved.apps) {
-    const id = normalizeGuid(clientId);
-    if (!id) throw new DvpkgError('DVPKG_USAGE', `--app ${clientId}: expected an app (client) id GUID.`);
-    if (!seed.apps.some((a) => normalizeGuid(a.clientId) === id)) seed.apps.push(isvApp(id, seed));
+  for (const app of resolved.apps) {
+    const id = normalizeGuid(app.clientId);
+    if (!id) throw new DvpkgError('DVPKG_USAGE', `--app ${app.clientId}: expected an app (client) id GUID.`);
+    if (!seed.apps.some((a) => normalizeGuid(a.clientId) === id)) seed.apps.push(isvApp(id, seed, app.name));
   }
   const apps: AppCredentials[] = seed.apps.map(resolveAppCredentials);
   let state: EmulatorState;

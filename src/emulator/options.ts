@@ -22,6 +22,12 @@ export interface ErrorStatuses {
   importFailure: number;
 }
 
+/** An ISV app registration to add: its client id and, optionally, the display name Entra would hold. */
+export interface EmulatorAppOption {
+  clientId: string;
+  name?: string;
+}
+
 export interface EmulatorOptions {
   /** Interface to listen on. Loopback by default: the emulator has no real security. */
   host?: string;
@@ -30,7 +36,7 @@ export interface EmulatorOptions {
   /** The world after start and after reset(): a seed object or a path to a JSON seed file. */
   seed?: Seed | string;
   /** Extra multi-tenant ISV app registrations (client ids) with generated secret and certificate. */
-  apps?: string[];
+  apps?: Array<string | EmulatorAppOption>;
   /** Fault rules: an object, the compact string form, or a path to a JSON file (see faults.ts). */
   faults?: FaultSpec | string;
   /** Approve device codes for the seeded admin as soon as they are issued. */
@@ -55,7 +61,7 @@ export interface ResolvedOptions {
   host: string;
   port: number;
   seed: Seed | string | undefined;
-  apps: readonly string[];
+  apps: readonly EmulatorAppOption[];
   faults: FaultSpec | string | undefined;
   autoApproveDeviceCodes: boolean;
   deviceCodeExpiresInSeconds: number;
@@ -96,7 +102,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     host: options.host ?? DEFAULTS.host,
     port: options.port ?? DEFAULTS.port,
     seed: options.seed,
-    apps: Object.freeze([...(options.apps ?? [])]),
+    apps: Object.freeze((options.apps ?? []).map((app) => (typeof app === 'string' ? { clientId: app } : app))),
     faults: options.faults,
     autoApproveDeviceCodes: options.autoApproveDeviceCodes ?? DEFAULTS.autoApproveDeviceCodes,
     deviceCodeExpiresInSeconds: options.deviceCodeExpiresInSeconds ?? DEFAULTS.deviceCodeExpiresInSeconds,

@@ -157,10 +157,10 @@ export function defaultSeed(): Seed {
 }
 
 /** An ISV multi-tenant app with generated credentials, the shape `--app <clientId>` adds. */
-export function isvApp(clientId: string, seed: Seed): SeedApp {
+export function isvApp(clientId: string, seed: Seed, name?: string): SeedApp {
   const isv = seed.tenants.find((t) => t.kind === 'isv') ?? seed.tenants[0];
   if (!isv) throw new DvpkgError('DVPKG_USAGE', 'The emulator seed has no tenant to register an app in.');
-  return { clientId, name: `ISV app ${clientId.slice(0, 8)}`, homeTenantId: isv.id, multiTenant: true };
+  return { clientId, name: name ?? `ISV app ${clientId.slice(0, 8)}`, homeTenantId: isv.id, multiTenant: true };
 }
 
 export async function readSeedFile(path: string): Promise<Seed> {

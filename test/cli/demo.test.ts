@@ -11,6 +11,7 @@ describe('npm run demo', function () {
     expect(run.code, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.match(/admin consent for Fabrikam Sync: 302 -> https:\/\/localhost\/consented\?admin_consent=True/);
     expect(run.stdout).to.match(/roles\s+Fabrikam Sync Connector/);
+    expect(run.stdout).to.match(/app user\s+Fabrikam Sync [0-9a-f-]{36}, enabled: true/);
     expect(run.stdout).to.match(/second run\s+\d+ requests to the org, 0 writes/);
   });
 });
