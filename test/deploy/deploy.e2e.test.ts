@@ -83,6 +83,18 @@ describe('deploy.mjs against the emulator (end to end)', function () {
     expect(orgSnapshot(emulator).appUsers).to.have.length(1);
   });
 
+  it('retries the application user while Dataverse has not yet seen a fresh consent (0x8004F510)', async () => {
+    emulator = await startSampleEmulator({ consentLagMs: 2500 });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const run = await runDeployer(pkg, emulator, ['--yes']);
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.contain('Dataverse does not see the app yet');
+    const creates = emulator.log().filter((e) => e.method === 'POST' && e.path.endsWith('/systemusers'));
+    expect(creates.map((e) => e.status).slice(-1)).to.deep.equal([204]);
+    expect(creates.length).to.be.greaterThan(1);
+    expect(orgSnapshot(emulator).appUsers).to.have.length(1);
+  });
+
   it('waits for consent with --wait-for-consent', async () => {
     emulator = await startSampleEmulator();
     const running = runDeployer(pkg, emulator, ['--yes', '--wait-for-consent=60']);
