@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { DataverseError, TransientError } from './errors.js';
 import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry.js';
+import { sleep } from '../util/sleep.js';
 
 /**
  * The one place dvpkg talks HTTP to a Dataverse org. It adds the OData headers and the
@@ -57,8 +58,6 @@ export function apiBase(orgUrl: string): string {
   return `${orgUrl.replace(/\/+$/, '')}/${API_PATH}`;
 }
 
-const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class DataverseClient {
   readonly base: string;
   private readonly http: AxiosInstance;
@@ -69,7 +68,7 @@ export class DataverseClient {
   constructor(private readonly options: DataverseClientOptions) {
     this.base = apiBase(options.orgUrl);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.sleep = options.sleep ?? sleepReal;
+    this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
     this.http = axios.create({
       baseURL: this.base,

@@ -86,3 +86,11 @@ export function missingGrants(roles: ManifestRole[], held: RolePrivilegeGrant[])
   }
   return [...new Set(missing)];
 }
+
+/** What preflight read from the org, and what the later steps act on. */
+export interface OrgState {
+  installed: InstalledSolution | undefined;
+  action: ImportAction;
+  appUser: AppUserRow | undefined;
+  boundIds: Set<string>;
+}

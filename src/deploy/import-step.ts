@@ -7,6 +7,7 @@ import { importFailures } from './import-result.js';
 import type { LoadedPackage } from './package-files.js';
 import type { Change } from './report.js';
 import type { Ui } from './ui.js';
+import { sleep } from '../util/sleep.js';
 
 /**
  * Imports or upgrades with the async API and polls until done. A start whose answer was
@@ -15,8 +16,6 @@ import type { Ui } from './ui.js';
  */
 
 export const IMPORT_TIMEOUT_MS = 60 * 60_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface ImportArgs {
   client: DataverseClient;

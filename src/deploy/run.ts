@@ -3,13 +3,9 @@ import { readCertificateFile } from '../auth/certificate-file.js';
 import { createTokenSource, type Credential } from '../auth/tokens.js';
 import { DataverseClient } from '../dataverse/client.js';
 import { resolveAuthority } from '../dataverse/discover-tenant.js';
-import { DataverseCodes, DataverseError, TransientError } from '../dataverse/errors.js';
 import * as dv from '../dataverse/operations.js';
-import { DvpkgError, ExitCode, formatProblem, isDvpkgError, usageError } from '../errors.js';
-import { appRoles, type Manifest, type ManifestRole } from '../package/manifest.js';
-import { describePrivilege, LEVEL_SHORT } from '../package/describe-privilege.js';
-import { redactSecrets } from '../util/redact.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { DvpkgError, ExitCode, isDvpkgError, usageError } from '../errors.js';
+import { appRoles, type Manifest } from '../package/manifest.js';
 import { DVPKG_VERSION } from '../version.js';
 import { HELP, parseRunnerArgs, type RunnerOptions } from './args.js';
 import {
@@ -21,13 +17,17 @@ import {
   privilegeProblems,
   requiredCallerPrivileges,
   uniquePrivilegeNames,
-  type ImportAction,
+  type OrgState,
 } from './decide.js';
+import { consentMissing, disabledUser, ensureAppUser, bindRole } from './app-user.js';
+import { describeError, finishReport, printFatal } from './finish.js';
 import { runImport } from './import-step.js';
+import { planText } from './plan-text.js';
 import { loadPackage } from './package-files.js';
 import { StepRecorder } from './recorder.js';
 import type { RunReport } from './report.js';
 import { createUi, type Ui } from './ui.js';
+import { sleep } from '../util/sleep.js';
 
 export interface RunnerIo {
   argv: string[];
@@ -41,16 +41,6 @@ export interface RunnerIo {
 }
 
 const CONSENT_POLL_MS = 2_000;
-const CONSENT_LAG_MS = 90_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-interface OrgState {
-  installed: dv.InstalledSolution | undefined;
-  action: ImportAction;
-  appUser: dv.AppUserRow | undefined;
-  boundIds: Set<string>;
-}
 
 export async function runDeploy(io: RunnerIo): Promise<number> {
   let options: RunnerOptions;
@@ -269,132 +259,5 @@ function callerNeed(privilege: string): string {
   if (privilege === 'prvImportCustomization' || privilege === 'prvWriteRole') return 'import a solution that carries a security role';
   if (privilege === 'prvCreateUser' || privilege === 'prvReadUser') return 'create the application user';
   return 'give the application user its role';
-}
-
-function consentMissing(manifest: Manifest, url: string, code: number | undefined): DvpkgError {
-  return new DvpkgError(
-    'DVPKG_CONSENT_MISSING',
-    `admin consent for ${manifest.app.name} (${manifest.app.clientId}) is missing in this tenant${code ? ` (AADSTS${code})` : ''}. A Global Administrator must open this link and accept, then run again (or run with --wait-for-consent):\n  ${url}`,
-  );
-}
-
-function disabledUser(manifest: Manifest, user: dv.AppUserRow): DvpkgError {
-  return new DvpkgError(
-    'DVPKG_APP_USER_FAILED',
-    `the application user for ${manifest.app.name} (${user.systemuserid}) is disabled. Enable it in the Power Platform admin center (Environments > your environment > Settings > Application users > Activate), then run again.`,
-  );
-}
-
-/**
- * Creates the application user, or finds the one an earlier, interrupted attempt created.
- * Right after consent Dataverse may not see the service principal yet (0x8004F510), so that
- * answer is retried for a while before it is taken as "consent missing".
- */
-async function ensureAppUser(client: DataverseClient, manifest: Manifest, rootBu: string, consentUrl: string, ui: Ui): Promise<{ id: string; created: boolean; row?: dv.AppUserRow }> {
-  const lagDeadline = Date.now() + CONSENT_LAG_MS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const id = await dv.createAppUser(client, manifest.app.clientId, rootBu);
-      if (id) return { id, created: true };
-    } catch (error) {
-      if (error instanceof DataverseError && error.is(DataverseCodes.appIdNotFound)) {
-        if (Date.now() >= lagDeadline) throw consentMissing(manifest, consentUrl, undefined);
-        if (attempt === 1) ui.info('Dataverse does not see the app yet (it can take a minute after consent); retrying...');
-        await sleep(Math.min(10_000, 1_000 * attempt));
-        continue;
-      }
-      if (!(error instanceof TransientError) && !(error instanceof DataverseError && error.is(DataverseCodes.duplicateRecord))) throw appUserError(error);
-    }
-    const row = await dv.findAppUser(client, manifest.app.clientId);
-    if (row) {
-      if (row.isdisabled) throw disabledUser(manifest, row);
-      return { id: row.systemuserid, created: false, row };
-    }
-    if (attempt >= 5) throw new DvpkgError('DVPKG_APP_USER_FAILED', 'could not create the application user after 5 attempts; run again');
-  }
-}
-
-async function bindRole(client: DataverseClient, userId: string, roleId: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await dv.associateRole(client, userId, roleId);
-      return;
-    } catch (error) {
-      // Associating an existing link is an error (0x80040237); after an interrupted attempt it means done.
-      if (error instanceof DataverseError && error.is(DataverseCodes.duplicateRecord)) return;
-      if (!(error instanceof TransientError) || attempt >= 5) throw appUserError(error);
-    }
-    const user = await dv.findAppUserById(client, userId);
-    if (user && boundRoleIds(user).has(roleId)) return;
-  }
-}
-
-function appUserError(error: unknown): unknown {
-  if (error instanceof DataverseError) return new DvpkgError('DVPKG_APP_USER_FAILED', `${error.method} ${error.path.split('?')[0]} was refused: ${error.status} ${error.code} ${error.serviceMessage}`);
-  if (error instanceof TransientError) return new DvpkgError('DVPKG_APP_USER_FAILED', `${error.message}; run again to finish`);
-  return error;
-}
-
-function planText(manifest: Manifest, targets: ManifestRole[], state: OrgState): string {
-  const lines: string[] = [];
-  const version = manifest.solution.version;
-  const importLine: Record<ImportAction, string> = {
-    install: `install ${manifest.solution.uniqueName} ${version} (managed)`,
-    upgrade: `upgrade ${manifest.solution.uniqueName} ${state.installed?.version} -> ${version}`,
-    skip: `${manifest.solution.uniqueName} ${version} is already installed: no import`,
-    downgrade: `REFUSED: ${state.installed?.version} is installed, newer than this package's ${version}`,
-    'unmanaged-installed': `REFUSED: ${manifest.solution.uniqueName} is installed unmanaged`,
-  };
-  lines.push(`1. Solution: ${importLine[state.action]}`);
-  lines.push(`2. Application user for ${manifest.app.name} (${manifest.app.clientId}): ${state.appUser ? 'exists' : 'create in the root business unit'}`);
-  const toBind = targets.filter((r) => !state.boundIds.has(r.id));
-  lines.push(`3. Roles: ${toBind.length === 0 ? 'already bound' : `give ${toBind.map((r) => `"${r.name}"`).join(', ')}`}`);
-  lines.push('Privileges the application user gets:');
-  for (const role of targets) {
-    for (const grant of role.privileges) {
-      const words = describePrivilege(grant.name);
-      lines.push(`   ${words.access.padEnd(42)} ${words.table.padEnd(28)} ${LEVEL_SHORT[grant.level]}`);
-    }
-  }
-  return lines.join('\n');
-}
-
-function describeError(error: unknown): RunReport['error'] {
-  if (isDvpkgError(error)) {
-    return { code: error.code, message: redactSecrets(error.message), ...(error.problems.length ? { details: error.problems.map((p) => redactSecrets(formatProblem(p))) } : {}) };
-  }
-  return { code: 'DVPKG_INTERNAL', message: redactSecrets(error instanceof Error ? error.message : String(error)) };
-}
-
-function printFatal(error: unknown, out: NodeJS.WriteStream): number {
-  if (isDvpkgError(error)) {
-    out.write(`${redactSecrets(`error: ${error.message} [${error.code}]`)}\n`);
-    return error.exitCode;
-  }
-  out.write(`${redactSecrets(`error: unexpected: ${error instanceof Error ? error.message : String(error)}`)}\n`);
-  out.write('This is a bug in the deploy runner. Please send this output and the --report file to the package publisher.\n');
-  return ExitCode.unexpected;
-}
-
-async function finishReport(report: RunReport, options: RunnerOptions, io: RunnerIo, ui: Ui): Promise<void> {
-  const changes = report.steps.reduce((n, step) => n + step.changes.length, 0);
-  const json = redactSecrets(JSON.stringify(report));
-  if (options.reportPath) {
-    try {
-      await writeFileAtomic(options.reportPath, `${redactSecrets(JSON.stringify(report, null, 2))}\n`);
-    } catch (error) {
-      ui.warn(`could not write --report ${options.reportPath}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-  }
-  if (options.json) io.stdout.write(`${JSON.stringify({ type: 'report', ...JSON.parse(json) })}\n`);
-  else {
-    const summary = {
-      succeeded: `Done: ${changes} change${changes === 1 ? '' : 's'} in ${(report.durationMs / 1000).toFixed(1)} s (${report.requests} requests to the org).`,
-      'nothing-to-do': `Nothing to do: the org already matches this package (${report.requests} requests, no changes).`,
-      planned: 'Plan only: nothing was changed.',
-      failed: `Stopped with exit code ${report.exitCode}.${options.reportPath ? ` Report: ${options.reportPath}` : ''}`,
-    } as const;
-    io.stdout.write(`\n${summary[report.outcome]}\n`);
-  }
 }
 

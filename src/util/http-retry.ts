@@ -1,4 +1,5 @@
 import type { AxiosResponse } from 'axios';
+import { sleep } from './sleep.js';
 import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, type RetryPolicy } from '../dataverse/retry.js';
 
 /**
@@ -18,7 +19,7 @@ const RETRYABLE = new Set([429, 502, 503, 504]);
 
 export async function sendWithRetry<T>(url: string, send: () => Promise<AxiosResponse<T>>, hooks: RetryHooks = {}): Promise<AxiosResponse<T>> {
   const policy = { ...DEFAULT_RETRY, ...hooks.policy };
-  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const wait = hooks.sleep ?? sleep;
   let failures = 0;
   let throttledMs = 0;
   for (let attempt = 1; ; attempt++) {
@@ -46,6 +47,6 @@ export async function sendWithRetry<T>(url: string, send: () => Promise<AxiosRes
       delayMs = retryDelayMs(failures, policy, retryAfterMs, hooks.random ?? Math.random);
     }
     hooks.onRetry?.({ url, attempt, delayMs, reason: response ? String(response.status) : ((failure as { code?: string }).code ?? 'network error') });
-    await sleep(delayMs);
+    await wait(delayMs);
   }
 }
