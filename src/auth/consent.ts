@@ -5,12 +5,15 @@ import { sendWithRetry, type RetryHooks } from '../util/http-retry.js';
  * Is the ISV app present (has a service principal) in the subscriber tenant? Asked of
  * Entra without any credential: the token endpoint names a missing service principal
  * (AADSTS7000229) or an app unknown to the tenant (AADSTS700016) before it looks for a
- * credential, and answers "no credential" (AADSTS7000218) once the app is known.
+ * credential, and answers "no credential" (AADSTS7000218) once the app is known. Any
+ * other answer (a disabled app, Conditional Access, an unknown tenant) decides nothing.
  */
 
 export type ConsentState = 'present' | 'missing' | 'unknown';
 
 const MISSING = new Set([7000229, 700016]);
+/** Answers about the credential: Entra got past finding the app in the tenant. */
+const PRESENT = new Set([7000218, 7000215, 7000222, 700027]);
 
 export async function probeConsent(options: {
   authorityHost: string;
@@ -37,7 +40,7 @@ export async function probeConsent(options: {
     const codes = (response.data as { error_codes?: unknown } | undefined)?.error_codes;
     const code = Array.isArray(codes) && typeof codes[0] === 'number' ? codes[0] : undefined;
     if (code === undefined) return { state: 'unknown' };
-    return { state: MISSING.has(code) ? 'missing' : 'present', code };
+    return { state: MISSING.has(code) ? 'missing' : PRESENT.has(code) ? 'present' : 'unknown', code };
   } catch {
     return { state: 'unknown' };
   }

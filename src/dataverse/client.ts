@@ -40,13 +40,6 @@ export interface DataverseClientOptions {
 
 export interface RequestOptions {
   headers?: Record<string, string>;
-  /**
-   * Writes are retried only when the service refused them before doing anything (429).
-   * `idempotent: true` lets a write be retried on 5xx and dropped connections as well.
-   */
-  idempotent?: boolean;
-  /** Counted as a read even though it is a POST (e.g. a read-only action). */
-  readOnly?: boolean;
 }
 
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
@@ -105,9 +98,6 @@ export class DataverseClient {
     return typeof header === 'string' ? header : undefined;
   }
 
-  delete(path: string, options: RequestOptions = {}): Promise<void> {
-    return this.request<void>('DELETE', path, undefined, options).then(() => undefined);
-  }
 
   /** The URL form Dataverse expects in `@odata.id` and `@odata.bind`. */
   entityUrl(setAndKey: string): string {
@@ -115,8 +105,10 @@ export class DataverseClient {
   }
 
   private async request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<AxiosResponse<T>> {
-    const write = WRITE_METHODS.has(method) && !options.readOnly;
-    const retryAll = !write || options.idempotent === true;
+    // Writes are retried only when the service refused them before doing anything (429) or the
+    // request never reached it; a read is retried on any transient failure.
+    const write = WRITE_METHODS.has(method);
+    const retryAll = !write;
     let forceRefresh = false;
     let renewed = false;
     let failures = 0;

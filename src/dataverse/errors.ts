@@ -42,6 +42,4 @@ export const DataverseCodes = {
   appIdNotFound: '0x8004f510',
   solutionConcurrency: '0x80071151',
   lowerVersion: '0x80048541',
-  managedToUnmanagedMismatch: '0x80048040',
-  objectDoesNotExist: '0x80040217',
 } as const;

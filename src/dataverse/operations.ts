@@ -152,18 +152,19 @@ export async function asyncOperation(client: DataverseClient, id: string): Promi
 
 export interface ImportJobRow {
   progress: number;
-  completedon?: string | null;
   data?: string | null;
 }
 
 export async function importJob(client: DataverseClient, id: string): Promise<ImportJobRow> {
-  return client.get(`importjobs(${id})?$select=progress,completedon,data`);
+  return client.get(`importjobs(${id})?$select=progress,data`);
 }
 
-export async function findAppUserById(client: DataverseClient, userId: string): Promise<AppUserRow | undefined> {
+/** `strong` bypasses Dataverse's permission caches, for reading roles right after they changed. */
+export async function findAppUserById(client: DataverseClient, userId: string, strong = false): Promise<AppUserRow | undefined> {
   try {
     return await client.get<AppUserRow>(
       `systemusers(${userId})?$select=systemuserid,applicationid,isdisabled,fullname,_businessunitid_value&$expand=systemuserroles_association($select=roleid,name)`,
+      strong ? { headers: { Consistency: 'Strong' } } : {},
     );
   } catch (error) {
     if ((error as { status?: number }).status === 404) return undefined;

@@ -34,10 +34,12 @@ export function disabledUser(manifest: Manifest, user: dv.AppUserRow): DvpkgErro
 export async function ensureAppUser(client: DataverseClient, manifest: Manifest, rootBu: string, consentUrl: string, ui: Ui): Promise<{ id: string; created: boolean; row?: dv.AppUserRow }> {
   const lagDeadline = Date.now() + CONSENT_LAG_MS;
   for (let attempt = 1; ; attempt++) {
+    let duplicate = false;
     try {
       const id = await dv.createAppUser(client, manifest.app.clientId, rootBu);
       if (id) return { id, created: true };
     } catch (error) {
+      duplicate = error instanceof DataverseError && error.is(DataverseCodes.duplicateRecord);
       if (error instanceof DataverseError && error.is(DataverseCodes.appIdNotFound)) {
         if (Date.now() >= lagDeadline) throw consentMissing(manifest, consentUrl, undefined);
         if (attempt === 1) ui.info('Dataverse does not see the app yet (it can take a minute after consent); retrying...');
@@ -50,6 +52,13 @@ export async function ensureAppUser(client: DataverseClient, manifest: Manifest,
     if (row) {
       if (row.isdisabled) throw disabledUser(manifest, row);
       return { id: row.systemuserid, created: false, row };
+    }
+    if (duplicate) {
+      // Dataverse holds a user for this app that a query cannot see, such as a deleted one not yet purged: retrying cannot help.
+      throw new DvpkgError(
+        'DVPKG_APP_USER_FAILED',
+        `Dataverse says an application user for ${manifest.app.name} (${manifest.app.clientId}) already exists, but it cannot be found; it may have been deleted and not yet purged. Remove or restore it in the Power Platform admin center (Application users), then run again.`,
+      );
     }
     if (attempt >= 5) throw new DvpkgError('DVPKG_APP_USER_FAILED', 'could not create the application user after 5 attempts; run again');
   }

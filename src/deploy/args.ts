@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { usageError } from '../errors.js';
-import { checkServiceUrl } from '../util/url.js';
+import { checkServiceUrl, checkTenant } from '../util/url.js';
 import { normalizeGuid } from '../spec/guid.js';
 import { registerSecret } from '../util/redact.js';
 import { PUBLIC_AUTHORITY_HOST } from '../auth/authority.js';
@@ -145,7 +145,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   const adminClientId = adminRaw === undefined ? undefined : normalizeGuid(adminRaw);
   if (adminRaw !== undefined && !adminClientId) throw usageError(`--admin-client-id ${adminRaw}: expected a GUID`);
   const tenant = str('tenant');
-  if (tenant !== undefined && !/^[A-Za-z0-9.-]+$/.test(tenant)) throw usageError(`--tenant ${tenant}: expected a tenant id (GUID) or domain such as contoso.onmicrosoft.com`);
+  if (tenant !== undefined) checkTenant('--tenant', tenant);
 
   const reportPath = str('report');
   return {

@@ -41,18 +41,8 @@ export async function runImport(args: ImportArgs): Promise<{ change?: Change; ou
         ? { outcome: `${target} is already installed` }
         : { change: { kind: 'solution-imported', id: manifest.solution.uniqueName, detail: target }, outcome: `${target} installed (by an earlier attempt of this run)` };
     }
-    if (action === 'downgrade') {
-      throw new DvpkgError(
-        'DVPKG_IMPORT_FAILED',
-        `${manifest.solution.uniqueName} ${installedVersion} is installed, newer than this package's ${target}. Dataverse cannot downgrade a managed solution; get the package for ${installedVersion} or later from the publisher.`,
-      );
-    }
-    if (action === 'unmanaged-installed') {
-      throw new DvpkgError(
-        'DVPKG_IMPORT_FAILED',
-        `${manifest.solution.uniqueName} is installed as an unmanaged solution; a managed package cannot update it (Dataverse error 0x80048040). Delete the unmanaged solution first, or ask the publisher.`,
-      );
-    }
+    const refused = importRefusal(action, manifest.solution, installedVersion);
+    if (refused) throw refused;
     let started: dv.ImportStarted | undefined;
     try {
       started = action === 'upgrade' ? await dv.stageAndUpgradeAsync(client, solutionZip, args.overwriteUnmanaged) : await dv.importSolutionAsync(client, solutionZip, args.overwriteUnmanaged);
@@ -96,14 +86,14 @@ async function pollImport(client: DataverseClient, started: dv.ImportStarted, ui
   for (;;) {
     await sleep(intervalMs);
     intervalMs = Math.min(Math.round(intervalMs * 1.5), 3_000);
-    let operation: dv.AsyncOperationRow;
     try {
-      operation = await dv.asyncOperation(client, started.AsyncOperationId);
-      const job = await dv.importJob(client, started.ImportJobKey);
-      ui.progress(operation.statecode === 3 ? 100 : job.progress ?? 0);
+      const operation = await dv.asyncOperation(client, started.AsyncOperationId);
+      // The import job row may not exist while the operation waits in the queue: progress is optional.
+      const job = await importJobIfStarted(client, started.ImportJobKey);
+      ui.progress(operation.statecode === 3 ? 100 : job?.progress ?? 0);
       if (operation.statecode === 3) {
         if (operation.statuscode === 30) return '';
-        const failures = importFailures(job.data);
+        const failures = importFailures(job?.data);
         const reason = operation.statuscode === 32 ? 'was canceled' : 'failed';
         const details = failures.length > 0 ? failures.map((f) => `${f.component}: ${f.code ? `${f.code} ` : ''}${f.text}`) : [operation.friendlymessage ?? operation.message ?? 'no details in the import job'];
         throw new DvpkgError('DVPKG_IMPORT_FAILED', `the import ${reason}; nothing after the import was changed:\n  ${details.join('\n  ')}`);
@@ -112,6 +102,32 @@ async function pollImport(client: DataverseClient, started: dv.ImportStarted, ui
       if (!(error instanceof TransientError) && !(error instanceof DataverseError && error.status >= 500)) throw error instanceof DvpkgError ? error : importRefused(error);
     }
     if (Date.now() > deadline) throw new DvpkgError('DVPKG_IMPORT_FAILED', `the import job ${started.ImportJobKey} did not finish in time; it may still complete: run again later to continue`);
+  }
+}
+
+/** An import Dataverse would refuse, known from the installed version alone: said before anything is written. */
+export function importRefusal(action: ImportAction, solution: { uniqueName: string; version: string }, installedVersion: string | undefined): DvpkgError | undefined {
+  if (action === 'downgrade') {
+    return new DvpkgError(
+      'DVPKG_IMPORT_FAILED',
+      `${solution.uniqueName} ${installedVersion} is installed, newer than this package's ${solution.version}. Dataverse cannot downgrade a managed solution; get the package for ${installedVersion} or later from the publisher.`,
+    );
+  }
+  if (action === 'unmanaged-installed') {
+    return new DvpkgError(
+      'DVPKG_IMPORT_FAILED',
+      `${solution.uniqueName} is installed as an unmanaged solution; a managed package cannot update it (Dataverse error 0x80048040). Delete the unmanaged solution first, or ask the publisher.`,
+    );
+  }
+  return undefined;
+}
+
+async function importJobIfStarted(client: DataverseClient, id: string): Promise<dv.ImportJobRow | undefined> {
+  try {
+    return await dv.importJob(client, id);
+  } catch (error) {
+    if (error instanceof DataverseError && error.status === 404) return undefined;
+    throw error;
   }
 }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MANIFEST_SHA256_STAMP } from './manifest-stamp.js';
 import { runDeploy } from './run.js';
+import { redactSecrets } from '../util/redact.js';
 
 /** Entry of deploy.mjs: the package folder is wherever this file sits. */
 const self = fileURLToPath(import.meta.url);
@@ -19,7 +20,7 @@ runDeploy({
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`error: unexpected: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${redactSecrets(`error: unexpected: ${error instanceof Error ? error.message : String(error)}`)}\n`);
     process.exitCode = 1;
   },
 );

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DvpkgError } from '../errors.js';
 import { manifestProblems, type Manifest } from '../package/manifest.js';
-import { isStamped, sha256, unstampRunner } from '../package/stamp.js';
+import { isStamped, unstampRunner } from '../package/stamp.js';
+import { sha256Hex } from '../util/hash.js';
 
 export interface LoadedPackage {
   dir: string;
@@ -34,7 +35,7 @@ export async function loadPackage(dir: string, runner: { path: string; manifestS
     throw new DvpkgError('DVPKG_INTEGRITY_FAILED', 'this deploy.mjs is not part of a built package (no manifest hash in it); run the deploy.mjs that dvpkg build wrote');
   }
   const manifestBytes = await read(path.join(dir, 'manifest.json'), 'manifest.json');
-  const manifestHash = sha256(manifestBytes);
+  const manifestHash = sha256Hex(manifestBytes);
   if (manifestHash !== runner.manifestStamp) throw tampered('manifest.json', manifestHash, runner.manifestStamp);
   let manifest: unknown;
   try {
@@ -47,11 +48,11 @@ export async function loadPackage(dir: string, runner: { path: string; manifestS
   const valid = manifest as Manifest;
 
   const solutionZip = await read(path.join(dir, valid.solution.file), valid.solution.file);
-  const zipHash = sha256(solutionZip);
+  const zipHash = sha256Hex(solutionZip);
   if (zipHash !== valid.solution.sha256) throw tampered(valid.solution.file, zipHash, valid.solution.sha256);
-  const readmeHash = sha256(await read(path.join(dir, 'README.md'), 'README.md'));
+  const readmeHash = sha256Hex(await read(path.join(dir, 'README.md'), 'README.md'));
   if (readmeHash !== valid.integrity.readmeSha256) throw tampered('README.md', readmeHash, valid.integrity.readmeSha256);
-  const runnerHash = sha256(unstampRunner(await read(runner.path, 'deploy.mjs'), runner.manifestStamp));
+  const runnerHash = sha256Hex(unstampRunner(await read(runner.path, 'deploy.mjs'), runner.manifestStamp));
   if (runnerHash !== valid.integrity.runnerSha256) throw tampered('deploy.mjs', runnerHash, valid.integrity.runnerSha256);
   return { dir, manifest: valid, solutionZip };
 }

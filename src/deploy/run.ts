@@ -21,7 +21,7 @@ import {
 } from './decide.js';
 import { consentMissing, disabledUser, ensureAppUser, bindRole } from './app-user.js';
 import { describeError, finishReport, printFatal } from './finish.js';
-import { runImport } from './import-step.js';
+import { importRefusal, runImport } from './import-step.js';
 import { planText } from './plan-text.js';
 import { loadPackage } from './package-files.js';
 import { StepRecorder } from './recorder.js';
@@ -126,6 +126,10 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     const installed = await dv.findSolution(client, manifest.solution.uniqueName);
     const appUser = await dv.findAppUser(client, manifest.app.clientId);
     const action = importAction(installed, manifest.solution.version);
+    // Refusals known now stop the run before any write, rather than after an import.
+    const refused = importRefusal(action, manifest.solution, installed?.version);
+    if (refused) throw refused;
+    if (appUser?.isdisabled) throw disabledUser(manifest, appUser);
     const boundIds = boundRoleIds(appUser);
     const boundNames = new Set((appUser?.systemuserroles_association ?? []).map((r) => r.name));
     const binding = targets.some((role) => !boundIds.has(role.id) && !boundNames.has(role.name));
@@ -204,7 +208,6 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
   const userId = await recorder.run('app-user', `Ensuring the application user for ${manifest.app.name}`, async (step) => {
     const existing = state.appUser;
     if (existing) {
-      if (existing.isdisabled) throw disabledUser(manifest, existing);
       return { status: 'skipped', outcome: `exists (${existing.systemuserid})`, value: existing.systemuserid };
     }
     const created = await ensureAppUser(client, manifest, roleRows.rootBu, consentUrl, ui);

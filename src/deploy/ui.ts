@@ -40,7 +40,7 @@ export function createUi(options: { json: boolean; stdout: NodeJS.WriteStream; s
     },
     stepEnded(step) {
       line(`  ${SYMBOLS[step.status]} ${step.outcome} (${(step.durationMs / 1000).toFixed(1)} s, ${step.requests} request${step.requests === 1 ? '' : 's'})`);
-      if (options.json) options.stdout.write(`${JSON.stringify({ type: 'step', ...step })}\n`);
+      if (options.json) options.stdout.write(`${redactSecrets(JSON.stringify({ type: 'step', ...step }))}\n`);
     },
     info(text) {
       for (const part of text.split('\n')) line(`  ${part}`);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import JSZip from 'jszip';
 
 /**
@@ -34,6 +33,3 @@ export async function createZip(entries: readonly ZipEntry[]): Promise<Buffer> {
   });
 }
 
-export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}

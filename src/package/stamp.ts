@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * deploy.mjs carries the sha256 of its package's manifest.json, written into it by
  * `dvpkg build` in place of a placeholder of the same length. The manifest in turn lists
@@ -16,10 +14,6 @@ export function stampPlaceholder(): string {
 
 export function isStamped(value: string): boolean {
   return /^[0-9a-f]{64}$/.test(value);
-}
-
-export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 export function stampRunner(runner: Buffer, manifestSha256: string): Buffer {

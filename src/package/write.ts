@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DvpkgError } from '../errors.js';
-import { createZip, sha256Hex } from '../pack/zip.js';
+import { createZip } from '../pack/zip.js';
+import { sha256Hex } from '../util/hash.js';
 import { solutionFileStem, type SolutionModel } from '../spec/model.js';
 import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
 import { createManifest, type Manifest } from './manifest.js';
 import { renderAdminReadme } from './readme.js';
-import { sha256, stampRunner } from './stamp.js';
+import { stampRunner } from './stamp.js';
 
 /** Where `npm run build` leaves the bundled runner; `dvpkg build` only copies it. */
 export const RUNNER_PATH = path.join(PACKAGE_ROOT, 'dist', 'runner', 'deploy.mjs');
@@ -45,10 +46,10 @@ export async function prepareDeployPackage(options: {
   const draft = createManifest(options.model, { file: options.solutionZip.fileName, sha256: options.solutionZip.sha256 }, options.dvpkgVersion);
   const readme = Buffer.from(await renderAdminReadme(draft, options.templatesDir, `${stem}.zip`));
   const runner = await readRunner();
-  const manifest: Manifest = { ...draft, integrity: { readmeSha256: sha256(readme), runnerSha256: sha256(runner) } };
+  const manifest: Manifest = { ...draft, integrity: { readmeSha256: sha256Hex(readme), runnerSha256: sha256Hex(runner) } };
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const files = [
-    { name: 'deploy.mjs', data: stampRunner(runner, sha256(manifestBytes)), mode: 0o755 },
+    { name: 'deploy.mjs', data: stampRunner(runner, sha256Hex(manifestBytes)), mode: 0o755 },
     { name: options.solutionZip.fileName, data: options.solutionZip.bytes },
     { name: 'manifest.json', data: manifestBytes },
     { name: 'README.md', data: readme },

@@ -18,3 +18,9 @@ export function checkServiceUrl(flag: string, value: string): string {
   if (url.search || url.hash) throw usageError(`${flag} ${value}: expected a URL without ? or #`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
+
+/** A tenant id or domain; it becomes a path segment of the sign-in URL, so nothing else gets through. */
+export function checkTenant(source: string, value: string): string {
+  if (!/^[A-Za-z0-9.-]+$/.test(value)) throw usageError(`${source} ${value}: expected a tenant id (GUID) or domain such as contoso.onmicrosoft.com`);
+  return value;
+}

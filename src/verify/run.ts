@@ -37,13 +37,6 @@ export interface VerifyReport {
   checks: CheckResult[];
 }
 
-interface AppUser {
-  systemuserid: string;
-  applicationid?: string | null;
-  isdisabled?: boolean;
-  systemuserroles_association?: Array<{ roleid: string; name: string }>;
-}
-
 type CheckBody = () => Promise<Omit<CheckResult, 'name' | 'durationMs'>>;
 
 /** A Dataverse refusal becomes a failed check that says what the app could not do. */
@@ -104,16 +97,13 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   }
 
   const client = new DataverseClient({ orgUrl: options.orgUrl, token: tokens });
-  const strong = { headers: { Consistency: 'Strong' } };
-  let user: AppUser | undefined;
+  let user: dv.AppUserRow | undefined;
   await run('app-user', async () => {
     const expected = `an enabled application user with applicationid ${manifest.app.clientId}`;
     try {
       const me = await dv.whoAmI(client);
-      user = await client.get<AppUser>(
-        `systemusers(${me.UserId})?$select=systemuserid,applicationid,isdisabled&$expand=systemuserroles_association($select=roleid,name)`,
-        strong,
-      );
+      user = await dv.findAppUserById(client, me.UserId, true);
+      if (!user) return { status: 'fail', expected, actual: 'no user', details: [`WhoAmI named ${me.UserId}, which cannot be read`] };
     } catch (error) {
       if (error instanceof DataverseError && error.is(DataverseCodes.userNotMember)) {
         return { status: 'fail', expected, actual: 'no application user', details: ['WhoAmI: 403 0x80072560 the app has no (enabled) application user in this org; run the deploy package'] };

@@ -5,7 +5,7 @@ import { runCli } from '../support/cli.js';
 import { SAMPLE_SRC } from '../support/paths.js';
 import { validRole, validSolution } from '../support/spec-builders.js';
 import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
-import { sha256Hex } from '../../src/pack/zip.js';
+import { sha256Hex } from '../../src/util/hash.js';
 
 describe('dvpkg build / check (CLI)', () => {
   after(removeTempDirs);

@@ -210,9 +210,12 @@ describe('deploy.mjs against the emulator (end to end)', function () {
     expect((await runDeployer(pkg, emulator, ['--yes'])).code).to.equal(0);
     const user = emulator.state.data.orgs[0]!.systemusers.find((u) => u['applicationid'] === SAMPLE_CLIENT_ID)!;
     user['isdisabled'] = true;
-    const run = await runDeployer(pkg, emulator, ['--yes']);
+    emulator.clearLog();
+    const v2 = await buildSamplePackage({ version: '2.0.0.0' });
+    const run = await runDeployer(v2, emulator, ['--yes']);
     expect(run.code).to.equal(7);
     expect(run.stdout).to.match(/is disabled\. Enable it in the Power Platform admin center/);
+    expect(orgRequests(emulator.log()).writes, 'stopped in preflight, before the upgrade').to.deep.equal([]);
   });
 
   it('needs --yes or a terminal to confirm, and rejects a secret passed as a flag', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import JSZip from 'jszip';
-import { createZip, FIXED_ZIP_DATE, sha256Hex } from '../../src/pack/zip.js';
+import { createZip, FIXED_ZIP_DATE } from '../../src/pack/zip.js';
+import { sha256Hex } from '../../src/util/hash.js';
 
 /** Walks the central directory by hand: jszip hides method, flags and folder entries. */
 function centralDirectory(zip: Buffer): Array<{ name: string; method: number; dosTime: number; dosDate: number }> {

@@ -3,7 +3,7 @@ import JSZip from 'jszip';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { buildSolution } from '../../src/build.js';
-import { sha256Hex } from '../../src/pack/zip.js';
+import { sha256Hex } from '../../src/util/hash.js';
 import { runNode } from '../support/cli.js';
 import { SAMPLE_SRC } from '../support/paths.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';

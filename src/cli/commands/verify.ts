@@ -4,7 +4,7 @@ import type { Credential } from '../../auth/tokens.js';
 import { usageError } from '../../errors.js';
 import { normalizeGuid } from '../../spec/guid.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { checkServiceUrl } from '../../util/url.js';
+import { checkServiceUrl, checkTenant } from '../../util/url.js';
 import { redactSecrets, registerSecret } from '../../util/redact.js';
 import { junitXml } from '../../verify/junit.js';
 import { loadManifest } from '../../verify/load-manifest.js';
@@ -35,10 +35,7 @@ export async function runVerifyCommand(args: VerifyArgs, env: NodeJS.ProcessEnv 
   const clientId = normalizeGuid(clientIdRaw);
   if (!clientId) throw usageError(`--client-id ${clientIdRaw}: expected the app's client id (a GUID)`);
   const tenant = args.tenant ?? env['AZURE_TENANT_ID'];
-  // The tenant becomes a path segment of the sign-in URL, as in the runner's check of the same flag.
-  if (tenant !== undefined && !/^[A-Za-z0-9.-]+$/.test(tenant)) {
-    throw usageError(`${args.tenant !== undefined ? '--tenant' : 'AZURE_TENANT_ID'} ${tenant}: expected a tenant id (GUID) or domain such as contoso.onmicrosoft.com`);
-  }
+  if (tenant !== undefined) checkTenant(args.tenant !== undefined ? '--tenant' : 'AZURE_TENANT_ID', tenant);
   const certificatePath = args.certificate ?? env['AZURE_CLIENT_CERTIFICATE_PATH'];
   let credential: Credential;
   if (certificatePath) credential = { kind: 'certificate', clientId, ...readCertificateFile(certificatePath, args.certificate ? '--certificate' : 'AZURE_CLIENT_CERTIFICATE_PATH') };
@@ -55,10 +52,19 @@ export async function runVerifyCommand(args: VerifyArgs, env: NodeJS.ProcessEnv 
     probe: args.probe,
     onWarning: (text) => process.stderr.write(`warning: ${redactSecrets(text)}\n`),
   });
-  if (args.report) await writeFileAtomic(args.report, `${redactSecrets(JSON.stringify(report, null, 2))}\n`);
-  if (args.junit) await writeFileAtomic(args.junit, redactSecrets(junitXml(report.checks, `dvpkg verify ${manifest.solution.uniqueName} ${manifest.solution.version}`, report.startedAt)));
   process.stdout.write(redactSecrets(args.json ? `${JSON.stringify(report)}\n` : table(report)));
+  if (args.report) await writeReport('--report', args.report, `${redactSecrets(JSON.stringify(report, null, 2))}\n`);
+  if (args.junit) await writeReport('--junit', args.junit, redactSecrets(junitXml(report.checks, `dvpkg verify ${manifest.solution.uniqueName} ${manifest.solution.version}`, report.startedAt)));
   return report.exitCode;
+}
+
+/** A report path is the user's input: a folder in the way or no permission is a usage error, after the results are shown. */
+async function writeReport(flag: string, file: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(file, text);
+  } catch (error) {
+    throw usageError(`${flag} ${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 function table(report: VerifyReport): string {
