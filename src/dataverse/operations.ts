@@ -50,6 +50,22 @@ export async function whoAmI(client: DataverseClient): Promise<{ UserId: string;
   return client.get('WhoAmI');
 }
 
+/** The solution and, in the same request, a staged upgrade of it (`<name>_Upgrade`, a holding solution). */
+export async function findSolutionAndHolding(client: DataverseClient, uniqueName: string): Promise<{ installed?: InstalledSolution; holding?: InstalledSolution }> {
+  const holdingName = `${uniqueName}_Upgrade`;
+  const result = await client.get<Collection<InstalledSolution>>(
+    `solutions?$select=solutionid,uniquename,version,ismanaged&$filter=uniquename eq ${odataString(uniqueName)} or uniquename eq ${odataString(holdingName)}`,
+  );
+  const installed = result.value.find((s) => s.uniquename.toLowerCase() === uniqueName.toLowerCase());
+  const holding = result.value.find((s) => s.uniquename.toLowerCase() === holdingName.toLowerCase());
+  return { ...(installed ? { installed } : {}), ...(holding ? { holding } : {}) };
+}
+
+/** Applies a staged upgrade: deletes the base solution and renames the holding solution to it. */
+export async function deleteAndPromote(client: DataverseClient, uniqueName: string): Promise<void> {
+  await client.post('DeleteAndPromote', { UniqueName: uniqueName });
+}
+
 export async function findSolution(client: DataverseClient, uniqueName: string): Promise<InstalledSolution | undefined> {
   const result = await client.get<Collection<InstalledSolution>>(
     `solutions?$select=solutionid,uniquename,version,ismanaged&$filter=uniquename eq ${odataString(uniqueName)}`,

@@ -4,9 +4,14 @@ import type { AppUserRow, InstalledSolution, PrivilegeRow, RoleRow, RolePrivileg
 
 /** Pure decisions of the runner: what to do given what the org has. */
 
-export type ImportAction = 'install' | 'upgrade' | 'skip' | 'downgrade' | 'unmanaged-installed';
+export type ImportAction = 'install' | 'upgrade' | 'promote' | 'skip' | 'downgrade' | 'unmanaged-installed' | 'other-upgrade-staged';
 
-export function importAction(installed: InstalledSolution | undefined, version: string): ImportAction {
+/**
+ * A staged upgrade (holding solution) of this very version is finished with DeleteAndPromote;
+ * one of another version blocks every import until someone applies or removes it.
+ */
+export function importAction(installed: InstalledSolution | undefined, version: string, holding?: InstalledSolution): ImportAction {
+  if (holding) return compareVersions(holding.version, version) === 0 ? 'promote' : 'other-upgrade-staged';
   if (!installed) return 'install';
   if (!installed.ismanaged) return 'unmanaged-installed';
   const order = compareVersions(installed.version, version);
@@ -90,6 +95,7 @@ export function missingGrants(roles: ManifestRole[], held: RolePrivilegeGrant[])
 /** What preflight read from the org, and what the later steps act on. */
 export interface OrgState {
   installed: InstalledSolution | undefined;
+  holding: InstalledSolution | undefined;
   action: ImportAction;
   appUser: AppUserRow | undefined;
   boundIds: Set<string>;

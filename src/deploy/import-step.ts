@@ -27,60 +27,67 @@ export interface ImportArgs {
   timeoutMs?: number;
 }
 
-export async function runImport(args: ImportArgs): Promise<{ change?: Change; outcome: string }> {
+type Outcome = { change?: Change; outcome: string };
+
+export async function runImport(args: ImportArgs): Promise<Outcome> {
   const { client, ui } = args;
-  const { manifest, solutionZip } = args.pkg;
+  const { manifest } = args.pkg;
   const target = manifest.solution.version;
   const deadline = Date.now() + (args.timeoutMs ?? IMPORT_TIMEOUT_MS);
+  const doneEarlier: Outcome = { change: { kind: 'solution-imported', id: manifest.solution.uniqueName, detail: target }, outcome: `${target} installed (by an earlier, interrupted attempt)` };
   let action = args.action;
   let installedVersion = args.installed?.version;
+  let refusedVersions = 0;
   let backoffMs = 1_000;
-  for (;;) {
-    if (action === 'skip') {
-      return installedVersion === args.installed?.version
-        ? { outcome: `${target} is already installed` }
-        : { change: { kind: 'solution-imported', id: manifest.solution.uniqueName, detail: target }, outcome: `${target} installed (by an earlier attempt of this run)` };
-    }
+  for (let first = true; ; first = false) {
+    if (action === 'skip') return first ? { outcome: `${target} is already installed` } : doneEarlier;
     const refused = importRefusal(action, manifest.solution, installedVersion);
     if (refused) throw refused;
-    let started: dv.ImportStarted | undefined;
     try {
-      started = action === 'upgrade' ? await dv.stageAndUpgradeAsync(client, solutionZip, args.overwriteUnmanaged) : await dv.importSolutionAsync(client, solutionZip, args.overwriteUnmanaged);
+      return await startAndFinish(args, action, installedVersion, deadline);
     } catch (error) {
       if (error instanceof DataverseError && error.is(DataverseCodes.solutionConcurrency)) ui.info('another solution import or uninstall is running in this org; waiting for it to finish');
       else if (error instanceof TransientError) ui.info('the import request got no clear answer; reading the org before trying again');
-      else if (error instanceof DataverseError && error.is(DataverseCodes.lowerVersion)) ui.info('the org refused the version; reading the installed version again');
-      else throw importRefused(error);
-    }
-    if (started) {
-      let outcome: string;
-      try {
-        outcome = await pollImport(client, started, ui, deadline);
-      } catch (error) {
+      else if (error instanceof DataverseError && error.is(DataverseCodes.lowerVersion) && ++refusedVersions <= 2) ui.info('the org refused the version; reading the installed version again');
+      else {
         // A job can fail because an earlier, interrupted run's job got there first: if the
         // target version is now installed, the work is done.
-        const installed = await dv.findSolution(client, manifest.solution.uniqueName).catch(() => undefined);
-        if (installed && importAction(installed, target) === 'skip') {
-          return { change: { kind: 'solution-imported', id: manifest.solution.uniqueName, detail: target }, outcome: `${target} installed (by an earlier, interrupted run)` };
-        }
-        throw error;
+        const now = await dv.findSolutionAndHolding(client, manifest.solution.uniqueName).catch(() => undefined);
+        if (now && importAction(now.installed, target, now.holding) === 'skip') return doneEarlier;
+        throw error instanceof DvpkgError ? error : importRefused(error);
       }
-      const upgraded = action === 'upgrade';
-      return {
-        change: { kind: upgraded ? 'solution-upgraded' : 'solution-imported', id: started.ImportJobKey, detail: target },
-        outcome: `${upgraded ? `upgraded ${installedVersion} -> ${target}` : `installed ${target}`} (import job ${started.ImportJobKey}${outcome})`,
-      };
     }
     if (Date.now() + backoffMs > deadline) throw new DvpkgError('DVPKG_IMPORT_FAILED', `the import did not start within ${Math.round((args.timeoutMs ?? IMPORT_TIMEOUT_MS) / 60_000)} minutes; run again later`);
     await sleep(backoffMs);
     backoffMs = Math.min(backoffMs * 2, 30_000);
-    const installed = await dv.findSolution(client, manifest.solution.uniqueName);
-    installedVersion = installed?.version;
-    action = importAction(installed, target);
+    const now = await dv.findSolutionAndHolding(client, manifest.solution.uniqueName);
+    installedVersion = now.installed?.version;
+    action = importAction(now.installed, target, now.holding);
   }
 }
 
-async function pollImport(client: DataverseClient, started: dv.ImportStarted, ui: Ui, deadline: number): Promise<string> {
+/** One attempt: start the import, upgrade or promotion, and see it through. */
+async function startAndFinish(args: ImportArgs, action: ImportAction, installedVersion: string | undefined, deadline: number): Promise<Outcome> {
+  const { client, ui } = args;
+  const { manifest, solutionZip } = args.pkg;
+  const target = manifest.solution.version;
+  if (action === 'promote') {
+    await dv.deleteAndPromote(client, manifest.solution.uniqueName);
+    return {
+      change: { kind: 'solution-upgraded', id: manifest.solution.uniqueName, detail: target },
+      outcome: `applied the staged upgrade ${manifest.solution.uniqueName}_Upgrade: ${installedVersion ?? 'none'} -> ${target}`,
+    };
+  }
+  const upgrade = action === 'upgrade';
+  const started = upgrade ? await dv.stageAndUpgradeAsync(client, solutionZip, args.overwriteUnmanaged) : await dv.importSolutionAsync(client, solutionZip, args.overwriteUnmanaged);
+  await pollImport(client, started, ui, deadline);
+  return {
+    change: { kind: upgrade ? 'solution-upgraded' : 'solution-imported', id: started.ImportJobKey, detail: target },
+    outcome: `${upgrade ? `upgraded ${installedVersion} -> ${target}` : `installed ${target}`} (import job ${started.ImportJobKey})`,
+  };
+}
+
+async function pollImport(client: DataverseClient, started: dv.ImportStarted, ui: Ui, deadline: number): Promise<void> {
   let intervalMs = 250;
   ui.progress(0);
   for (;;) {
@@ -92,7 +99,7 @@ async function pollImport(client: DataverseClient, started: dv.ImportStarted, ui
       const job = await importJobIfStarted(client, started.ImportJobKey);
       ui.progress(operation.statecode === 3 ? 100 : job?.progress ?? 0);
       if (operation.statecode === 3) {
-        if (operation.statuscode === 30) return '';
+        if (operation.statuscode === 30) return;
         const failures = importFailures(job?.data);
         const reason = operation.statuscode === 32 ? 'was canceled' : 'failed';
         const details = failures.length > 0 ? failures.map((f) => `${f.component}: ${f.code ? `${f.code} ` : ''}${f.text}`) : [operation.friendlymessage ?? operation.message ?? 'no details in the import job'];
@@ -111,6 +118,12 @@ export function importRefusal(action: ImportAction, solution: { uniqueName: stri
     return new DvpkgError(
       'DVPKG_IMPORT_FAILED',
       `${solution.uniqueName} ${installedVersion} is installed, newer than this package's ${solution.version}. Dataverse cannot downgrade a managed solution; get the package for ${installedVersion} or later from the publisher.`,
+    );
+  }
+  if (action === 'other-upgrade-staged') {
+    return new DvpkgError(
+      'DVPKG_IMPORT_FAILED',
+      `${solution.uniqueName}_Upgrade, a staged upgrade of another version, is waiting in the org, and no import can run until it is applied or removed. In the maker portal (Solutions), apply the upgrade or delete ${solution.uniqueName}_Upgrade, then run again.`,
     );
   }
   if (action === 'unmanaged-installed') {

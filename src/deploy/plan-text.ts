@@ -6,14 +6,14 @@ import type { ImportAction, OrgState } from './decide.js';
 export function planText(manifest: Manifest, targets: ManifestRole[], state: OrgState): string {
   const lines: string[] = [];
   const version = manifest.solution.version;
-  const importLine: Record<ImportAction, string> = {
+  // Only actions that can run reach the plan: preflight refuses the others.
+  const importLine: Partial<Record<ImportAction, string>> = {
     install: `install ${manifest.solution.uniqueName} ${version} (managed)`,
     upgrade: `upgrade ${manifest.solution.uniqueName} ${state.installed?.version} -> ${version}`,
+    promote: `apply the upgrade to ${version} already staged as ${manifest.solution.uniqueName}_Upgrade`,
     skip: `${manifest.solution.uniqueName} ${version} is already installed: no import`,
-    downgrade: `REFUSED: ${state.installed?.version} is installed, newer than this package's ${version}`,
-    'unmanaged-installed': `REFUSED: ${manifest.solution.uniqueName} is installed unmanaged`,
   };
-  lines.push(`1. Solution: ${importLine[state.action]}`);
+  lines.push(`1. Solution: ${importLine[state.action] ?? state.action}`);
   lines.push(`2. Application user for ${manifest.app.name} (${manifest.app.clientId}): ${state.appUser ? 'exists' : 'create in the root business unit'}`);
   const toBind = targets.filter((r) => !state.boundIds.has(r.id));
   lines.push(`3. Roles: ${toBind.length === 0 ? 'already bound' : `give ${toBind.map((r) => `"${r.name}"`).join(', ')}`}`);

@@ -123,9 +123,9 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
   const consentUrl = adminConsentUrl(authority.host, authority.tenant, manifest.app.clientId, manifest.app.consentRedirectUri);
 
   const state = await recorder.run('preflight', 'Preflight: reading the org and checking permissions', async () => {
-    const installed = await dv.findSolution(client, manifest.solution.uniqueName);
+    const { installed, holding } = await dv.findSolutionAndHolding(client, manifest.solution.uniqueName);
     const appUser = await dv.findAppUser(client, manifest.app.clientId);
-    const action = importAction(installed, manifest.solution.version);
+    const action = importAction(installed, manifest.solution.version, holding);
     // Refusals known now stop the run before any write, rather than after an import.
     const refused = importRefusal(action, manifest.solution, installed?.version);
     if (refused) throw refused;
@@ -133,7 +133,7 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     const boundIds = boundRoleIds(appUser);
     const boundNames = new Set((appUser?.systemuserroles_association ?? []).map((r) => r.name));
     const binding = targets.some((role) => !boundIds.has(role.id) && !boundNames.has(role.name));
-    const work = { importing: action === 'install' || action === 'upgrade', creatingUser: !appUser, binding };
+    const work = { importing: action === 'install' || action === 'upgrade' || action === 'promote', creatingUser: !appUser, binding };
     const problems: string[] = [];
     const required = requiredCallerPrivileges(work);
     if (required.length > 0) {
@@ -141,11 +141,12 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
       const missing = missingCallerPrivileges(required, await dv.userPrivileges(client, me.UserId));
       for (const name of missing) problems.push(`your account lacks ${name}, needed to ${callerNeed(name)}; sign in as a System Administrator`);
     }
-    if (work.importing) problems.push(...privilegeProblems(manifest.roles, await dv.privilegesByName(client, uniquePrivilegeNames(manifest.roles))));
+    // A staged upgrade was checked against the org's privileges when it was imported.
+    if (action === 'install' || action === 'upgrade') problems.push(...privilegeProblems(manifest.roles, await dv.privilegesByName(client, uniquePrivilegeNames(manifest.roles))));
     if (problems.length > 0) {
       throw new DvpkgError('DVPKG_PREFLIGHT_FAILED', `preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed:\n  ${problems.join('\n  ')}`);
     }
-    const value: OrgState = { installed, action, appUser, boundIds };
+    const value: OrgState = { installed, holding, action, appUser, boundIds };
     const summary = [
       `solution ${installed ? `${installed.version}${installed.ismanaged ? '' : ' (unmanaged)'} installed` : 'not installed'}`,
       `application user ${appUser ? (appUser.isdisabled ? 'exists but is disabled' : 'exists') : 'missing'}`,

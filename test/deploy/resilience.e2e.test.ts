@@ -1,5 +1,9 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { adminSignIn, webApi } from '../emulator/helpers.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { buildSamplePackage, orgRequests, orgSnapshot, runDeployer, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { removeTempDirs } from '../support/tmp.js';
@@ -70,6 +74,46 @@ describe('deploy.mjs under interruption and faults (end to end)', function () {
     const rerun = await runDeployer(v2, emulator, ['--yes']);
     expect(rerun.code, rerun.stdout).to.equal(0);
     expect(orgSnapshot(emulator)).to.deep.equal(clean.v2);
+  });
+
+  /** Stages `pkg` as a holding solution (`<name>_Upgrade`), as another tool's interrupted upgrade leaves it. */
+  async function stageHolding(target: RunningEmulator, pkg: BuiltPackage): Promise<void> {
+    const token = (await adminSignIn(target)).accessToken;
+    const zip = await readFile(path.join(pkg.dir, `FabrikamSyncConnector_${pkg.version.split('.').join('_')}_managed.zip`));
+    const staged = await webApi(target.orgUrl, token).post('ImportSolution', {
+      CustomizationFile: zip.toString('base64'),
+      HoldingSolution: true,
+      OverwriteUnmanagedCustomizations: false,
+      PublishWorkflows: true,
+      ImportJobId: randomUUID(),
+    });
+    expect(staged.status, JSON.stringify(staged.data)).to.equal(204);
+  }
+
+  it('finishes an upgrade of the same version that was left staged (DeleteAndPromote)', async () => {
+    emulator = await startSampleEmulator();
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    expect((await runDeployer(v1, emulator, ['--yes'])).code).to.equal(0);
+    await stageHolding(emulator, v2);
+    const run = await runDeployer(v2, emulator, ['--yes']);
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.contain('apply the upgrade to 2.0.0.0 already staged as FabrikamSyncConnector_Upgrade');
+    expect(emulator.log().some((e) => e.path.endsWith('/DeleteAndPromote') && e.status === 200)).to.equal(true);
+    expect(orgSnapshot(emulator)).to.deep.equal(clean.v2);
+    expect(emulator.state.data.orgs[0]!.solutions.map((s) => s['uniquename'])).to.not.include('FabrikamSyncConnector_Upgrade');
+  });
+
+  it('refuses, before any write, while a staged upgrade of another version waits', async () => {
+    emulator = await startSampleEmulator();
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    expect((await runDeployer(v1, emulator, ['--yes'])).code).to.equal(0);
+    await stageHolding(emulator, v2);
+    const v3 = await buildSamplePackage({ version: '3.0.0.0' });
+    emulator.clearLog();
+    const run = await runDeployer(v3, emulator, ['--yes']);
+    expect(run.code).to.equal(6);
+    expect(run.stdout).to.contain('FabrikamSyncConnector_Upgrade, a staged upgrade of another version, is waiting in the org');
+    expect(emulator.log().filter((e) => e.kind === 'dataverse' && e.method !== 'GET')).to.deep.equal([]);
   });
 
   it('never repeats an import start whose answer was lost', async () => {
