@@ -79,6 +79,16 @@ export function boundRoleIds(user: AppUserRow | undefined): Set<string> {
   return new Set((user?.systemuserroles_association ?? []).map((r) => r.roleid));
 }
 
+/**
+ * Roles the user does not hold yet, judged before the role rows are read: by the solution's
+ * GUID, or by name for an org where the role has another id. The binding step then works
+ * with the exact role row.
+ */
+export function unboundRoles(targets: ManifestRole[], user: AppUserRow | undefined): ManifestRole[] {
+  const held = user?.systemuserroles_association ?? [];
+  return targets.filter((role) => !held.some((h) => h.roleid === role.id || h.name === role.name));
+}
+
 /** Declared grants the user does not hold at the declared depth or deeper. */
 export function missingGrants(roles: ManifestRole[], held: RolePrivilegeGrant[]): string[] {
   const best = new Map<string, number>();
@@ -99,4 +109,5 @@ export interface OrgState {
   action: ImportAction;
   appUser: AppUserRow | undefined;
   boundIds: Set<string>;
+  unbound: ManifestRole[];
 }

@@ -15,7 +15,7 @@ export function planText(manifest: Manifest, targets: ManifestRole[], state: Org
   };
   lines.push(`1. Solution: ${importLine[state.action] ?? state.action}`);
   lines.push(`2. Application user for ${manifest.app.name} (${manifest.app.clientId}): ${state.appUser ? 'exists' : 'create in the root business unit'}`);
-  const toBind = targets.filter((r) => !state.boundIds.has(r.id));
+  const toBind = state.unbound;
   lines.push(`3. Roles: ${toBind.length === 0 ? 'already bound' : `give ${toBind.map((r) => `"${r.name}"`).join(', ')}`}`);
   lines.push('Privileges the application user gets:');
   for (const role of targets) {

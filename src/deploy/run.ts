@@ -10,6 +10,7 @@ import { DVPKG_VERSION } from '../version.js';
 import { HELP, parseRunnerArgs, type RunnerOptions } from './args.js';
 import {
   boundRoleIds,
+  unboundRoles,
   importAction,
   matchRoles,
   missingCallerPrivileges,
@@ -131,8 +132,8 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     if (refused) throw refused;
     if (appUser?.isdisabled) throw disabledUser(manifest, appUser);
     const boundIds = boundRoleIds(appUser);
-    const boundNames = new Set((appUser?.systemuserroles_association ?? []).map((r) => r.name));
-    const binding = targets.some((role) => !boundIds.has(role.id) && !boundNames.has(role.name));
+    const unbound = unboundRoles(targets, appUser);
+    const binding = unbound.length > 0;
     const work = { importing: action === 'install' || action === 'upgrade' || action === 'promote', creatingUser: !appUser, binding };
     const problems: string[] = [];
     const required = requiredCallerPrivileges(work);
@@ -146,7 +147,7 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     if (problems.length > 0) {
       throw new DvpkgError('DVPKG_PREFLIGHT_FAILED', `preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed:\n  ${problems.join('\n  ')}`);
     }
-    const value: OrgState = { installed, holding, action, appUser, boundIds };
+    const value: OrgState = { installed, holding, action, appUser, boundIds, unbound };
     const summary = [
       `solution ${installed ? `${installed.version}${installed.ismanaged ? '' : ' (unmanaged)'} installed` : 'not installed'}`,
       `application user ${appUser ? (appUser.isdisabled ? 'exists but is disabled' : 'exists') : 'missing'}`,
@@ -175,7 +176,7 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     }
   });
 
-  const nothingToDo = state.action === 'skip' && state.appUser !== undefined && !state.appUser.isdisabled && targets.every((r) => state.boundIds.has(r.id));
+  const nothingToDo = state.action === 'skip' && state.appUser !== undefined && state.unbound.length === 0;
   const proceed = await recorder.run('plan', 'Plan', async () => {
     ui.info(planText(manifest, targets, state));
     if (options.plan) return { status: 'done', outcome: 'plan only (--plan): nothing was changed', value: false };

@@ -25,6 +25,7 @@ export async function writeDirAtomic(dir: string, files: ReadonlyArray<{ name: s
   const suffix = randomBytes(6).toString('hex');
   const temp = path.join(parent, `.${path.basename(dir)}.${suffix}.tmp`);
   const old = path.join(parent, `.${path.basename(dir)}.${suffix}.old`);
+  let hadOld = false;
   try {
     await mkdir(temp);
     for (const file of files) {
@@ -32,7 +33,7 @@ export async function writeDirAtomic(dir: string, files: ReadonlyArray<{ name: s
       await mkdir(path.dirname(target), { recursive: true });
       await writeFile(target, file.data, file.mode === undefined ? undefined : { mode: file.mode });
     }
-    const hadOld = await rename(dir, old).then(
+    hadOld = await rename(dir, old).then(
       () => true,
       (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return false;
@@ -40,9 +41,11 @@ export async function writeDirAtomic(dir: string, files: ReadonlyArray<{ name: s
       },
     );
     await rename(temp, dir);
-    if (hadOld) await rm(old, { recursive: true, force: true });
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
+    // The previous folder goes back where it was: a failed write leaves the old output, not none.
+    if (hadOld) await rename(old, dir).catch(() => undefined);
     throw error;
   }
+  if (hadOld) await rm(old, { recursive: true, force: true });
 }

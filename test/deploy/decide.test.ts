@@ -75,3 +75,14 @@ describe('deploy decisions', () => {
     expect(importFailures(xml)).to.deep.equal([{ component: 'securityrole "Reader"', code: '0x80048033', text: "The privilege prvReadX with id = 1 can't have depth = Basic" }]);
   });
 });
+
+describe('deploy decisions: bound roles', () => {
+  const user = (roles: Array<{ roleid: string; name: string }>) => ({ systemuserid: 'u', applicationid: 'a', isdisabled: false, _businessunitid_value: 'bu', systemuserroles_association: roles });
+  it('counts a role as bound by its solution GUID or, where the org gave it another id, by name', async () => {
+    const { unboundRoles } = await import('../../src/deploy/decide.js');
+    expect(unboundRoles([role], user([{ roleid: role.id, name: 'Renamed' }]))).to.deep.equal([]);
+    expect(unboundRoles([role], user([{ roleid: 'other-id', name: 'Reader' }]))).to.deep.equal([]);
+    expect(unboundRoles([role], user([{ roleid: 'other-id', name: 'System Administrator' }]))).to.deep.equal([role]);
+    expect(unboundRoles([role], undefined)).to.deep.equal([role]);
+  });
+});
