@@ -23,7 +23,7 @@ export interface AppUserRow {
   isdisabled: boolean;
   fullname?: string;
   _businessunitid_value: string;
-  systemuserroles_association?: Array<{ roleid: string; name: string }>;
+  systemuserroles_association?: Array<{ roleid: string; name: string; _parentrootroleid_value?: string | null }>;
 }
 
 export interface PrivilegeRow {
@@ -89,7 +89,7 @@ export async function rootBusinessUnit(client: DataverseClient): Promise<{ busin
 
 export async function findAppUser(client: DataverseClient, applicationId: string): Promise<AppUserRow | undefined> {
   const result = await client.get<Collection<AppUserRow>>(
-    `systemusers?$select=systemuserid,applicationid,isdisabled,fullname,_businessunitid_value&$filter=applicationid eq ${applicationId}&$expand=systemuserroles_association($select=roleid,name)`,
+    `systemusers?$select=systemuserid,applicationid,isdisabled,fullname,_businessunitid_value&$filter=applicationid eq ${applicationId}&$expand=systemuserroles_association($select=roleid,name,_parentrootroleid_value)`,
   );
   return result.value[0];
 }
@@ -179,7 +179,7 @@ export async function importJob(client: DataverseClient, id: string): Promise<Im
 export async function findAppUserById(client: DataverseClient, userId: string, strong = false): Promise<AppUserRow | undefined> {
   try {
     return await client.get<AppUserRow>(
-      `systemusers(${userId})?$select=systemuserid,applicationid,isdisabled,fullname,_businessunitid_value&$expand=systemuserroles_association($select=roleid,name)`,
+      `systemusers(${userId})?$select=systemuserid,applicationid,isdisabled,fullname,_businessunitid_value&$expand=systemuserroles_association($select=roleid,name,_parentrootroleid_value)`,
       strong ? { headers: { Consistency: 'Strong' } } : {},
     );
   } catch (error) {

@@ -75,6 +75,15 @@ export function matchRoles(roles: ManifestRole[], rows: RoleRow[]): Map<string, 
   return found;
 }
 
+/**
+ * The copy of a root role that lives in the given business unit: Dataverse only lets a user
+ * hold roles of its own business unit, and keeps one copy of each role per unit.
+ */
+export function roleCopyIn(root: RoleRow, rows: RoleRow[], businessUnitId: string): RoleRow | undefined {
+  if (root._businessunitid_value === businessUnitId) return root;
+  return rows.find((row) => row._businessunitid_value === businessUnitId && row._parentrootroleid_value === root.roleid);
+}
+
 export function boundRoleIds(user: AppUserRow | undefined): Set<string> {
   return new Set((user?.systemuserroles_association ?? []).map((r) => r.roleid));
 }

@@ -11,6 +11,7 @@ import { HELP, parseRunnerArgs, type RunnerOptions } from './args.js';
 import {
   boundRoleIds,
   unboundRoles,
+  roleCopyIn,
   importAction,
   matchRoles,
   missingCallerPrivileges,
@@ -204,24 +205,31 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     let rootBu = matched.get(targets[0]!.id)!._businessunitid_value;
     if (![...matched.values()].every((row) => row._businessunitid_value === rootBu)) rootBu = (await dv.rootBusinessUnit(client)).businessunitid;
     const names = targets.map((r) => `"${r.name}" ${matched.get(r.id)!.roleid}`).join(', ');
-    return { status: 'done', outcome: `found ${names}`, value: { matched, rootBu } };
+    return { status: 'done', outcome: `found ${names}`, value: { rows, matched, rootBu } };
   });
 
-  const userId = await recorder.run('app-user', `Ensuring the application user for ${manifest.app.name}`, async (step) => {
+  const user = await recorder.run('app-user', `Ensuring the application user for ${manifest.app.name}`, async (step) => {
     const existing = state.appUser;
     if (existing) {
-      return { status: 'skipped', outcome: `exists (${existing.systemuserid})`, value: existing.systemuserid };
+      return { status: 'skipped', outcome: `exists (${existing.systemuserid})`, value: { id: existing.systemuserid, businessUnitId: existing._businessunitid_value } };
     }
     const created = await ensureAppUser(client, manifest, roleRows.rootBu, consentUrl, ui);
     if (created.created) step.change({ kind: 'application-user-created', id: created.id });
     state.boundIds = boundRoleIds(created.row);
-    return { status: created.created ? 'done' : 'skipped', outcome: created.created ? `created ${created.id} in the root business unit` : `found ${created.id} (created by an earlier attempt)`, value: created.id };
+    const value = { id: created.id, businessUnitId: created.row?._businessunitid_value ?? roleRows.rootBu };
+    return { status: created.created ? 'done' : 'skipped', outcome: created.created ? `created ${created.id} in the root business unit` : `found ${created.id} (created by an earlier attempt)`, value };
   });
+  const userId = user.id;
 
   await recorder.run('role-binding', 'Giving the application user its role', async (step) => {
     let added = 0;
     for (const role of targets) {
-      const roleId = roleRows.matched.get(role.id)!.roleid;
+      const root = roleRows.matched.get(role.id)!;
+      const copy = roleCopyIn(root, roleRows.rows, user.businessUnitId);
+      if (!copy) {
+        throw new DvpkgError('DVPKG_APP_USER_FAILED', `the application user is in business unit ${user.businessUnitId}, which has no copy of "${role.name}"; move the user to the root business unit and run again`);
+      }
+      const roleId = copy.roleid;
       if (state.boundIds.has(roleId)) continue;
       await bindRole(client, userId, roleId);
       step.change({ kind: 'role-bound', id: roleId, detail: role.name });

@@ -161,9 +161,11 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     const expected = `exactly ${targets.map((r) => `"${r.name}"`).join(', ')}`;
     if (!user) return { status: 'fail', expected, actual: 'no application user', details: ['cannot check roles without the application user'] };
     const held = user.systemuserroles_association ?? [];
+    // A user outside the root business unit holds that unit's copy of the role, whose parent root is the role.
+    const rootOf = (h: (typeof held)[number]) => h._parentrootroleid_value ?? h.roleid;
     const declaredIds = new Set(targets.map((r) => orgRoleIds.get(r.id) ?? r.id));
-    const missing = targets.filter((r) => !held.some((h) => h.roleid === (orgRoleIds.get(r.id) ?? r.id)));
-    const extra = held.filter((h) => !declaredIds.has(h.roleid));
+    const missing = targets.filter((r) => !held.some((h) => rootOf(h) === (orgRoleIds.get(r.id) ?? r.id)));
+    const extra = held.filter((h) => !declaredIds.has(rootOf(h)));
     const details = [
       ...missing.map((r) => `the application user does not hold "${r.name}"`),
       ...extra.map((h) => `the application user also holds "${h.name}" (${h.roleid}), which the package does not declare: least privilege is broken`),

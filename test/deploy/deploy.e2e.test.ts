@@ -204,6 +204,22 @@ describe('deploy.mjs against the emulator (end to end)', function () {
     });
   });
 
+  it('binds the role copy of the business unit an existing application user is in', async () => {
+    emulator = await startSampleEmulator();
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const org = emulator.state.data.orgs[0]!;
+    const child = org.businessunits.find((bu) => bu['_parentbusinessunitid_value'] !== null)!;
+    await axios.post(`${emulator.controlUrl}/orgs/contoso/systemusers`, { applicationId: SAMPLE_CLIENT_ID, businessUnitId: child['businessunitid'] });
+    const run = await runDeployer(pkg, emulator, ['--yes']);
+    expect(run.code, run.stdout).to.equal(0);
+    const user = org.systemusers.find((u) => u['applicationid'] === SAMPLE_CLIENT_ID)!;
+    const bound = org.systemuserroles.filter((l) => l.systemuserid === user['systemuserid']).map((l) => org.roles.find((r) => r['roleid'] === l.roleid)!);
+    expect(bound.map((r) => [r['name'], r['_businessunitid_value']])).to.deep.equal([['Fabrikam Sync Connector', child['businessunitid']]]);
+    const again = await runDeployer(pkg, emulator, ['--json']);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(lastJsonLine(again.stdout)).to.include({ outcome: 'nothing-to-do' });
+  });
+
   it('reports a disabled application user with guidance (exit 7)', async () => {
     emulator = await startSampleEmulator();
     emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);

@@ -87,6 +87,17 @@ describe('dvpkg verify against the emulator (end to end)', function () {
     expect(run.stdout).to.match(/6 passed, 0 failed, 0 skipped: PASSED/);
   });
 
+  it('accepts an application user that holds its business unit\'s copy of the role', async () => {
+    const child = org().businessunits.find((bu) => bu['_parentbusinessunitid_value'] !== null)!;
+    const copy = org().roles.find((r) => r['name'] === 'Fabrikam Sync Connector' && r['_businessunitid_value'] === child['businessunitid'])!;
+    const link = org().systemuserroles.find((l) => l.systemuserid === appUser()['systemuserid'])!;
+    appUser()['_businessunitid_value'] = child['businessunitid'];
+    link.roleid = copy['roleid'] as string;
+    const run = await verify();
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.checks.find((c) => c.name === 'roles-bound')!.status).to.equal('pass');
+  });
+
   it('fails naming a privilege added to the role in the org', async () => {
     await control('post', `/roles/${roleId()}/privileges`, { name: 'prvDeleteAccount', level: 'Global' });
     const run = await verify();
