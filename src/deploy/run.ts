@@ -140,8 +140,12 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     const required = requiredCallerPrivileges(work);
     if (required.length > 0) {
       const me = await dv.whoAmI(client);
-      const missing = missingCallerPrivileges(required, await dv.userPrivileges(client, me.UserId));
-      for (const name of missing) problems.push(`your account lacks ${name}, needed to ${callerNeed(name)}; sign in as a System Administrator`);
+      const held = await dv.userPrivileges(client, me.UserId);
+      for (const name of missingCallerPrivileges(required, held)) problems.push(`your account lacks ${name}, needed to ${callerNeed(name)}; sign in as a System Administrator`);
+      // Dataverse lets a user assign a role only if it holds every privilege of that role itself (0x80048d3b).
+      if (binding) {
+        for (const grant of missingGrants(unbound, held)) problems.push(`your account cannot give the role: it does not hold ${grant} itself; sign in as a System Administrator`);
+      }
     }
     // A staged upgrade was checked against the org's privileges when it was imported.
     if (action === 'install' || action === 'upgrade') problems.push(...privilegeProblems(manifest.roles, await dv.privilegesByName(client, uniquePrivilegeNames(manifest.roles))));

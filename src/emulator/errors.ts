@@ -220,6 +220,11 @@ export function duplicateRecord(message: string, status: number): EmulatorError 
   return dataverseError(status, '0x80040237', message);
 }
 
+/** The caller must hold every privilege of a role it assigns (ERRS: AssignRoleValidationFailure). */
+export function assignRoleValidationFailure(args: { roleId: string; privilege: string }): EmulatorError {
+  return dataverseError(403, '0x80048d3b', `Role assignment validation failed: the caller does not hold privilege ${args.privilege} that role ${args.roleId} grants. A user can only assign a role whose privileges it holds itself.`);
+}
+
 export function userInWrongBusiness(args: { userId: string; userBu: string; roleId: string; roleBu: string }): EmulatorError {
   return dataverseError(400, '0x80041409', `Cannot associate security role because the security role's Business Unit is not the same as the user's Business Unit. Details: userid=${args.userId}, userBU=${args.userBu}, roleId=${args.roleId}, roleBU=${args.roleBu}`);
 }

@@ -220,6 +220,21 @@ describe('deploy.mjs against the emulator (end to end)', function () {
     expect(lastJsonLine(again.stdout)).to.include({ outcome: 'nothing-to-do' });
   });
 
+  it('stops in preflight (exit 5) when the signed-in identity could not give the role it lacks privileges of', async () => {
+    const automation = '55555555-6666-4777-8888-999999999999';
+    emulator = await startSampleEmulator({ apps: [SAMPLE_CLIENT_ID, automation] });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    emulator.grantConsent(emulator.tenantId, automation);
+    const deployer = ['prvImportCustomization', 'prvWriteRole', 'prvCreateUser', 'prvReadUser', 'prvAssignRole', 'prvReadRole', 'prvReadSolution', 'prvReadAsyncOperation', 'prvReadImportJob', 'prvReadBusinessUnit'];
+    const role = await axios.post(`${emulator.controlUrl}/orgs/contoso/roles`, { name: 'Deployer', privileges: deployer.map((name) => ({ name, level: 'Global' })) });
+    await axios.post(`${emulator.controlUrl}/orgs/contoso/systemusers`, { applicationId: automation, roles: [role.data.roleid] });
+    const secret = emulator.apps.find((a) => a.clientId === automation)!.clientSecret;
+    const run = await runDeployer(pkg, emulator, ['--yes', '--auth', 'client-secret', '--client-id', automation], { DVPKG_CLIENT_SECRET: secret });
+    expect(run.code, run.stdout).to.equal(5);
+    expect(run.stdout).to.contain('your account cannot give the role: it does not hold prvReadAccount at Global itself');
+    expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
+  });
+
   it('reports a disabled application user with guidance (exit 7)', async () => {
     emulator = await startSampleEmulator();
     emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);

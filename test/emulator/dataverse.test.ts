@@ -149,6 +149,19 @@ describe('emulator: Dataverse Web API', () => {
     expect(wrongBu.data.error.message).to.contain(`roleBU=${DEFAULT_IDS.childBusinessUnit}`);
   });
 
+  it('refuses to let a caller assign a role with privileges it does not hold itself (0x80048d3b)', async () => {
+    await readerRole(['prvAssignRole', 'prvReadRole', 'prvReadUser'].map((name) => ({ name, level: 'Global' })));
+    await provisionAppUser(READER_ROLE);
+    const target = (await control(emulator).post('orgs/contoso/systemusers', { applicationId: OTHER_APP })).data.systemuserid as string;
+    emulator.grantConsent(emulator.tenantId, OTHER_APP);
+    const asApp = webApi(emulator.orgUrl, await appToken(emulator, app));
+    const refused = await asApp.post(`systemusers(${target})/systemuserroles_association/$ref`, { '@odata.id': `roles(${DEFAULT_IDS.systemAdministratorRole})` });
+    expect(refused.status).to.equal(403);
+    expect(refused.data.error.code).to.equal('0x80048d3b');
+    const allowed = await asApp.post(`systemusers(${target})/systemuserroles_association/$ref`, { '@odata.id': `roles(${READER_ROLE})` });
+    expect(allowed.status).to.equal(204);
+  });
+
   it('disassociates in both forms', async () => {
     const userId = await provisionAppUser(DEFAULT_IDS.basicUserRole);
     expect((await admin().delete(`systemusers(${userId})/systemuserroles_association(${DEFAULT_IDS.basicUserRole})/$ref`)).status).to.equal(204);

@@ -8,6 +8,7 @@ import {
   invalidArgument,
   queryNotSupported,
   recordNotFound,
+  assignRoleValidationFailure,
   userInWrongBusiness,
 } from '../errors.js';
 import { normalizeGuid } from '../../spec/guid.js';
@@ -15,7 +16,8 @@ import { appUserDomainName, nowIso, type OrgState, type SystemUserRow } from '..
 import type { Caller } from './auth.js';
 import { ENTITY_SETS, collectionReply, entityReply, findRow, odataReply, parseKey } from './entity-sets.js';
 import { jsonBody, wantsRepresentation } from './request-body.js';
-import { requirePrivilege } from './security.js';
+import { effectivePrivileges, requirePrivilege, rolePrivileges } from './security.js';
+import { LEVELS } from '../../spec/model.js';
 
 /** `/businessunits(<id>)`, `businessunits(<id>)` or an absolute URL ending that way. */
 function boundId(value: unknown, set: string): string | undefined {
@@ -111,6 +113,12 @@ export function associateRole(ctx: EmulatorContext, req: EmulatorRequest, org: O
   if (org.systemuserroles.some((l) => l.systemuserid === target.systemuserid && l.roleid === roleId)) {
     throw duplicateRecord('Cannot insert duplicate key.', ctx.options.statuses.duplicateAssociation);
   }
+  const callerHolds = effectivePrivileges(org, caller.user.systemuserid);
+  const beyondCaller = rolePrivileges(org, roleId).find((p) => {
+    const held = callerHolds.get(p.name);
+    return !held || LEVELS.indexOf(held.depth) < LEVELS.indexOf(p.depth);
+  });
+  if (beyondCaller) throw assignRoleValidationFailure({ roleId, privilege: beyondCaller.name });
   org.systemuserroles.push({ systemuserid: target.systemuserid, roleid: roleId });
   return odataReply(204);
 }
