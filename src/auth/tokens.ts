@@ -69,7 +69,9 @@ export function createTokenSource(options: TokenSourceOptions): SignedInTokenSou
       async getToken(forceRefresh) {
         try {
           if (account) {
-            const silent = await app.acquireTokenSilent({ account, scopes, forceRefresh });
+            // A refresh that fails mid-run (revoked, sign-in frequency policy) asks the admin to sign in
+            // again rather than abandoning work under way.
+            const silent = await app.acquireTokenSilent({ account, scopes, forceRefresh }).catch(() => null);
             if (silent?.accessToken) return silent.accessToken;
           }
           const result = await app.acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (response) => credential.onCode(response.message) });

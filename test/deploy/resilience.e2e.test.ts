@@ -148,6 +148,19 @@ describe('deploy.mjs under interruption and faults (end to end)', function () {
     expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
   });
 
+  it('asks the admin to sign in again when the refresh fails mid-run, and finishes', async () => {
+    emulator = await startSampleEmulator({ tokenLifetimeSeconds: 1, importDurationMs: 2500 });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const running = runDeployer(v1, emulator, ['--yes']);
+    const deadline = Date.now() + 20_000;
+    while (!emulator.log().some((e) => e.path.endsWith('/ImportSolutionAsync')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    emulator.state.data.refreshTokens.clear();
+    const run = await running;
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout.match(/enter the code/g)?.length, 'device-code prompts').to.be.at.least(2);
+    expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
+  });
+
   it('survives dropped connections on reads', async () => {
     emulator = await startSampleEmulator({ faults: 'drop:0.2,route=GET /orgs/*;seed=5' });
     emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
