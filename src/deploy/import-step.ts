@@ -15,7 +15,7 @@ import { sleep } from '../util/sleep.js';
  * import is running" (0x80071151) means wait, not fail.
  */
 
-export const IMPORT_TIMEOUT_MS = 60 * 60_000;
+const IMPORT_TIMEOUT_MS = 60 * 60_000;
 
 export interface ImportArgs {
   client: DataverseClient;
@@ -24,7 +24,6 @@ export interface ImportArgs {
   installed: dv.InstalledSolution | undefined;
   overwriteUnmanaged: boolean;
   ui: Ui;
-  timeoutMs?: number;
 }
 
 type Outcome = { change?: Change; outcome: string };
@@ -33,7 +32,7 @@ export async function runImport(args: ImportArgs): Promise<Outcome> {
   const { client, ui } = args;
   const { manifest } = args.pkg;
   const target = manifest.solution.version;
-  const deadline = Date.now() + (args.timeoutMs ?? IMPORT_TIMEOUT_MS);
+  const deadline = Date.now() + IMPORT_TIMEOUT_MS;
   const doneEarlier: Outcome = { change: { kind: 'solution-imported', id: manifest.solution.uniqueName, detail: target }, outcome: `${target} installed (by an earlier, interrupted attempt)` };
   let action = args.action;
   let installedVersion = args.installed?.version;
@@ -57,7 +56,7 @@ export async function runImport(args: ImportArgs): Promise<Outcome> {
         throw error instanceof DvpkgError ? error : importRefused(error);
       }
     }
-    if (Date.now() + backoffMs > deadline) throw new DvpkgError('DVPKG_IMPORT_FAILED', `the import did not start within ${Math.round((args.timeoutMs ?? IMPORT_TIMEOUT_MS) / 60_000)} minutes; run again later`);
+    if (Date.now() + backoffMs > deadline) throw new DvpkgError('DVPKG_IMPORT_FAILED', `the import did not start within ${IMPORT_TIMEOUT_MS / 60_000} minutes; run again later`);
     await sleep(backoffMs);
     backoffMs = Math.min(backoffMs * 2, 30_000);
     const now = await dv.findSolutionAndHolding(client, manifest.solution.uniqueName);

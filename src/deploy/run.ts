@@ -119,7 +119,7 @@ async function deploy(options: RunnerOptions, io: RunnerIo, ui: Ui, recorder: St
     });
     await tokens.getToken(false);
     const client = new DataverseClient({ orgUrl: options.orgUrl, token: tokens, onRequest: recorder.onRequest, onRetry: recorder.onRetry });
-    return { status: 'done', outcome: `signed in as ${tokens.identity() ?? 'unknown'} (tenant ${authority.tenant})`, value: { client, tokens, authority } };
+    return { status: 'done', outcome: `signed in as ${tokens.identity() ?? 'unknown'} (tenant ${authority.tenant})`, value: { client, authority } };
   });
   const { client, authority } = session;
   const consentUrl = adminConsentUrl(authority.host, authority.tenant, manifest.app.clientId, manifest.app.consentRedirectUri);

@@ -5,6 +5,7 @@ import { LEVEL_CHOICES, parseLevel } from './levels.js';
 import { sortPrivileges, type AppModel, type PrivilegeGrant, type RoleModel, type SolutionModel } from './model.js';
 import type { SourceDoc, SpecInput } from './source.js';
 import { INVALID_XML_CHARS } from '../util/xml.js';
+import { isHttpsOrLoopback } from '../util/url.js';
 
 /**
  * Pure validation: input documents in, model and every problem out. Nothing here
@@ -248,8 +249,7 @@ function checkRedirectUri(value: unknown, input: SpecInput, checks: FileChecks):
   } catch {
     url = undefined;
   }
-  const loopback = url !== undefined && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.hash) {
+  if (!url || !isHttpsOrLoopback(url) || url.hash) {
     checks.error('app.consentRedirectUri', value, expected);
     return undefined;
   }

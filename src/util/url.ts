@@ -1,5 +1,10 @@
 import { usageError } from '../errors.js';
 
+/** https anywhere, plain http only on this machine (the emulator, a local redirect). */
+export function isHttpsOrLoopback(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+}
+
 /**
  * An org or sign-in URL from a flag: https, or plain http only on loopback (the emulator).
  * Returned without a trailing slash so `${url}/api/data/...` composes.
@@ -11,8 +16,7 @@ export function checkServiceUrl(flag: string, value: string): string {
   } catch {
     throw usageError(`${flag} ${value}: expected a URL such as https://contoso.crm.dynamics.com`);
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (!isHttpsOrLoopback(url)) {
     throw usageError(`${flag} ${value}: expected an https:// URL (plain http is allowed only for a local emulator on 127.0.0.1 or localhost)`);
   }
   if (url.search || url.hash) throw usageError(`${flag} ${value}: expected a URL without ? or #`);

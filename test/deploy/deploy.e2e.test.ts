@@ -135,6 +135,7 @@ describe('deploy.mjs against the emulator (end to end)', function () {
     const downgrade = await runDeployer(pkg, emulator, ['--yes']);
     expect(downgrade.code).to.equal(6);
     expect(downgrade.stdout).to.contain('2.0.0.0 is installed, newer than this package\'s 1.0.0.0');
+    expect((await runDeployer(pkg, emulator, ['--plan'])).code, '--plan reports the refusal too').to.equal(6);
     expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
   });
 
