@@ -20,8 +20,15 @@ const SOLUTION_PACKAGE_VERSION = '9.2';
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 export async function loadSolutionTemplates(dir: string): Promise<SolutionTemplates> {
-  const entries = await Promise.all(SOLUTION_FILES.map(async (name) => [name, await loadTemplate(dir, `${name}.hbs`)] as const));
-  return Object.fromEntries(entries) as SolutionTemplates;
+  // Settled, not Promise.all: with several templates missing, the error must name the first
+  // in file order every time, not whichever read happened to fail first.
+  const settled = await Promise.allSettled(SOLUTION_FILES.map((name) => loadTemplate(dir, `${name}.hbs`)));
+  const templates: Partial<SolutionTemplates> = {};
+  for (const [index, result] of settled.entries()) {
+    if (result.status === 'rejected') throw result.reason;
+    templates[SOLUTION_FILES[index]!] = result.value;
+  }
+  return templates as SolutionTemplates;
 }
 
 /** Every field a template may name, present even when empty: templates run in strict mode. */

@@ -126,4 +126,15 @@ describe('render', () => {
     const unknown = await renderWithTemplatesDir(await goldenModel(), dir).catch((e: unknown) => e);
     expect((unknown as Error).message).to.match(/solution\.xml\.hbs: .*nope/);
   });
+
+  it('names the first missing template in file order, however the reads finish', async () => {
+    const empty = await tempDir();
+    const messages = new Set<string>();
+    for (let attempt = 0; attempt < 25; attempt += 1) {
+      const error = await loadSolutionTemplates(empty).catch((e: unknown) => e);
+      messages.add((error as Error).message);
+    }
+    expect([...messages]).to.have.lengthOf(1);
+    expect([...messages][0]).to.match(/missing template solution\.xml\.hbs \(ENOENT\)/);
+  });
 });
