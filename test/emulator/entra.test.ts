@@ -97,6 +97,14 @@ describe('emulator: Entra ID endpoints with real msal-node', () => {
     expect(verify('sha256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'))).to.equal(true);
   });
 
+  /** A client-credentials token for APP, signed with the given key under the given certificate thumbprint. */
+  function certificateToken(thumbprintSha256: string, privateKey: string) {
+    const cca = new ConfidentialClientApplication({
+      auth: { clientId: APP, ...msalAuthorityConfig(emulator.authorityHost, emulator.isvTenantId), clientCertificate: { thumbprintSha256, privateKey } },
+    });
+    return cca.acquireTokenByClientCredential({ scopes: [`${emulator.orgUrl}/.default`] });
+  }
+
   it('accepts a certificate assertion (PS256 + x5t#S256) from msal-node', async () => {
     const token = await appToken(emulator, app, emulator.isvTenantId, 'certificate');
     expect(claims(token)).to.include({ appid: APP, appidacr: '2' });
@@ -104,20 +112,14 @@ describe('emulator: Entra ID endpoints with real msal-node', () => {
 
   it('rejects an assertion signed by another key with AADSTS700027', async () => {
     const other = emulator.apps.find((a) => a.clientId === SINGLE) as EmulatorApp;
-    const cca = new ConfidentialClientApplication({
-      auth: { clientId: APP, ...msalAuthorityConfig(emulator.authorityHost, emulator.isvTenantId), clientCertificate: { thumbprintSha256: app.thumbprintSha256, privateKey: other.privateKeyPem } },
-    });
-    const error = await msalError(cca.acquireTokenByClientCredential({ scopes: [`${emulator.orgUrl}/.default`] }));
+    const error = await msalError(certificateToken(app.thumbprintSha256, other.privateKeyPem));
     expect(error.errorCode).to.equal('invalid_client');
     expect(error.errorNo).to.equal('700027');
   });
 
   it('rejects an assertion for an unregistered certificate with AADSTS700027 naming the key', async () => {
     const other = emulator.apps.find((a) => a.clientId === SINGLE) as EmulatorApp;
-    const cca = new ConfidentialClientApplication({
-      auth: { clientId: APP, ...msalAuthorityConfig(emulator.authorityHost, emulator.isvTenantId), clientCertificate: { thumbprintSha256: other.thumbprintSha256, privateKey: other.privateKeyPem } },
-    });
-    const error = await msalError(cca.acquireTokenByClientCredential({ scopes: [`${emulator.orgUrl}/.default`] }));
+    const error = await msalError(certificateToken(other.thumbprintSha256, other.privateKeyPem));
     expect(error.errorNo).to.equal('700027');
     expect(error.errorMessage).to.contain('The key was not found');
   });
