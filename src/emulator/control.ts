@@ -7,8 +7,8 @@ import type { EmulatorContext, EmulatorRequest, Reply } from './context.js';
 import { settleDeviceCode } from './entra/devicecode.js';
 import { EmulatorError, controlError } from './errors.js';
 import type { FaultSpec } from './faults.js';
-import { normalizeGuid } from '../spec/guid.js';
-import { LEVELS, type Level } from '../spec/model.js';
+import { LEVELS, isLevel, type Level } from './levels.js';
+import { normalizeGuid } from './util/guid.js';
 import { route, type Route } from './server.js';
 import {
   nowIso,
@@ -65,7 +65,7 @@ function user(o: OrgState, id: string | undefined): SystemUserRow {
 }
 
 function level(value: unknown): Level {
-  if (!LEVELS.includes(value as Level)) throw controlError(400, `"level" must be one of ${LEVELS.join(', ')}.`);
+  if (!isLevel(value)) throw controlError(400, `"level" must be one of ${LEVELS.join(', ')}.`);
   return value as Level;
 }
 

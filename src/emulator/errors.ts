@@ -30,6 +30,20 @@ function describe(body: unknown, status: number): string {
   return `HTTP ${status}`;
 }
 
+/** Stable codes of EmulatorConfigError, for callers that map them to their own errors (the CLI bridge). */
+export type EmulatorConfigCode = 'EMULATOR_USAGE' | 'EMULATOR_SEED_INVALID' | 'EMULATOR_SEED_NOT_FOUND' | 'EMULATOR_SEED_UNREADABLE' | 'EMULATOR_FAULTS_UNREADABLE';
+
+/** Bad emulator options, seeds or fault specs: thrown at start-up or by setFaults, never sent over HTTP. */
+export class EmulatorConfigError extends Error {
+  readonly code: EmulatorConfigCode;
+
+  constructor(code: EmulatorConfigCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EmulatorConfigError';
+    this.code = code;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Entra ID (AADSTS). Body shape: wire ref §1.4 and addendum §8.
 

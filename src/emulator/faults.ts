@@ -9,7 +9,7 @@
  * connection instead of answering, which models a lost response to a request the server did carry out.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { DvpkgError } from '../errors.js';
+import { EmulatorConfigError } from './errors.js';
 
 export type FaultKind = '429' | '503' | 'drop' | 'latency';
 
@@ -44,8 +44,8 @@ export interface FaultDecision {
 
 const KINDS: readonly FaultKind[] = ['429', '503', 'drop', 'latency'];
 
-function specError(message: string): DvpkgError {
-  return new DvpkgError('DVPKG_USAGE', `Invalid fault spec: ${message}`);
+function specError(message: string): EmulatorConfigError {
+  return new EmulatorConfigError('EMULATOR_USAGE', `Invalid fault spec: ${message}`);
 }
 
 /** Accepts the object form, the compact string, or a path to a JSON file holding the object form. */
@@ -58,7 +58,7 @@ export function parseFaultSpec(input: FaultSpec | string): FaultSpec {
     try {
       parsed = JSON.parse(readFileSync(text, 'utf8'));
     } catch (cause) {
-      throw new DvpkgError('DVPKG_INPUT_UNREADABLE', `Cannot read fault spec file ${text}.`, { cause });
+      throw new EmulatorConfigError('EMULATOR_FAULTS_UNREADABLE', `Cannot read fault spec file ${text}.`, { cause });
     }
     return validateFaultSpec(parsed);
   }

@@ -2,15 +2,14 @@
  * Public API of the local Entra ID + Dataverse Web API emulator.
  *
  *   const emulator = await startEmulator({ apps: [clientId] });
- *   // msal-node: authority https://login.microsoftonline.com/<tenant> + authorityMetadata (src/auth/authority.ts)
+ *   // msal-node: { clientId, ...emulatorMsalAuthority(emulator.url, tenant) } (msal-config.ts)
  *   // Web API:  `${emulator.orgUrl}/api/data/v9.2/WhoAmI`
  *   await emulator.close();
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { Server } from 'node:http';
-import { DvpkgError } from '../errors.js';
-import { normalizeGuid } from '../spec/guid.js';
-import { defaultCatalog } from '../spec/catalog.js';
+import { EmulatorConfigError } from './errors.js';
+import { normalizeGuid } from './util/guid.js';
 import { orgUrl, type EmulatorContext } from './context.js';
 import { controlRoutes } from './control.js';
 import { dataverseRoutes } from './dataverse/routes.js';
@@ -32,7 +31,9 @@ export type { Seed } from './seed.js';
 export { DEFAULTS } from './options.js';
 export { ADMIN_PUBLIC_CLIENT_ID, DEFAULT_IDS, defaultSeed } from './seed.js';
 export { parseFaultSpec } from './faults.js';
+export { EmulatorConfigError, type EmulatorConfigCode } from './errors.js';
 export { createSelfSignedCertificate } from './certificate.js';
+export { emulatorMsalAuthority, type EmulatorMsalAuthority } from './msal-config.js';
 export { EmulatorState } from './state.js';
 
 export interface EmulatorApp {
@@ -87,15 +88,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const seed = await loadSeed(resolved.seed);
   for (const app of resolved.apps) {
     const id = normalizeGuid(app.clientId);
-    if (!id) throw new DvpkgError('DVPKG_USAGE', `--app ${app.clientId}: expected an app (client) id GUID.`);
+    if (!id) throw new EmulatorConfigError('EMULATOR_USAGE', `--app ${app.clientId}: expected an app (client) id GUID.`);
     if (!seed.apps.some((a) => normalizeGuid(a.clientId) === id)) seed.apps.push(isvApp(id, seed, app.name));
   }
   const apps: AppCredentials[] = seed.apps.map(resolveAppCredentials);
   let state: EmulatorState;
   try {
-    state = new EmulatorState(seed, apps, resolved.privilegeCatalog ?? defaultCatalog());
+    state = new EmulatorState(seed, apps, resolved.privilegeCatalog);
   } catch (cause) {
-    throw new DvpkgError('DVPKG_SPEC_INVALID', `Invalid emulator seed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new EmulatorConfigError('EMULATOR_SEED_INVALID', `Invalid emulator seed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
   const startupFaults: FaultSpec = resolved.faults === undefined ? { rules: [] } : parseFaultSpec(resolved.faults);
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,9 +1,9 @@
 /** Emulator options: one interface, defaults in one block, resolved once and frozen. */
-import type { Level } from '../spec/model.js';
+import type { Level } from './levels.js';
 import type { FaultSpec } from './faults.js';
 import type { Seed } from './seed.js';
 
-/** Where the org privilege table comes from; `defaultCatalog()` of src/spec/catalog.ts fits. */
+/** An override of the org privilege table (default: the emulator's own data/privileges.json). */
 export interface PrivilegeSource {
   entries(): Iterable<{ name: string; depths: readonly Level[] }>;
 }
@@ -92,8 +92,11 @@ export const DEFAULTS = {
     duplicateAppUser: 412,
     importFailure: 400,
   },
-  zipLimits: { maxEntries: 200, maxExpandedBytes: 64 * 1024 * 1024 },
-  maxRequestBodyBytes: 48 * 1024 * 1024,
+  // Dataverse takes solution files up to 95 MB (learn: power-platform/alm/solution-concepts-alm "maximum size"), so real
+    // packages with thousands of entries must pass; the inflate budget still stops a zip bomb early.
+    zipLimits: { maxEntries: 20_000, maxExpandedBytes: 256 * 1024 * 1024 },
+  // A 95 MB file is about 127 MB as base64 in the JSON body.
+  maxRequestBodyBytes: 136 * 1024 * 1024,
   logLimit: 10_000,
 } as const;
 

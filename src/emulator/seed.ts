@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { X509Certificate, randomBytes, createPublicKey, createHash } from 'node:crypto';
-import { DvpkgError } from '../errors.js';
-import { normalizeGuid } from '../spec/guid.js';
-import { LEVELS, type Level } from '../spec/model.js';
+import { EmulatorConfigError } from './errors.js';
+import { LEVELS, isLevel, type Level } from './levels.js';
+import { normalizeGuid } from './util/guid.js';
 import { createSelfSignedCertificate } from './certificate.js';
 
 export type TenantKind = 'isv' | 'subscriber';
@@ -159,7 +159,7 @@ export function defaultSeed(): Seed {
 /** An ISV multi-tenant app with generated credentials, the shape `--app <clientId>` adds. */
 export function isvApp(clientId: string, seed: Seed, name?: string): SeedApp {
   const isv = seed.tenants.find((t) => t.kind === 'isv') ?? seed.tenants[0];
-  if (!isv) throw new DvpkgError('DVPKG_USAGE', 'The emulator seed has no tenant to register an app in.');
+  if (!isv) throw new EmulatorConfigError('EMULATOR_USAGE', 'The emulator seed has no tenant to register an app in.');
   return { clientId, name: name ?? `ISV app ${clientId.slice(0, 8)}`, homeTenantId: isv.id, multiTenant: true };
 }
 
@@ -168,13 +168,13 @@ export async function readSeedFile(path: string): Promise<Seed> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `Cannot read emulator seed file ${path}.`, { cause });
+    throw new EmulatorConfigError('EMULATOR_SEED_NOT_FOUND', `Cannot read emulator seed file ${path}.`, { cause });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
-    throw new DvpkgError('DVPKG_INPUT_UNREADABLE', `Emulator seed file ${path} is not valid JSON.`, { cause });
+    throw new EmulatorConfigError('EMULATOR_SEED_UNREADABLE', `Emulator seed file ${path} is not valid JSON.`, { cause });
   }
   return validateSeed(parsed, path);
 }
@@ -183,7 +183,7 @@ export async function readSeedFile(path: string): Promise<Seed> {
 export function validateSeed(value: unknown, source = 'seed'): Seed {
   const problems: string[] = [];
   const fail = (path: string, expected: string) => problems.push(`${source}: ${path}: expected ${expected}`);
-  if (!isObject(value)) throw new DvpkgError('DVPKG_SPEC_INVALID', `${source}: expected a JSON object`);
+  if (!isObject(value)) throw new EmulatorConfigError('EMULATOR_SEED_INVALID', `${source}: expected a JSON object`);
   const seed = value as unknown as Seed;
   const arrays = ['tenants', 'apps', 'servicePrincipals', 'users', 'orgs'] as const;
   for (const key of arrays) {
@@ -240,7 +240,7 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
       if (r.privileges !== 'all' && !Array.isArray(r.privileges)) fail(`orgs[${i}].roles[${j}].privileges`, '"all" or an array of {name, level}');
       if (Array.isArray(r.privileges)) {
         r.privileges.forEach((p, k) => {
-          if (!LEVELS.includes(p.level)) fail(`orgs[${i}].roles[${j}].privileges[${k}].level`, LEVELS.join(', '));
+          if (!isLevel(p.level)) fail(`orgs[${i}].roles[${j}].privileges[${k}].level`, LEVELS.join(', '));
         });
       }
     });
@@ -256,8 +256,8 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
   return seed;
 }
 
-function seedError(problems: string[]): DvpkgError {
-  return new DvpkgError('DVPKG_SPEC_INVALID', `Invalid emulator seed:\n${problems.join('\n')}`);
+function seedError(problems: string[]): EmulatorConfigError {
+  return new EmulatorConfigError('EMULATOR_SEED_INVALID', `Invalid emulator seed:\n${problems.join('\n')}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -285,7 +285,7 @@ export function resolveAppCredentials(app: SeedApp): AppCredentials {
     der = new X509Certificate(certificatePem).raw;
     createPublicKey(certificatePem);
   } catch (cause) {
-    throw new DvpkgError('DVPKG_SPEC_INVALID', `Invalid emulator seed: apps[${app.clientId}].certificate.certificatePem is not a PEM certificate.`, { cause });
+    throw new EmulatorConfigError('EMULATOR_SEED_INVALID', `Invalid emulator seed: apps[${app.clientId}].certificate.certificatePem is not a PEM certificate.`, { cause });
   }
   return {
     clientId: normalizeGuid(app.clientId) ?? app.clientId,

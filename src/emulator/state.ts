@@ -4,9 +4,11 @@
  * `reset()` rebuilds everything from the resolved seed.
  */
 import { randomUUID } from 'node:crypto';
-import { normalizeGuid, uuidV5 } from '../spec/guid.js';
-import { LEVELS, type Level } from '../spec/model.js';
+import { LEVELS, type Level } from './levels.js';
+import { nameBasedUuid, normalizeGuid } from './util/guid.js';
+import { customTablePrivileges } from './import/custom-tables.js';
 import type { PrivilegeSource } from './options.js';
+import { privilegesFrom, type PrivilegeDefinition } from './privilege-table.js';
 import { ADMIN_PUBLIC_CLIENT_ID, type AppCredentials, type Seed, type SeedBusinessUnit, type SeedOrg } from './seed.js';
 
 export type Row = Record<string, unknown>;
@@ -63,6 +65,8 @@ export interface PrivilegeRow extends Row {
   canbelocal: boolean;
   canbedeep: boolean;
   canbeglobal: boolean;
+  canbeentityreference: boolean;
+  canbeparententityreference: boolean;
 }
 
 export interface SystemUserRow extends Row {
@@ -123,8 +127,12 @@ export interface OrgState {
   systemusers: SystemUserRow[];
   systemuserroles: Array<{ systemuserid: string; roleid: string }>;
   solutions: SolutionRow[];
-  /** Root roles a solution carries (componenttype 20); an upgrade removes the ones it no longer ships. */
-  solutioncomponents: Array<{ solutionid: string; objectid: string; componenttype: number }>;
+  /**
+   * Root components a solution carries. Roles (componenttype 20) are modelled: an upgrade removes the ones it
+   * no longer ships. Other types are recorded as they arrived (objectid derived from the schema name when the
+   * manifest names them that way) and otherwise ignored.
+   */
+  solutioncomponents: Array<{ solutionid: string; objectid: string; componenttype: number; schemaname?: string }>;
   importjobs: ImportJobRow[];
   asyncoperations: AsyncOperationRow[];
   accounts: Row[];
@@ -165,14 +173,14 @@ export interface StateData {
 const EMULATOR_NAMESPACE = '3b0f7a1e-5c1d-4f5e-8e0a-2d9c6b4a7e11';
 
 export function derivedId(...parts: string[]): string {
-  return uuidV5(parts.join('/'), EMULATOR_NAMESPACE);
+  return nameBasedUuid(parts.join('/'), EMULATOR_NAMESPACE);
 }
 
 export function nowIso(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Privileges the emulator's own checks use; added with their usual depths when the catalog lacks them. */
+/** Privileges the emulator's own checks use; added with their usual depths when a `privilegeCatalog` override lacks them. */
 const REQUIRED_PRIVILEGES: ReadonlyArray<[string, readonly Level[]]> = [
   ['prvReadSolution', ['Global']],
   ['prvImportCustomization', ['Global']],
@@ -206,7 +214,8 @@ function accessRight(name: string): number {
   return ACCESS_RIGHTS.find(([prefix]) => name.startsWith(prefix))?.[1] ?? 0;
 }
 
-export function privilegeRow(name: string, depths: readonly Level[]): PrivilegeRow {
+export function privilegeRow(definition: PrivilegeDefinition): PrivilegeRow {
+  const { name, depths } = definition;
   return {
     privilegeid: derivedId('privilege', name),
     name,
@@ -215,6 +224,8 @@ export function privilegeRow(name: string, depths: readonly Level[]): PrivilegeR
     canbelocal: depths.includes('Local'),
     canbedeep: depths.includes('Deep'),
     canbeglobal: depths.includes('Global'),
+    canbeentityreference: definition.entityReference,
+    canbeparententityreference: definition.parentEntityReference,
   };
 }
 
@@ -223,16 +234,13 @@ export function allowedDepths(row: PrivilegeRow): Level[] {
 }
 
 function buildPrivileges(org: SeedOrg, catalog: PrivilegeSource | undefined): PrivilegeRow[] {
-  const depths = new Map<string, readonly Level[]>();
-  for (const [name, levels] of REQUIRED_PRIVILEGES) depths.set(name, levels);
-  if (catalog) for (const entry of catalog.entries()) depths.set(entry.name, entry.depths);
+  const definitions = new Map<string, PrivilegeDefinition>();
+  for (const [name, depths] of REQUIRED_PRIVILEGES) definitions.set(name, { name, depths, entityReference: false, parentEntityReference: false });
+  for (const definition of privilegesFrom(catalog)) definitions.set(definition.name, definition);
   for (const table of org.customTables ?? []) {
-    const verbs = table.ownership === 'user'
-      ? ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo', 'Assign', 'Share']
-      : ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'];
-    for (const verb of verbs) depths.set(`prv${verb}${table.schemaName}`, table.ownership === 'user' ? LEVELS : ['Global']);
+    for (const definition of customTablePrivileges(table.schemaName, table.ownership)) definitions.set(definition.name, definition);
   }
-  return [...depths].map(([name, levels]) => privilegeRow(name, levels));
+  return [...definitions.values()].map(privilegeRow);
 }
 
 function flattenBusinessUnits(unit: SeedBusinessUnit, parent: string | null, out: BusinessUnitRow[]): BusinessUnitRow[] {

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import axios from 'axios';
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { msalAuthorityConfig } from '../../src/auth/authority.js';
+import { emulatorMsalAuthority as msalAuthorityConfig } from '../../src/emulator/index.js';
 
 const APP = '14141414-1414-4141-8141-141414141414';
 

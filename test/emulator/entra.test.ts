@@ -2,7 +2,7 @@ import { X509Certificate, createPublicKey, verify } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import axios from 'axios';
 import { expect } from 'chai';
-import { msalAuthorityConfig } from '../../src/auth/authority.js';
+import { emulatorMsalAuthority as msalAuthorityConfig } from '../../src/emulator/index.js';
 import { startEmulator, type EmulatorApp, type RunningEmulator } from '../../src/emulator/index.js';
 import { adminSignIn, appToken, confidentialClient, control } from './helpers.js';
 

@@ -2,7 +2,7 @@
 import { ConfidentialClientApplication, PublicClientApplication, type AuthenticationResult } from '@azure/msal-node';
 import axios, { type AxiosInstance } from 'axios';
 import JSZip from 'jszip';
-import { msalAuthorityConfig } from '../../src/auth/authority.js';
+import { emulatorMsalAuthority as msalAuthorityConfig } from '../../src/emulator/index.js';
 import type { EmulatorApp, RunningEmulator } from '../../src/emulator/index.js';
 
 export function confidentialClient(emulator: RunningEmulator, app: EmulatorApp, tenant: string, credential: 'secret' | 'certificate' = 'secret'): ConfidentialClientApplication {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { startEmulator, type EmulatorApp, type RunningEmulator, type Seed } from '../../src/emulator/index.js';
+import { EmulatorConfigError, startEmulator, type EmulatorApp, type RunningEmulator, type Seed } from '../../src/emulator/index.js';
 import { appToken, webApi } from './helpers.js';
 
 const T1 = '00000000-0000-4000-8000-000000000101';
@@ -81,7 +81,8 @@ describe('emulator: seed files with several tenants and orgs', () => {
     const path = join(dir, 'bad.json');
     await writeFile(path, JSON.stringify({ tenants: [{ id: 'nope', name: 'x', domain: 'x', kind: 'other' }], orgs: [], admin: { upn: 'nobody' } }));
     const error = await startEmulator({ seed: path }).then(() => undefined, (e: Error & { code?: string }) => e);
-    expect(error?.code).to.equal('DVPKG_SPEC_INVALID');
+    expect(error).to.be.instanceOf(EmulatorConfigError);
+    expect(error?.code).to.equal('EMULATOR_SEED_INVALID');
     expect(error?.message).to.contain('tenants[0].id: expected a GUID');
     expect(error?.message).to.contain('tenants[0].kind');
     expect(error?.message).to.contain('admin.upn');

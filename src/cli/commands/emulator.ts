@@ -2,8 +2,8 @@
  * `dvpkg emulator`: starts the local Entra ID + Dataverse emulator, prints exactly one JSON line on stdout when
  * ready (everything a client needs to connect), logs to stderr only, and exits 0 after SIGINT/SIGTERM.
  */
-import { startEmulator } from '../../emulator/index.js';
-import { usageError } from '../../errors.js';
+import { EmulatorConfigError, startEmulator, type EmulatorConfigCode } from '../../emulator/index.js';
+import { DvpkgError, usageError, type ErrorCode } from '../../errors.js';
 import { reportError } from '../report-error.js';
 
 export interface EmulatorCommandArgs {
@@ -28,7 +28,7 @@ export async function runEmulatorCommand(args: EmulatorCommandArgs): Promise<num
       apps: args.app ?? [],
     });
   } catch (error) {
-    return reportError(listenError(error, args) ?? error);
+    return reportError(listenError(error, args) ?? configError(error) ?? error);
   }
   const requested = new Set((args.app ?? []).map((id) => id.toLowerCase()));
   const ready = {
@@ -60,6 +60,20 @@ export async function runEmulatorCommand(args: EmulatorCommandArgs): Promise<num
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** The emulator has its own error type for bad options, seeds and fault specs; the CLI reports them as usage/input errors (exit 2). */
+const CONFIG_CODES: Record<EmulatorConfigCode, ErrorCode> = {
+  EMULATOR_USAGE: 'DVPKG_USAGE',
+  EMULATOR_SEED_INVALID: 'DVPKG_SPEC_INVALID',
+  EMULATOR_SEED_NOT_FOUND: 'DVPKG_INPUT_NOT_FOUND',
+  EMULATOR_SEED_UNREADABLE: 'DVPKG_INPUT_UNREADABLE',
+  EMULATOR_FAULTS_UNREADABLE: 'DVPKG_INPUT_UNREADABLE',
+};
+
+function configError(error: unknown): DvpkgError | undefined {
+  if (!(error instanceof EmulatorConfigError)) return undefined;
+  return new DvpkgError(CONFIG_CODES[error.code], error.message, { cause: error });
 }
 
 /** Errors from listen() that are about the address the flags name, not about dvpkg. */

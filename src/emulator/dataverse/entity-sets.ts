@@ -2,7 +2,7 @@
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { webApiBase } from '../context.js';
 import { invalidKey, queryNotSupported, recordNotFound, unknownProperty } from '../errors.js';
-import { normalizeGuid } from '../../spec/guid.js';
+import { normalizeGuid } from '../util/guid.js';
 import type { OrgState, Row } from '../state.js';
 import type { Caller } from './auth.js';
 import { applyQuery, filterFields, parseQueryOptions, project, type QueryOptions } from './odata.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { webApiBase } from '../context.js';
 import { importFailureError, invalidArgument, solutionConcurrency, upgradeNotAvailable } from '../errors.js';
-import { normalizeGuid } from '../../spec/guid.js';
+import { normalizeGuid } from '../util/guid.js';
 import { promote, type ImportMode } from '../import/apply.js';
 import type { OrgState } from '../state.js';
 import type { Caller } from './auth.js';

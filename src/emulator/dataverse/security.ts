@@ -4,7 +4,7 @@
  * any depth; the emulator does not model record ownership, so depth never narrows what a caller sees.
  */
 import { privilegeDenied } from '../errors.js';
-import { LEVELS, type Level } from '../../spec/model.js';
+import { covers, type Level } from '../levels.js';
 import type { OrgState, SystemUserRow } from '../state.js';
 
 export interface HeldPrivilege {
@@ -29,7 +29,7 @@ export function effectivePrivileges(org: OrgState, userId: string): Map<string, 
     if (link.systemuserid !== userId) continue;
     for (const privilege of rolePrivileges(org, link.roleid)) {
       const current = held.get(privilege.name);
-      if (!current || LEVELS.indexOf(privilege.depth) > LEVELS.indexOf(current.depth)) held.set(privilege.name, privilege);
+      if (!current || !covers(current.depth, privilege.depth)) held.set(privilege.name, privilege);
     }
   }
   return held;

@@ -11,13 +11,13 @@ import {
   assignRoleValidationFailure,
   userInWrongBusiness,
 } from '../errors.js';
-import { normalizeGuid } from '../../spec/guid.js';
+import { normalizeGuid } from '../util/guid.js';
 import { appUserDomainName, nowIso, type OrgState, type SystemUserRow } from '../state.js';
 import type { Caller } from './auth.js';
 import { ENTITY_SETS, collectionReply, entityReply, findRow, odataReply, parseKey } from './entity-sets.js';
 import { jsonBody, wantsRepresentation } from './request-body.js';
 import { effectivePrivileges, requirePrivilege, rolePrivileges } from './security.js';
-import { LEVELS } from '../../spec/model.js';
+import { covers } from '../levels.js';
 
 /** `/businessunits(<id>)`, `businessunits(<id>)` or an absolute URL ending that way. */
 function boundId(value: unknown, set: string): string | undefined {
@@ -116,7 +116,7 @@ export function associateRole(ctx: EmulatorContext, req: EmulatorRequest, org: O
   const callerHolds = effectivePrivileges(org, caller.user.systemuserid);
   const beyondCaller = rolePrivileges(org, roleId).find((p) => {
     const held = callerHolds.get(p.name);
-    return !held || LEVELS.indexOf(held.depth) < LEVELS.indexOf(p.depth);
+    return !held || !covers(held.depth, p.depth);
   });
   if (beyondCaller) throw assignRoleValidationFailure({ roleId, privilege: beyondCaller.name });
   org.systemuserroles.push({ systemuserid: target.systemuserid, roleid: roleId });

@@ -14,10 +14,13 @@ import {
   importUnmanagedOverManaged,
   type ImportFailure,
 } from '../errors.js';
-import { compareVersions } from '../../spec/model.js';
+import { compareSolutionVersions } from '../util/version.js';
+import { customTablePrivileges } from './custom-tables.js';
 import {
   allowedDepths,
   deleteRoleWithCopies,
+  derivedId,
+  privilegeRow,
   nowIso,
   rootBusinessUnit,
   upsertRoleWithCopies,
@@ -32,6 +35,9 @@ export type ImportMode = 'update' | 'holding' | 'upgrade';
 
 export const HOLDING_SUFFIX = '_Upgrade';
 
+/** solutioncomponent.componenttype 20 = Role (powerapps-docs reference/entities/solutioncomponent.md). */
+const ROLE_COMPONENT = 20;
+
 function solutionByName(org: OrgState, uniqueName: string): SolutionRow | undefined {
   return org.solutions.find((s) => s.uniquename.toLowerCase() === uniqueName.toLowerCase());
 }
@@ -42,15 +48,26 @@ export function checkVersionAndMode(org: OrgState, pkg: SolutionPackage, mode: I
   if (!existing) return undefined;
   if (!existing.ismanaged && pkg.managed) return importManagedOverUnmanaged();
   if (existing.ismanaged && !pkg.managed) return importUnmanagedOverManaged();
-  const order = compareVersions(pkg.version, existing.version);
+  const order = compareSolutionVersions(pkg.version, existing.version);
   if (order < 0) return importLowerVersion();
   if (order === 0 && (mode !== 'update' || strictSameVersion)) return importLowerVersion();
   return undefined;
 }
 
+/** The org's privileges plus the ones the package's own tables bring (a role may use those in the same import). */
+function privilegesWithPackage(org: OrgState, pkg: SolutionPackage): Map<string, PrivilegeRow> {
+  const byName = new Map<string, PrivilegeRow>(org.privileges.map((p) => [p.name.toLowerCase(), p]));
+  for (const table of pkg.tables) {
+    for (const definition of customTablePrivileges(table.schemaName, table.ownership)) {
+      if (!byName.has(definition.name.toLowerCase())) byName.set(definition.name.toLowerCase(), privilegeRow(definition));
+    }
+  }
+  return byName;
+}
+
 /** Privilege names match case-insensitively, as Dataverse's SQL collation does (exact behaviour unverified). */
 export function checkRoles(org: OrgState, pkg: SolutionPackage, caller: { userId: string; canWriteRole: boolean }): ImportFailure | undefined {
-  const byName = new Map<string, PrivilegeRow>(org.privileges.map((p) => [p.name.toLowerCase(), p]));
+  const byName = privilegesWithPackage(org, pkg);
   const root = rootBusinessUnit(org);
   for (const role of pkg.roles) {
     if (!caller.canWriteRole) {
@@ -70,7 +87,29 @@ export function checkRoles(org: OrgState, pkg: SolutionPackage, caller: { userId
   return undefined;
 }
 
+/** Creates the privileges of the tables the package defines; existing names (system tables) stay as they are. */
+function applyTables(org: OrgState, pkg: SolutionPackage): void {
+  const known = new Set(org.privileges.map((p) => p.name.toLowerCase()));
+  for (const table of pkg.tables) {
+    for (const definition of customTablePrivileges(table.schemaName, table.ownership)) {
+      if (!known.has(definition.name.toLowerCase())) org.privileges.push(privilegeRow(definition));
+    }
+  }
+}
+
+/** Root components the emulator does not model, recorded so tests can see they arrived. */
+function recordOtherComponents(org: OrgState, pkg: SolutionPackage, solutionId: string): void {
+  for (const component of pkg.components) {
+    if (component.componentType === ROLE_COMPONENT) continue;
+    const objectid = component.id ?? derivedId('component', org.name, String(component.componentType), component.schemaName ?? '');
+    if (org.solutioncomponents.some((c) => c.solutionid === solutionId && c.objectid === objectid)) continue;
+    org.solutioncomponents.push({ solutionid: solutionId, objectid, componenttype: component.componentType, ...(component.schemaName ? { schemaname: component.schemaName } : {}) });
+  }
+}
+
 function applyRoles(org: OrgState, pkg: SolutionPackage, solutionId: string): void {
+  applyTables(org, pkg);
+  recordOtherComponents(org, pkg, solutionId);
   const byName = new Map(org.privileges.map((p) => [p.name.toLowerCase(), p]));
   for (const role of pkg.roles) {
     upsertRoleWithCopies(org, { id: role.id, name: role.name, managed: pkg.managed, customizable: role.customizable });
@@ -80,7 +119,7 @@ function applyRoles(org: OrgState, pkg: SolutionPackage, solutionId: string): vo
       if (privilege) org.roleprivileges.push({ roleid: role.id, privilegeid: privilege.privilegeid, depth: grant.level });
     }
     if (!org.solutioncomponents.some((c) => c.solutionid === solutionId && c.objectid === role.id)) {
-      org.solutioncomponents.push({ solutionid: solutionId, objectid: role.id, componenttype: 20 });
+      org.solutioncomponents.push({ solutionid: solutionId, objectid: role.id, componenttype: ROLE_COMPONENT });
     }
   }
 }
@@ -129,7 +168,7 @@ export function promote(org: OrgState, uniqueName: string): string | undefined {
   const base = solutionByName(org, uniqueName);
   if (base) {
     const kept = new Set(org.solutioncomponents.filter((c) => c.solutionid === holding.solutionid).map((c) => c.objectid));
-    const dropped = org.solutioncomponents.filter((c) => c.solutionid === base.solutionid && !kept.has(c.objectid)).map((c) => c.objectid);
+    const dropped = org.solutioncomponents.filter((c) => c.solutionid === base.solutionid && c.componenttype === ROLE_COMPONENT && !kept.has(c.objectid)).map((c) => c.objectid);
     org.solutioncomponents = org.solutioncomponents.filter((c) => c.solutionid !== base.solutionid);
     for (const roleId of dropped) {
       if (!org.solutioncomponents.some((c) => c.objectid === roleId)) deleteRoleWithCopies(org, roleId);

@@ -1,9 +1,10 @@
 /** Parsing solution.xml and customizations.xml into what import applies (solution-format.md §1.4, §1.5, §2). */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 import { importInvalidXml, importXsdValidation, isImportFailure, type ImportFailure } from '../errors.js';
-import { normalizeGuid } from '../../spec/guid.js';
-import { LEVELS, type Level } from '../../spec/model.js';
-import { findBadReference } from '../../util/xml.js';
+import { LEVELS, isLevel, type Level } from '../levels.js';
+import { normalizeGuid } from '../util/guid.js';
+import { xmlProblem } from '../util/xml-gate.js';
+import { tableOwnership, type TableOwnership } from './custom-tables.js';
 import type { SolutionFiles } from './zip.js';
 
 export interface PackageRole {
@@ -13,6 +14,19 @@ export interface PackageRole {
   privileges: Array<{ name: string; level: Level }>;
 }
 
+export interface PackageTable {
+  /** `EntityInfo/entity/@Name`: the SchemaName, with its case. */
+  schemaName: string;
+  ownership: TableOwnership;
+}
+
+/** A solution.xml RootComponent: `type` is the componenttype, identified by id or by schema name. */
+export interface PackageComponent {
+  componentType: number;
+  id?: string;
+  schemaName?: string;
+}
+
 export interface SolutionPackage {
   uniqueName: string;
   friendlyName: string;
@@ -20,11 +34,15 @@ export interface SolutionPackage {
   managed: boolean;
   publisher: string;
   roles: PackageRole[];
+  /** Tables the solution defines (UserOwned/OrgOwned entities in customizations.xml). */
+  tables: PackageTable[];
+  /** Every root component, modelled or not. */
+  components: PackageComponent[];
 }
 
 type Node = Record<string, unknown>;
 
-const ARRAYS = new Set(['Role', 'RolePrivilege', 'LocalizedName', 'RootComponent']);
+const ARRAYS = new Set(['Role', 'RolePrivilege', 'LocalizedName', 'RootComponent', 'Entity']);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -37,11 +55,8 @@ const parser = new XMLParser({
 });
 
 function parse(file: string, xml: string): Node | ImportFailure {
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) return importInvalidXml(file, 'DTDs and entity declarations are not allowed');
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) return importInvalidXml(file, `${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
-  const badReference = findBadReference(xml);
-  if (badReference) return importInvalidXml(file, `${badReference.message} (line ${badReference.line}, column ${badReference.column})`);
+  const problem = xmlProblem(xml);
+  if (problem) return importInvalidXml(file, `${problem.message} (line ${problem.line}, column ${problem.column})`);
   return parser.parse(xml) as Node;
 }
 
@@ -94,12 +109,24 @@ export function parseSolutionPackage(files: SolutionFiles): SolutionPackage | Im
     for (const privilege of list(child(role, 'RolePrivileges'), 'RolePrivilege')) {
       const privilegeName = privilege['@_name'];
       const level = privilege['@_level'];
-      if (typeof privilegeName !== 'string' || !LEVELS.includes(level as Level)) {
+      if (typeof privilegeName !== 'string' || !isLevel(level)) {
         return importXsdValidation('customizations.xml', `RolePrivilege '${String(privilegeName)}' of role ${name} has level '${String(level)}'; expected ${LEVELS.join(', ')}.`);
       }
-      privileges.push({ name: privilegeName, level: level as Level });
+      privileges.push({ name: privilegeName, level });
     }
     roles.push({ id, name, customizable: textOf(role, 'IsCustomizable') !== '0', privileges });
   }
-  return { uniqueName, friendlyName: typeof friendlyName === 'string' && friendlyName ? friendlyName : uniqueName, version, managed: managed === '1', publisher, roles };
+  const tables: PackageTable[] = [];
+  for (const entity of list(child(root, 'Entities'), 'Entity')) {
+    const info = child(child(entity, 'EntityInfo'), 'entity');
+    const schemaName = info?.['@_Name'];
+    const ownership = tableOwnership(textOf(info, 'OwnershipTypeMask'), textOf(info, 'IsActivity'));
+    if (typeof schemaName === 'string' && schemaName !== '' && ownership) tables.push({ schemaName, ownership });
+  }
+  const components: PackageComponent[] = list(child(manifest, 'RootComponents'), 'RootComponent').map((component) => {
+    const id = normalizeGuid(component['@_id']);
+    const schemaName = component['@_schemaName'];
+    return { componentType: Number(component['@_type']), ...(id ? { id } : {}), ...(typeof schemaName === 'string' ? { schemaName } : {}) };
+  });
+  return { uniqueName, friendlyName: typeof friendlyName === 'string' && friendlyName ? friendlyName : uniqueName, version, managed: managed === '1', publisher, roles, tables, components };
 }
