@@ -61,6 +61,11 @@ const OWNERSHIP_DEPTHS = [
     // have depth = Basic" (solution-format.md §4.4) matches.
     tables: ['User', 'Team', 'BusinessUnit', 'Role', 'UserSettings', 'Calendar'],
   },
+  {
+    depths: ALL_FOUR,
+    // lead.md, opportunity.md, incident.md: "OwnershipType | UserOwned"; user/team-owned tables take all four.
+    tables: ['Lead', 'Opportunity', 'Incident'],
+  },
 ];
 
 // Privileges without a table, with the depths Microsoft documents for them.
@@ -75,17 +80,30 @@ const DOCUMENTED = [
 ];
 
 // Privileges the emulator's own routes check (src/emulator/dataverse). They must exist even when no real
-// export here holds them. Depths follow the ownership lists above; prvImportCustomization and prvAssignRole
-// are held at Global by every System Administrator export seen, and Global only is inferred.
+// export here holds them. Depths follow the ownership lists above (prvAssignRole: Role is business-owned;
+// gg309683 marks Local/Deep/Global), or are inferred.
 const EMULATOR_CHECKS = [
   'prvReadSolution', 'prvImportCustomization', 'prvAssignRole', 'prvReadRole', 'prvWriteRole', 'prvCreateRole',
   'prvReadUser', 'prvCreateUser', 'prvWriteUser', 'prvDisableUser', 'prvReadBusinessUnit',
   'prvReadTeam', 'prvReadImportJob', 'prvReadAsyncOperation', 'prvReadAccount', 'prvReadContact', 'prvReadNote',
   'prvWriteAccount', 'prvWriteContact',
 ];
-const INFERRED_GLOBAL = new Set(['prvImportCustomization', 'prvAssignRole']);
 // prvDisableUser is a user privilege without a table verb: gg328102 lists it with Local/Deep/Global.
 const USER_SCOPED = new Set(['prvDisableUser']);
+
+// Table privileges whose names Microsoft documents but that no real export here holds. The CRM SDK
+// "<Entity> entity privileges" pages (learn.microsoft.com previous-versions/dynamicscrm-2016/developers-guide):
+// Team gg328054, BusinessUnit gg309344, Role gg309683, Lead gg334808, Opportunity gg328513; the incident names
+// from "CloseIncident message privileges" (gg334798) and "Assign message privileges" (gg334473).
+const EIGHT = ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo', 'Assign', 'Share'];
+const DOCUMENTED_NAMES = [
+  ...['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'].map((right) => `prv${right}Team`),
+  ...['Create', 'Read', 'Write', 'Delete', 'Append'].map((right) => `prv${right}BusinessUnit`),
+  ...['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo', 'Assign'].map((right) => `prv${right}Role`),
+  ...EIGHT.map((right) => `prv${right}Lead`),
+  ...EIGHT.map((right) => `prv${right}Opportunity`),
+  'prvReadIncident', 'prvWriteIncident', 'prvAppendToIncident', 'prvAssignIncident',
+];
 
 // Microsoft's own table prefix: msdyn_ tables are first-party (powerapps-docs reference/entities/msdyn_*.md),
 // present in every org that has the app installed, so their privileges are kept. Any other prefix is a
@@ -152,7 +170,6 @@ async function observedGrants() {
 function decide(name, observed) {
   const documented = DOCUMENTED.find((group) => group.names.includes(name));
   if (documented) return { depths: documented.depths, basis: 'documented' };
-  if (INFERRED_GLOBAL.has(name)) return { depths: [GLOBAL], basis: 'inferred' };
   if (USER_SCOPED.has(name)) return { depths: [LOCAL, DEEP, GLOBAL], basis: 'documented' };
   const table = tablePart(name)?.toLowerCase();
   const owned = OWNERSHIP_DEPTHS.find((group) => group.tables.some((t) => t.toLowerCase() === table));
@@ -166,7 +183,7 @@ function decide(name, observed) {
 
 async function build() {
   const { grants, files } = await observedGrants();
-  const names = new Set([...grants.keys(), ...DOCUMENTED.flatMap((g) => g.names), ...EMULATOR_CHECKS]);
+  const names = new Set([...grants.keys(), ...DOCUMENTED.flatMap((g) => g.names), ...DOCUMENTED_NAMES, ...EMULATOR_CHECKS]);
   const widened = [];
   const entries = [...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()) || (a < b ? -1 : 1)).map((name) => {
     const observed = grants.get(name);

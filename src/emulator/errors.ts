@@ -200,8 +200,9 @@ export function badQuery(message: string): EmulatorError {
   return dataverseError(400, '0x80060888', message);
 }
 
-export function unknownProperty(field: string, entity: string): EmulatorError {
-  return badQuery(`Could not find a property named '${field}' on type 'Microsoft.Dynamics.CRM.${entity}'.`);
+/** A column the emulator does not model: 501, so a test never mistakes it for Dataverse's "Could not find a property" 400. */
+export function columnNotEmulated(field: string, entity: string): EmulatorError {
+  return dataverseError(501, '0x8006088a', `The dvpkg emulator does not emulate the column '${field}' of ${entity}.`);
 }
 
 export function invalidKey(raw: string, entity: string): EmulatorError {

@@ -1,7 +1,7 @@
 /** Entity sets served read-only through the generic query path, with their columns, keys and read privileges. */
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { webApiBase } from '../context.js';
-import { invalidKey, queryNotSupported, recordNotFound, unknownProperty } from '../errors.js';
+import { columnNotEmulated, invalidKey, queryNotSupported, recordNotFound } from '../errors.js';
 import { normalizeGuid } from '../util/guid.js';
 import type { OrgState, Row } from '../state.js';
 import type { Caller } from './auth.js';
@@ -59,12 +59,12 @@ export const ENTITY_SETS = {
   },
   privileges: {
     set: 'privileges', entity: 'privilege', key: 'privilegeid', readPrivilege: 'prvReadRole',
-    columns: ['privilegeid', 'name', 'accessright', 'canbebasic', 'canbelocal', 'canbedeep', 'canbeglobal'],
+    columns: ['privilegeid', 'name', 'accessright', 'canbebasic', 'canbelocal', 'canbedeep', 'canbeglobal', 'canbeentityreference', 'canbeparententityreference'],
     rows: (org) => org.privileges,
   },
   systemusers: {
     set: 'systemusers', entity: 'systemuser', key: 'systemuserid', readPrivilege: 'prvReadUser',
-    columns: ['systemuserid', 'fullname', 'domainname', 'internalemailaddress', 'applicationid', 'azureactivedirectoryobjectid', 'isdisabled', 'accessmode', '_businessunitid_value', 'createdon'],
+    columns: ['systemuserid', 'fullname', 'domainname', 'internalemailaddress', 'applicationid', 'azureactivedirectoryobjectid', 'isdisabled', 'accessmode', 'deletedstate', '_businessunitid_value', 'createdon'],
     rows: (org) => org.systemusers,
     navigations: { systemuserroles_association: userRoles },
   },
@@ -125,7 +125,9 @@ export function parseKey(raw: string | undefined, entity: string): string {
 
 function checkColumns(def: EntitySetDef, query: QueryOptions): void {
   const fields = [...(query.select ?? []), ...filterFields(query.filter), ...(query.orderBy ?? []).map((o) => o.field)];
-  for (const field of fields) if (!def.columns.includes(field)) throw unknownProperty(field, def.entity);
+  // The emulator cannot tell a real column it does not model from a misspelt one, so it never claims
+  // "Could not find a property" (a real 400): it says loudly that the column is not emulated.
+  for (const field of fields) if (!def.columns.includes(field)) throw columnNotEmulated(field, def.entity);
 }
 
 function contextUrl(ctx: EmulatorContext, org: OrgState, set: string, select: string[] | undefined, entity: boolean): string {
