@@ -4,6 +4,7 @@
  * metadata (solution-format.md §4.4): it may allow a depth an org rejects, never the reverse.
  */
 import data from './privileges.json' with { type: 'json' };
+import { boundedDistance, distanceRows } from './distance.js';
 import { LEVELS, type Level } from './model.js';
 
 export interface CatalogEntry {
@@ -70,7 +71,7 @@ export function createCatalog(map: Record<string, string>): PrivilegeCatalog {
 
   // Reused across calls: suggest() runs once per unknown privilege in a spec, so allocation per
   // comparison would dominate.
-  const rows = [0, 1, 2].map(() => new Int32Array(longest + MAX_DISTANCE + 2));
+  const rows = distanceRows(longest, MAX_DISTANCE);
 
   function suggest(name: string): string | undefined {
     if (exact.has(name) || isCustomTablePrivilege(name)) return undefined;
@@ -140,71 +141,4 @@ function popcount(x: number): number {
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   v = (v + (v >>> 4)) & 0x0f0f0f0f;
   return Math.imul(v, 0x01010101) >>> 24;
-}
-
-/**
- * Optimal-string-alignment (restricted Damerau-Levenshtein) distance between `a` and `b`, or
- * `max + 1` as soon as it is certain to exceed `max`.
- */
-function boundedDistance(a: string, b: string, max: number, rows: Int32Array[]): number {
-  // A shared prefix or suffix never changes the distance, and most catalog names share "prvRead"
-  // and the like, so trimming them first leaves only the differing middle to compare.
-  let start = 0;
-  let endA = a.length;
-  let endB = b.length;
-  while (start < endA && start < endB && a.charCodeAt(start) === b.charCodeAt(start)) start++;
-  while (endA > start && endB > start && a.charCodeAt(endA - 1) === b.charCodeAt(endB - 1)) {
-    endA--;
-    endB--;
-  }
-  const n = endA - start;
-  const m = endB - start;
-  if (Math.abs(n - m) > max) return max + 1;
-  if (n === 0 || m === 0) return Math.max(n, m);
-
-  // Cells more than `max` off the diagonal already exceed `max`, so each row only computes the
-  // band around it; `outside` stands in for every cell beyond the band.
-  const outside = max + 1;
-  let older = rows[0] as Int32Array;
-  let prev = rows[1] as Int32Array;
-  let cur = rows[2] as Int32Array;
-  for (let j = 0; j <= Math.min(m, max); j++) prev[j] = j;
-  let prevRowMin = 0;
-  for (let i = 1; i <= n; i++) {
-    const lo = Math.max(1, i - max);
-    const hi = Math.min(m, i + max);
-    cur[lo - 1] = lo === 1 ? i : outside;
-    if (hi === i + max) prev[hi] = outside;
-    const ca = a.charCodeAt(start + i - 1);
-    let rowMin = outside;
-    for (let j = lo; j <= hi; j++) {
-      const cb = b.charCodeAt(start + j - 1);
-      let v = (prev[j - 1] as number) + (ca === cb ? 0 : 1);
-      const del = (prev[j] as number) + 1;
-      if (del < v) v = del;
-      const ins = (cur[j - 1] as number) + 1;
-      if (ins < v) v = ins;
-      if (
-        i > 1 &&
-        j > 1 &&
-        ca === b.charCodeAt(start + j - 2) &&
-        a.charCodeAt(start + i - 2) === cb
-      ) {
-        const swap = (older[j - 2] as number) + 1;
-        if (swap < v) v = swap;
-      }
-      cur[j] = v;
-      if (v < rowMin) rowMin = v;
-    }
-    // A transposition reaches row i from row i - 2, so only two consecutive rows above the bound
-    // prove that every remaining path is too.
-    if (rowMin > max && prevRowMin > max) return max + 1;
-    prevRowMin = rowMin;
-    const spare = older;
-    older = prev;
-    prev = cur;
-    cur = spare;
-  }
-  const d = prev[m] as number;
-  return d > max ? max + 1 : d;
 }

@@ -14,6 +14,10 @@ export interface LoadSpecOptions {
   version?: string;
   app?: { clientId?: string; name?: string };
   catalog?: PrivilegeCatalog;
+  /** Build an unpacked tree's roles into a separate role solution (`--roles-only`). */
+  rolesOnly?: boolean;
+  /** That role solution's unique name (`--unique-name`); `<UniqueName>Roles` without it. */
+  uniqueName?: string;
 }
 
 export interface LoadedSpec {
@@ -51,6 +55,8 @@ export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Prom
     catalog: options.catalog ?? defaultCatalog(),
     ...(options.version !== undefined ? { version: options.version } : {}),
     ...(options.app !== undefined ? { app: options.app } : {}),
+    ...(options.rolesOnly !== undefined ? { rolesOnly: options.rolesOnly } : {}),
+    ...(options.uniqueName !== undefined ? { uniqueName: options.uniqueName } : {}),
   });
   const errors = result.problems.filter((p) => p.severity === 'error');
   if (!result.model || errors.length > 0) {

@@ -1,17 +1,18 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
 import { parseXml, XmlInputError, xmlList, xmlNode, type XmlNode } from '../util/xml.js';
+import { TABLE_COMPONENT_TYPE, type RootComponent, type TableDefinition, type TableOwnership } from './components.js';
 import type { SourceDoc, SpecInput } from './source.js';
 import { readSourceText } from './read-source.js';
 
 /**
  * Reads a SolutionPackager / `pac solution unpack` tree into the JSON spec's shape:
- * `Other/Solution.xml`, `Other/Customizations.xml` and `Roles/*.xml`.
+ * `Other/Solution.xml`, `Other/Customizations.xml` and `Roles/*.xml`, plus what the tree holds
+ * besides roles (its root components and `Entities/<name>/Entity.xml`), so nothing is left out unseen.
  */
 
-const ARRAYS = ['LocalizedName', 'Description', 'Role', 'RolePrivilege'];
-
+const ARRAYS = ['LocalizedName', 'Description', 'Role', 'RolePrivilege', 'RootComponent'];
 
 export async function loadUnpackedSpec(dir: string): Promise<SpecInput> {
   const problems: Problem[] = [];
@@ -30,7 +31,57 @@ export async function loadUnpackedSpec(dir: string): Promise<SpecInput> {
     const parsed = await readXml(path.join(rolesDir, name), problems);
     if (parsed) roles.push(roleDoc(parsed.file, xmlNode(xmlList(parsed.root['Role'])[0]), ''));
   }
-  return { format: 'unpacked', dir, solution, roles, problems };
+  const rootComponents = solutionXml ? rootComponentsOf(solutionXml.root) : [];
+  const tables = definedTables(rootComponents, await readEntities(dir, problems));
+  return { format: 'unpacked', dir, solution, roles, problems, rootComponents: { file: solutionXml?.file ?? '', items: rootComponents }, tables };
+}
+
+/** `Entities/<name>/Entity.xml` as SolutionPackager writes each table: `Entity/EntityInfo/entity`. */
+async function readEntities(dir: string, problems: Problem[]): Promise<TableDefinition[]> {
+  const entitiesDir = path.join(dir, 'Entities');
+  const names = await readdir(entitiesDir).catch(() => [] as string[]);
+  const tables: TableDefinition[] = [];
+  for (const name of names.sort()) {
+    const file = path.join(entitiesDir, name, 'Entity.xml');
+    // Folders without Entity.xml hold only parts of a table (forms, views); they define nothing.
+    if (!(await stat(file).then((info) => info.isFile(), () => false))) continue;
+    const parsed = await readXml(file, problems);
+    if (!parsed) continue;
+    const entity = xmlNode(xmlNode(xmlNode(parsed.root['Entity'])['EntityInfo'])['entity']);
+    const schemaName = text(entity['@_Name']);
+    if (schemaName) tables.push({ schemaName, ...ownershipOf(entity) });
+  }
+  return tables;
+}
+
+/** `OwnershipTypeMask` is `UserOwned` or `OrgOwned` in exports; activity tables are always user-owned. */
+function ownershipOf(entity: XmlNode): { ownership?: TableOwnership } {
+  if (text(entity['IsActivity']) === '1') return { ownership: 'user' };
+  const mask = text(entity['OwnershipTypeMask']);
+  if (mask === 'UserOwned' || mask === 'TeamOwned') return { ownership: 'user' };
+  if (mask === 'OrgOwned' || mask === 'OrganizationOwned') return { ownership: 'organization' };
+  return {};
+}
+
+function rootComponentsOf(root: XmlNode): RootComponent[] {
+  const manifest = xmlNode(xmlNode(root['ImportExportXml'])['SolutionManifest']);
+  return xmlList(xmlNode(manifest['RootComponents'])['RootComponent']).map((item, index) => {
+    const node = xmlNode(item);
+    return { index, type: text(node['@_type']) ?? '', name: text(node['@_schemaName']) ?? text(node['@_id']) ?? '', behavior: text(node['@_behavior']) ?? '0' };
+  });
+}
+
+/**
+ * A table is defined here when it is a root component with behavior 0 and carries a publisher
+ * prefix: behavior 1 or 2 only references a table (a "shell", packages-research.md Q1.3), and a
+ * system table such as account, included whole, still belongs to the system, whose privilege
+ * names do not follow its logical name. Entity.xml, when present, gives the casing and ownership.
+ */
+function definedTables(rootComponents: RootComponent[], entities: TableDefinition[]): TableDefinition[] {
+  const byName = new Map(entities.map((entity) => [entity.schemaName.toLowerCase(), entity]));
+  return rootComponents
+    .filter((c) => c.type === TABLE_COMPONENT_TYPE && c.behavior === '0' && c.name.includes('_'))
+    .map((c) => byName.get(c.name.toLowerCase()) ?? { schemaName: c.name });
 }
 
 async function readXml(file: string, problems: Problem[]): Promise<{ file: string; root: XmlNode } | undefined> {

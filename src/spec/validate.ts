@@ -5,7 +5,11 @@ import { LEVEL_CHOICES, parseLevel } from './levels.js';
 import { sortPrivileges, type AppModel, type PrivilegeGrant, type RoleModel, type SolutionModel } from './model.js';
 import type { SourceDoc, SpecInput } from './source.js';
 import { INVALID_XML_CHARS } from '../util/xml.js';
+import { checkRootComponents, rolesOnlyIdentity } from './source-components.js';
+import { privilegeTableName } from './system-table-names.js';
+import { tablePrivileges, type TablePrivileges } from './table-privileges.js';
 import { isHttpsOrLoopback } from '../util/url.js';
+import { UNIQUE_NAME_EXPECTED, UNIQUE_NAME_MAX, UNIQUE_NAME_PATTERN, UPGRADE_EXPECTED, UPGRADE_SUFFIX } from './names.js';
 
 /**
  * Pure validation: input documents in, model and every problem out. Nothing here
@@ -19,6 +23,10 @@ export interface ValidateOptions {
   version?: string;
   /** App details from flags, for unpacked trees that carry none. */
   app?: { clientId?: string; name?: string };
+  /** `--roles-only`: build an unpacked tree's roles into a separate role solution. */
+  rolesOnly?: boolean;
+  /** `--unique-name`: that role solution's unique name. */
+  uniqueName?: string;
 }
 
 export interface ValidationResult {
@@ -26,7 +34,6 @@ export interface ValidationResult {
   problems: Problem[];
 }
 
-const UNIQUE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const PUBLISHER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PREFIX = /^[A-Za-z][A-Za-z0-9]{1,7}$/;
 const VERSION = /^\d{1,9}\.\d{1,9}\.\d{1,9}\.\d{1,9}$/;
@@ -101,22 +108,46 @@ export function validateSpec(input: SpecInput, options: ValidateOptions): Valida
   const problems: Problem[] = [...input.problems];
   const solutionDoc = input.solution;
   const solution = solutionDoc ? checkSolution(solutionDoc, input, options, problems) : undefined;
-  const roles = input.roles.map((doc) => checkRole(doc, solution?.publisherName, options, problems));
+  const privileges: PrivilegeChecks = { catalog: options.catalog, tables: tablePrivileges(input.tables ?? []) };
+  const roles = input.roles.map((doc) => checkRole(doc, solution?.publisherName, privileges, problems));
   if (input.roles.length === 0 && input.problems.length === 0) {
     problems.push({ severity: 'error', file: input.dir, path: 'roles', value: undefined, expected: 'at least one role' });
   }
   checkRoleSet(input.roles, roles, problems);
+  const rolesOnly = { rolesOnly: options.rolesOnly ?? false, ...(options.uniqueName !== undefined ? { uniqueName: options.uniqueName } : {}) };
+  const roleIds = new Set(roles.map((r) => r.id).filter((id): id is string => id !== undefined));
+  checkRootComponents(input, roleIds, solution?.model?.uniqueName, rolesOnly, problems);
+  const identity = solution?.model ? rolesOnlyIdentity(input, solution.model, rolesOnly, problems) : undefined;
   const app = solution?.appDraft ? checkAppRoles(solution.appDraft, roles, problems) : undefined;
   if (options.strict) {
     for (const problem of problems) if (problem.severity === 'warning') problem.severity = 'error';
   }
   if (problems.some((p) => p.severity === 'error') || !solution?.model) return { problems };
+  // Added after --strict on purpose: it is about the flag the user chose, not about the input.
+  if (identity) problems.push(sharedRoleIdsWarning(solution.model.uniqueName, identity.uniqueName));
   const model: SolutionModel = {
     ...solution.model,
+    ...(identity ?? {}),
     ...(app ? { app } : {}),
     roles: roles.map((r) => r.model!),
   };
   return { model, problems };
+}
+
+/**
+ * The roles keep their ids, so the same roles ship in the source solution and in the role
+ * solution. Dataverse layers a component that several managed solutions carry (the one imported
+ * last is on top; uninstalling one leaves the others' layers), but how two layers of one role's
+ * privileges combine is not documented, so the user hears about it.
+ */
+function sharedRoleIdsWarning(source: string, target: string): Problem {
+  return {
+    severity: 'warning',
+    file: '--roles-only',
+    path: '',
+    value: true,
+    expected: `roles that no other solution ships: ${target} keeps the role ids of ${source}, so where both are installed they carry the same roles, and how Dataverse combines their privileges is not documented (the one imported last is on top)`,
+  };
 }
 
 interface CheckedSolution {
@@ -137,13 +168,11 @@ function checkSolution(doc: SourceDoc, input: SpecInput, options: ValidateOption
 
   const uniqueName = checks.text(data, 'uniqueName', '', {
     required: true,
-    max: 65,
-    pattern: UNIQUE_NAME,
-    expected: 'letters, digits and _, starting with a letter, at most 65 characters',
+    max: UNIQUE_NAME_MAX,
+    pattern: UNIQUE_NAME_PATTERN,
+    expected: UNIQUE_NAME_EXPECTED,
   });
-  if (uniqueName && /_upgrade/i.test(uniqueName)) {
-    checks.error('uniqueName', uniqueName, 'a name without "_upgrade" (Dataverse reserves it for holding solutions)');
-  }
+  if (uniqueName && UPGRADE_SUFFIX.test(uniqueName)) checks.error('uniqueName', uniqueName, UPGRADE_EXPECTED);
   const displayName = checks.text(data, 'displayName', '', { required: true, max: 256 });
   const description = checks.text(data, 'description', '', { required: false, max: 2000 }) ?? '';
 
@@ -195,7 +224,7 @@ function checkSolution(doc: SourceDoc, input: SpecInput, options: ValidateOption
   }
 
   const appDraft = checkApp(data, input, options, checks);
-  const model = uniqueName && displayName && version && publisher && !/_upgrade/i.test(uniqueName)
+  const model = uniqueName && displayName && version && publisher && !UPGRADE_SUFFIX.test(uniqueName)
     ? { uniqueName, displayName, description, version, languageCode, publisher }
     : undefined;
   return { ...(model ? { model } : {}), ...(publisher ? { publisherName: publisher.uniqueName } : {}), ...(appDraft ? { appDraft } : {}) };
@@ -284,7 +313,12 @@ interface CheckedRole {
   model?: RoleModel;
 }
 
-function checkRole(doc: SourceDoc, publisherName: string | undefined, options: ValidateOptions, problems: Problem[]): CheckedRole {
+interface PrivilegeChecks {
+  catalog: PrivilegeCatalog;
+  tables: TablePrivileges;
+}
+
+function checkRole(doc: SourceDoc, publisherName: string | undefined, privilegeChecks: PrivilegeChecks, problems: Problem[]): CheckedRole {
   const checks = new FileChecks(doc.file, problems);
   for (const key of doc.duplicateKeys) {
     checks.error(key, undefined, key.includes('privileges.') ? 'each privilege once (this one is listed more than once)' : 'each field once (this one appears more than once)');
@@ -314,7 +348,7 @@ function checkRole(doc: SourceDoc, publisherName: string | undefined, options: V
   const inherited = data['isInherited'];
   if (inherited !== undefined && inherited !== '0' && inherited !== '1') checks.error('isInherited', inherited, '"0" or "1"');
 
-  const privileges = checkPrivileges(data['privileges'], checks, options);
+  const privileges = checkPrivileges(data['privileges'], checks, privilegeChecks);
   if (!name || !id || !privileges || (inherited !== undefined && inherited !== '0' && inherited !== '1')) {
     return { ...(name ? { name } : {}), ...(id ? { id } : {}) };
   }
@@ -329,7 +363,7 @@ function checkRole(doc: SourceDoc, publisherName: string | undefined, options: V
   return { name, id, model };
 }
 
-function checkPrivileges(value: unknown, checks: FileChecks, options: ValidateOptions): PrivilegeGrant[] | undefined {
+function checkPrivileges(value: unknown, checks: FileChecks, privilegeChecks: PrivilegeChecks): PrivilegeGrant[] | undefined {
   if (!isObject(value)) {
     checks.error('privileges', value, 'an object mapping privilege names to levels, e.g. { "prvReadAccount": "Global" }');
     return undefined;
@@ -361,13 +395,21 @@ function checkPrivileges(value: unknown, checks: FileChecks, options: ValidateOp
       continue;
     }
     seen.set(name.toLowerCase(), name);
-    if (!checkAgainstCatalog(name, level, path, checks, options.catalog)) ok = false;
+    if (!checkPrivilegeName(name, level, path, checks, privilegeChecks)) ok = false;
     if (level) grants.push({ name, level });
   }
   return ok ? sortPrivileges(grants) : undefined;
 }
 
-function checkAgainstCatalog(name: string, level: ReturnType<typeof parseLevel>, path: string, checks: FileChecks, catalog: PrivilegeCatalog): boolean {
+/**
+ * In order: the tables the source defines (the catalog cannot know them), the catalog's real
+ * names, near misses of the source's tables, system tables named by their logical name, and only
+ * then the catalog's suggestions and its "unknown name" warning.
+ */
+function checkPrivilegeName(name: string, level: ReturnType<typeof parseLevel>, path: string, checks: FileChecks, { catalog, tables }: PrivilegeChecks): boolean {
+  const table = PRIVILEGE_VERBS.exec(name)?.[1] ?? '';
+  const own = tables.check(name, level);
+  if (own.kind === 'ok') return true;
   const entry = catalog.get(name);
   if (entry) {
     if (level && !entry.depths.includes(level)) {
@@ -376,13 +418,22 @@ function checkAgainstCatalog(name: string, level: ReturnType<typeof parseLevel>,
     }
     return true;
   }
+  if (own.kind === 'error') {
+    checks.error(path, own.on === 'level' ? level : name, own.expected, own.hint);
+    return false;
+  }
+  const legacy = privilegeTableName(table);
+  if (legacy !== undefined) {
+    const right = name.slice(3, name.length - table.length);
+    checks.error(path, name, `a privilege name Dataverse defines: the privileges of table ${table.toLowerCase()} are named after ${legacy}, not its logical name`, `did you mean prv${right}${legacy}?`);
+    return false;
+  }
   const suggestion = catalog.suggest(name);
   if (suggestion) {
     checks.error(path, name, 'a privilege name Dataverse defines', `did you mean ${suggestion}?`);
     return false;
   }
-  const entity = PRIVILEGE_VERBS.exec(name)?.[1] ?? '';
-  const kind = entity.includes('_') ? 'a custom-table privilege' : 'a privilege the built-in catalog does not list (first-party app or newer table?)';
+  const kind = table.includes('_') ? 'a custom-table privilege' : 'a privilege the built-in catalog does not list (first-party app or newer table?)';
   checks.warning(path, name, `a privilege the built-in catalog lists (this looks like ${kind}; the deploy step checks it against the target org)`);
   return true;
 }

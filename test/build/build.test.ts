@@ -3,6 +3,7 @@ import JSZip from 'jszip';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildSolution } from '../../src/build.js';
+import { isDvpkgError } from '../../src/errors.js';
 import { parseXml } from '../../src/util/xml.js';
 import { REAL_FIXTURES, SAMPLE_SRC } from '../support/paths.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
@@ -46,25 +47,52 @@ describe('build', () => {
     expect((await readFile(a.solution.zip)).equals(await readFile(b.solution.zip))).to.equal(true);
   });
 
-  it('builds a real unpacked solution and keeps every role id, name and privilege level', async () => {
-    const src = path.join(REAL_FIXTURES, 'pnp-powerplatform-samples', 'prompt-library-src');
-    const result = await buildSolution({ src, out: await tempDir(), app: { clientId: '33333333-4444-4555-8666-777777777777', name: 'Prompt Manager' } });
-    expect(result.model.uniqueName).to.equal('PromptManager');
+  const promptLibrary = path.join(REAL_FIXTURES, 'pnp-powerplatform-samples', 'prompt-library-src');
+
+  it('refuses the real prompt-library tree, naming its tables, canvas app, site map and model-driven app, and writes nothing', async () => {
+    const out = path.join(await tempDir(), 'out');
+    const error = await buildSolution({ src: promptLibrary, out }).catch((e: unknown) => e);
+    expect(isDvpkgError(error) && error.code).to.equal('DVPKG_SPEC_INVALID');
+    if (!isDvpkgError(error)) return;
+    const left = error.problems.filter((p) => p.severity === 'error').map((p) => `${path.basename(p.file)} ${p.path} ${String(p.value)}`);
+    expect(left).to.deep.equal([
+      'Solution.xml RootComponents.RootComponent[0] table cr84c_newtable',
+      'Solution.xml RootComponents.RootComponent[1] table cr84c_newtable1',
+      'Solution.xml RootComponents.RootComponent[2] table cr84c_newtable2',
+      'Solution.xml RootComponents.RootComponent[3] table cr84c_newtable3',
+      'Solution.xml RootComponents.RootComponent[4] table cr84c_promptlibrary',
+      'Solution.xml RootComponents.RootComponent[8] canvas app ppa_promptmanager_e4d84',
+      'Solution.xml RootComponents.RootComponent[9] site map ppa_PromptManagerAdministration',
+      'Solution.xml RootComponents.RootComponent[10] model-driven app ppa_PromptManagerAdministration',
+    ]);
+    expect(error.problems[0]!.hint).to.match(/list the zip under "solutions" in solution\.json, or pass --roles-only to build the roles into a separate PromptManagerRoles/);
+    expect(await readdir(out).catch(() => [])).to.deep.equal([]);
+  });
+
+  it('builds the real tree with rolesOnly into PromptManagerRoles, keeping every role id, name and privilege level', async () => {
+    const result = await buildSolution({ src: promptLibrary, out: await tempDir(), rolesOnly: true, app: { clientId: '33333333-4444-4555-8666-777777777777', name: 'Prompt Manager' } });
+    expect(result.model.uniqueName).to.equal('PromptManagerRoles');
+    expect(result.model.displayName).to.equal('Prompt Manager (roles)');
     expect(result.model.version).to.equal('1.0.0.6');
-    const roleFiles = (await readdir(path.join(src, 'Roles'))).sort();
+    expect(path.basename(result.solution.zip)).to.equal('PromptManagerRoles_1_0_0_6_managed.zip');
+    const roleFiles = (await readdir(path.join(promptLibrary, 'Roles'))).sort();
     const expected = [];
-    for (const file of roleFiles) expected.push(...rolesOf(await readFile(path.join(src, 'Roles', file), 'utf8'), true));
+    for (const file of roleFiles) expected.push(...rolesOf(await readFile(path.join(promptLibrary, 'Roles', file), 'utf8'), true));
     expect(expected).to.have.length(3);
     const zip = await JSZip.loadAsync(await readFile(result.solution.zip));
     const built = rolesOf(await zip.file('customizations.xml')!.async('string'), false);
     const byId = (roles: typeof built) => [...roles].sort((x, y) => x.id.localeCompare(y.id));
     expect(byId(built)).to.deep.equal(byId(expected));
-    expect(result.warnings.every((w) => w.severity === 'warning')).to.equal(true);
+    const solution = await zip.file('solution.xml')!.async('string');
+    expect(solution).to.contain('<UniqueName>PromptManagerRoles</UniqueName>');
+    expect([...solution.matchAll(/<RootComponent type="(\d+)"/g)].map((m) => m[1])).to.deep.equal(['20', '20', '20']);
+    expect(result.warnings.map((w) => `${w.severity} ${w.file}`)).to.deep.equal(['warning --roles-only']);
   });
 
-  it('builds a real unpacked solution that carries no app details', async () => {
-    const src = path.join(REAL_FIXTURES, 'pnp-powerplatform-samples', 'prompt-library-src');
-    const result = await buildSolution({ src, out: await tempDir() });
+  it('names the role solution after uniqueName when given one, and carries no app without app details', async () => {
+    const result = await buildSolution({ src: promptLibrary, out: await tempDir(), rolesOnly: true, uniqueName: 'PromptLibrarySecurity' });
+    expect(result.model.uniqueName).to.equal('PromptLibrarySecurity');
+    expect(path.basename(result.solution.zip)).to.equal('PromptLibrarySecurity_1_0_0_6_managed.zip');
     expect(result.model.app).to.equal(undefined);
     expect(result.model.roles).to.have.length(3);
   });

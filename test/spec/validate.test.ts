@@ -133,6 +133,31 @@ describe('spec validation', () => {
     );
   });
 
+  const logicalNames: Array<[string, string]> = [
+    ['prvWriteAnnotation', 'prvWriteNote'],
+    ['prvReadSystemUser', 'prvReadUser'],
+    ['prvReadActivityPointer', 'prvReadActivity'],
+    ['prvCreateEmail', 'prvCreateActivity'],
+    ['prvReadSavedQuery', 'prvReadQuery'],
+    ['prvReaduserquery', 'prvReadUserQuery'],
+    ['prvReadKbArticle', 'prvReadArticle'],
+    ['prvReadTemplate', 'prvReadEmailTemplate'],
+  ];
+  for (const [written, right] of logicalNames) {
+    it(`rejects ${written}, a system table's logical name, suggesting ${right}`, () => {
+      const result = validate(validSolution(), [validRole({ privileges: { [written]: 'Global' } })]);
+      const error = expectOneError(result.problems, 'roles/role0.json', `privileges.${written}`, /are named after \w+, not its logical name/);
+      expect(error.hint).to.equal(`did you mean ${right}?`);
+    });
+  }
+
+  it('names the table and the privilege name in the logical-name message', () => {
+    const result = validate(validSolution(), [validRole({ privileges: { prvWriteAnnotation: 'Basic' } })]);
+    expect(errorsOf(result.problems).map(formatProblem)).to.deep.equal([
+      'error: roles/role0.json: privileges.prvWriteAnnotation: "prvWriteAnnotation": expected a privilege name Dataverse defines: the privileges of table annotation are named after Note, not its logical name (did you mean prvWriteNote?)',
+    ]);
+  });
+
   it('warns about custom-table privileges, and fails them with --strict', () => {
     const role = validRole({ privileges: { prvReadcontoso_Widget: 'Basic', prvReadAccount: 'Global' } });
     const lenient = validate(validSolution(), [role]);
