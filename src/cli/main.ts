@@ -25,6 +25,9 @@ function rejectRepeatedFlags(argv: Record<string, unknown>): true {
   return true;
 }
 
+const ROLES_ONLY_HELP = 'For an unpacked solution that holds more than roles: build only its roles, into a separate solution <UniqueName>Roles';
+const UNIQUE_NAME_HELP = 'With --roles-only: the role solution\'s unique name';
+
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${DVPKG_VERSION}\n`);
@@ -47,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
           .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings (privileges not in the built-in catalog) as errors' })
           .option('client-id', { type: 'string', requiresArg: true, describe: 'ISV app registration id, for an unpacked solution without app details' })
           .option('app-name', { type: 'string', requiresArg: true, describe: 'ISV app display name, with --client-id' })
+          .option('roles-only', { type: 'boolean', default: false, describe: ROLES_ONLY_HELP })
+          .option('unique-name', { type: 'string', requiresArg: true, describe: UNIQUE_NAME_HELP })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
       async (args) => {
         const { runBuild } = await import('./commands/build.js');
@@ -58,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
           strict: args.strict,
           clientId: args['client-id'],
           appName: args['app-name'],
+          rolesOnly: args['roles-only'],
+          uniqueName: args['unique-name'],
           json: args.json,
         });
       },
@@ -69,10 +76,12 @@ async function main(argv: string[]): Promise<number> {
         y
           .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder or unpacked solution' })
           .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings as errors' })
+          .option('roles-only', { type: 'boolean', default: false, describe: ROLES_ONLY_HELP })
+          .option('unique-name', { type: 'string', requiresArg: true, describe: UNIQUE_NAME_HELP })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
       async (args) => {
         const { runCheck } = await import('./commands/check.js');
-        exitCode = await runCheck({ src: args.src, strict: args.strict, json: args.json });
+        exitCode = await runCheck({ src: args.src, strict: args.strict, rolesOnly: args['roles-only'], uniqueName: args['unique-name'], json: args.json });
       },
     )
     .command(

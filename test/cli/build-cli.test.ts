@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli } from '../support/cli.js';
-import { SAMPLE_SRC } from '../support/paths.js';
+import { REAL_FIXTURES, SAMPLE_SRC } from '../support/paths.js';
 import { validRole, validSolution } from '../support/spec-builders.js';
 import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
 import { sha256Hex } from '../../src/util/hash.js';
@@ -19,7 +19,7 @@ describe('dvpkg build / check (CLI)', () => {
     expect(help.code).to.equal(0);
     expect(help.stdout).to.contain('dvpkg build').and.contain('dvpkg check').and.contain('dvpkg emulator');
     const buildHelp = await runCli(['build', '--help']);
-    expect(buildHelp.stdout).to.contain('--src').and.contain('--templates').and.contain('--version');
+    expect(buildHelp.stdout).to.contain('--src').and.contain('--templates').and.contain('--version').and.contain('--roles-only').and.contain('--unique-name');
   });
 
   it('builds with --json and reports the zip path and its sha256', async () => {
@@ -83,6 +83,58 @@ describe('dvpkg build / check (CLI)', () => {
     const result = await runCli(['build', '--src', '/nonexistent/dvpkg-src']);
     expect(result.code).to.equal(2);
     expect(result.stderr).to.contain('--src /nonexistent/dvpkg-src: not a folder');
+  });
+
+  const promptLibrary = path.join(REAL_FIXTURES, 'pnp-powerplatform-samples', 'prompt-library-src');
+
+  it('refuses the real prompt-library tree with exit 2, naming its tables and apps and what to do, and writes nothing', async () => {
+    const out = path.join(await tempDir(), 'out');
+    const result = await runCli(['build', '--src', promptLibrary, '--out', out]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/prompt-library-src: 8 problems in the solution spec \[DVPKG_SPEC_INVALID\]/);
+    for (const component of ['table cr84c_newtable', 'table cr84c_promptlibrary', 'canvas app ppa_promptmanager_e4d84', 'site map ppa_PromptManagerAdministration', 'model-driven app ppa_PromptManagerAdministration']) {
+      expect(result.stderr).to.match(new RegExp(`Other[\\\\/]Solution\\.xml: RootComponents\\.RootComponent\\[\\d+\\]: "${component}": expected only security roles`));
+    }
+    expect(result.stderr).to.contain('or pass --roles-only to build the roles into a separate PromptManagerRoles');
+    expect(result.stderr).to.not.match(/\n\s+at /);
+    expect(result.stdout).to.equal('');
+    expect(await readdir(out).catch(() => [])).to.deep.equal([]);
+  });
+
+  it('builds the tree with --roles-only into PromptManagerRoles, with its three roles and their privileges', async () => {
+    const out = await tempDir();
+    const result = await runCli(['build', '--src', promptLibrary, '--out', out, '--roles-only', '--json']);
+    expect(result.code, result.stderr).to.equal(0);
+    const report = JSON.parse(result.stdout) as { solution: { uniqueName: string; zip: string; roles: Array<{ name: string; privileges: number }> }; warnings: Array<{ file: string }> };
+    expect(report.solution.uniqueName).to.equal('PromptManagerRoles');
+    expect(report.solution.zip).to.equal(path.join(out, 'PromptManagerRoles_1_0_0_6_managed.zip'));
+    const expected: Array<{ name: string; privileges: number }> = [];
+    for (const file of (await readdir(path.join(promptLibrary, 'Roles'))).sort()) {
+      const xml = await readFile(path.join(promptLibrary, 'Roles', file), 'utf8');
+      expected.push({ name: /<Role [^>]*name="([^"]+)"/.exec(xml)![1]!, privileges: xml.match(/<RolePrivilege /g)!.length });
+    }
+    expect(report.solution.roles.map((r) => ({ name: r.name, privileges: r.privileges }))).to.deep.equal(expected);
+    expect(report.warnings.map((w) => w.file)).to.deep.equal(['--roles-only']);
+  });
+
+  it('check --roles-only --unique-name names the role solution as told', async () => {
+    const result = await runCli(['check', '--src', promptLibrary, '--roles-only', '--unique-name', 'PromptLibrarySecurity']);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stdout).to.match(/: OK \(PromptLibrarySecurity 1\.0\.0\.6, 3 roles, 1 warning\)/);
+    expect(result.stderr).to.match(/^warning: --roles-only: true: expected roles that no other solution ships: PromptLibrarySecurity keeps the role ids of PromptManager/m);
+  });
+
+  it('rejects --unique-name equal to the source\'s unique name', async () => {
+    const result = await runCli(['build', '--src', promptLibrary, '--out', path.join(await tempDir(), 'out'), '--roles-only', '--unique-name', 'PromptManager']);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.contain('error: --unique-name: "PromptManager": expected a unique name other than the source\'s (PromptManager), which a roles-only solution must never replace');
+  });
+
+  it('fails prvWriteAnnotation suggesting prvWriteNote', async () => {
+    const src = await writeTree(await tempDir(), { 'solution.json': validSolution(), 'roles/r.json': validRole({ privileges: { prvWriteAnnotation: 'Basic' } }) });
+    const result = await runCli(['check', '--src', src]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/r\.json: privileges\.prvWriteAnnotation: "prvWriteAnnotation": expected a privilege name Dataverse defines: the privileges of table annotation are named after Note, not its logical name \(did you mean prvWriteNote\?\)/);
   });
 
   it('rejects an unknown flag or a missing command with exit 2', async () => {

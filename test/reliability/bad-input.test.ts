@@ -108,6 +108,31 @@ function unpackedTree(files: Record<string, string | null> = {}): Record<string,
   return Object.fromEntries(Object.entries(tree).filter((entry): entry is [string, string] => entry[1] !== null));
 }
 
+/**
+ * A tree that holds more than roles: a user-owned and an organization-owned custom table next to
+ * its role, which `privileges` replaces.
+ */
+function appTree(privileges?: Record<string, string>, files: Record<string, string | null> = {}): Record<string, string> {
+  const roots = `<RootComponents>
+      <RootComponent type="1" schemaName="contoso_widget" behavior="0" />
+      <RootComponent type="1" schemaName="contoso_setting" behavior="0" />
+      <RootComponent type="20" id="{${GUID}}" behavior="0" />
+    </RootComponents>
+  </SolutionManifest>`;
+  const entity = (name: string, ownership: string) =>
+    `<Entity><Name>${name}</Name><EntityInfo><entity Name="${name}"><OwnershipTypeMask>${ownership}</OwnershipTypeMask><IsActivity>0</IsActivity></entity></EntityInfo></Entity>\n`;
+  const role = privileges
+    ? roleXml().replace(/<RolePrivileges>[\s\S]*<\/RolePrivileges>/, `<RolePrivileges>${Object.entries(privileges).map(([n, l]) => `<RolePrivilege name="${n}" level="${l}" />`).join('')}</RolePrivileges>`)
+    : roleXml();
+  return unpackedTree({
+    'Other/Solution.xml': SOLUTION_XML.replace('</SolutionManifest>', roots),
+    'Entities/contoso_Widget/Entity.xml': entity('contoso_Widget', 'UserOwned'),
+    'Entities/contoso_Setting/Entity.xml': entity('contoso_Setting', 'OrgOwned'),
+    'Roles/Reader.xml': role,
+    ...files,
+  });
+}
+
 async function zipOf(entries: Record<string, string | Buffer>): Promise<Buffer> {
   const zip = new JSZip();
   for (const [name, data] of Object.entries(entries)) zip.file(name, data);
@@ -299,6 +324,8 @@ const CLI_CASES: Record<string, CliCase[]> = {
     { name: 'level the catalog rules out', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ privileges: { prvReadSolution: 'Basic' } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges\.prvReadSolution: "Basic": expected a level prvReadSolution allows: Global/ },
     { name: 'the same privilege twice', given: (d) => check(d, jsonSpec({ 'roles/reader.json': '{ "name": "R", "privileges": { "prvReadAccount": "Global", "prvReadAccount": "Deep" } }' })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges\.prvReadAccount: \(missing\): expected each privilege once/ },
     { name: 'version of two parts', given: (d) => build(d, jsonSpec({ 'solution.json': validSolution({ version: '1.0' }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json: version: "1\.0": expected four numeric parts/ },
+    { name: 'system table named by its logical name', given: (d) => check(d, jsonSpec({ 'roles/reader.json': validRole({ privileges: { prvReadSystemUser: 'Global' } }) })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /reader\.json: privileges\.prvReadSystemUser: "prvReadSystemUser": expected a privilege name Dataverse defines: the privileges of table systemuser are named after User[^\n]*\(did you mean prvReadUser\?\)/ },
+    { name: '--roles-only with a JSON spec', given: (d) => build(d, jsonSpec(), ['--roles-only']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /error: --roles-only: true: expected an unpacked solution as --src \(Other\/Solution\.xml\); a JSON spec already builds roles only/ },
   ],
 
   'dvpkg build / check: unpacked solution': [
@@ -316,6 +343,19 @@ const CLI_CASES: Record<string, CliCase[]> = {
     { name: 'role XML with text after the root element', given: (d) => check(d, unpackedTree({ 'Roles/Reader.xml': `${roleXml()}trailing\n` })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml:\d+:\d+: \(missing\): expected well-formed XML \(Extra text at the end\)/ },
     { name: 'role XML with a bad id and level', given: (d) => check(d, unpackedTree({ 'Roles/Reader.xml': roleXml('Contoso Reader', 'Always', 'nope') })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml: id: "nope": expected a GUID[\s\S]*Roles[\\/]Reader\.xml: privileges\.prvReadAccount: "Always": expected one of Basic/ },
     { name: '--client-id that is not a GUID', given: (d) => build(d, unpackedTree(), ['--client-id', 'nope', '--app-name', 'Contoso App']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /error: --client-id: "nope": expected the app registration \(client\) id, a GUID/ },
+    { name: 'tree with tables besides its role (no --roles-only)', given: (d) => build(d, appTree()), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Other[\\/]Solution\.xml: RootComponents\.RootComponent\[0\]: "table contoso_widget": expected only security roles[^\n]*or pass --roles-only[\s\S]*RootComponent\[1\]: "table contoso_setting"/ },
+    { name: 'same, with check', given: (d) => check(d, appTree()), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /RootComponents\.RootComponent\[1\]: "table contoso_setting": expected only security roles/ },
+    { name: 'role listed in Solution.xml with no role file', given: (d) => build(d, appTree(undefined, { 'Roles/Reader.xml': roleXml('Contoso Reader', 'Global', '{11111111-2222-4333-8444-555555555555}') }), ['--roles-only']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: new RegExp(`RootComponents\\.RootComponent\\[2\\]: "security role \\{${GUID}\\}": expected a role with this id in Roles/\\*\\.xml`) },
+    { name: 'misspelled privilege of a table the tree defines', given: (d) => build(d, appTree({ prvReadcontoso_Widgte: 'Basic' }), ['--roles-only']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Roles[\\/]Reader\.xml: privileges\.prvReadcontoso_Widgte: "prvReadcontoso_Widgte": expected a privilege of a table this solution defines \(did you mean prvReadcontoso_Widget\?\)/ },
+    { name: 'Assign on an organization-owned table', given: (d) => check(d, appTree({ prvAssigncontoso_Setting: 'Global' }), ['--roles-only']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Reader\.xml: privileges\.prvAssigncontoso_Setting: "prvAssigncontoso_Setting": expected a privilege table contoso_Setting has: it is organization-owned, so it has no Assign or Share privilege/ },
+    { name: 'Basic on an organization-owned table', given: (d) => build(d, appTree({ prvReadcontoso_Setting: 'Basic' }), ['--roles-only']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Reader\.xml: privileges\.prvReadcontoso_Setting: "Basic": expected a level prvReadcontoso_Setting allows: Global \(table contoso_Setting is organization-owned\)/ },
+    { name: 'system table named by its logical name', given: (d) => build(d, appTree({ prvWriteAnnotation: 'Basic' }), ['--roles-only']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Reader\.xml: privileges\.prvWriteAnnotation: "prvWriteAnnotation": expected a privilege name Dataverse defines: the privileges of table annotation are named after Note[^\n]*\(did you mean prvWriteNote\?\)/ },
+    { name: 'Entity.xml cut in half', given: (d) => build(d, appTree(undefined, { 'Entities/contoso_Widget/Entity.xml': '<Entity><EntityInfo><entity Name="contoso_Widget">' }), ['--roles-only']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Entities[\\/]contoso_Widget[\\/]Entity\.xml: \(missing\): expected well-formed XML \(the document ends before/ },
+    { name: '--unique-name that is not a name', given: (d) => build(d, appTree(), ['--roles-only', '--unique-name', 'Contoso Roles']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /error: --unique-name: "Contoso Roles": expected letters, digits and _, starting with a letter/ },
+    { name: '--unique-name equal to the source\'s', given: (d) => build(d, appTree(), ['--roles-only', '--unique-name', 'contosoroles']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /error: --unique-name: "contosoroles": expected a unique name other than the source's \(ContosoRoles\)/ },
+    { name: '--unique-name without --roles-only', given: (d) => check(d, unpackedTree(), ['--unique-name', 'ContosoSecurity']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /error: --unique-name: "ContosoSecurity": expected to be given with --roles-only/ },
+    { name: '--unique-name given without a value', given: (d) => build(d, appTree(), ['--roles-only', '--unique-name']), exit: 2, code: 'DVPKG_USAGE', message: /Not enough arguments following: unique-name/ },
+    { name: '--roles-only whose <UniqueName>Roles is too long', given: (d) => build(d, appTree(undefined, { 'Other/Solution.xml': SOLUTION_XML.replace('<UniqueName>ContosoRoles</UniqueName>', `<UniqueName>C${'o'.repeat(61)}</UniqueName>`) }), ['--roles-only']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Other[\\/]Solution\.xml: UniqueName: "Co{61}Roles": expected a role solution name that is at most 65 characters \(got 67\) \(pass --unique-name\)/ },
   ],
 
   'dvpkg build / check: templates, flags and folders': [

@@ -11,6 +11,8 @@ export interface BuildArgs {
   strict: boolean;
   clientId: string | undefined;
   appName: string | undefined;
+  rolesOnly: boolean;
+  uniqueName: string | undefined;
   json: boolean;
 }
 
@@ -19,6 +21,8 @@ export async function runBuild(args: BuildArgs): Promise<number> {
     src: path.resolve(args.src),
     out: path.resolve(args.out),
     strict: args.strict,
+    rolesOnly: args.rolesOnly,
+    ...(args.uniqueName !== undefined ? { uniqueName: args.uniqueName } : {}),
     ...(args.version !== undefined ? { version: args.version } : {}),
     ...(args.templates !== undefined ? { templates: path.resolve(args.templates) } : {}),
     ...(args.clientId !== undefined || args.appName !== undefined

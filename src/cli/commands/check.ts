@@ -3,9 +3,13 @@ import { formatProblem } from '../../errors.js';
 import { loadSpec } from '../../spec/index.js';
 import { displayPath } from '../../util/paths.js';
 
-export async function runCheck(args: { src: string; strict: boolean; json: boolean }): Promise<number> {
+export async function runCheck(args: { src: string; strict: boolean; rolesOnly: boolean; uniqueName: string | undefined; json: boolean }): Promise<number> {
   const src = path.resolve(args.src);
-  const { model, warnings, format } = await loadSpec(src, { strict: args.strict });
+  const { model, warnings, format } = await loadSpec(src, {
+    strict: args.strict,
+    rolesOnly: args.rolesOnly,
+    ...(args.uniqueName !== undefined ? { uniqueName: args.uniqueName } : {}),
+  });
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ ok: true, format, solution: { uniqueName: model.uniqueName, version: model.version, roles: model.roles.length }, warnings })}\n`);
     return 0;
