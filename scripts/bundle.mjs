@@ -29,7 +29,7 @@ await build({
 });
 
 await build({
-  entryPoints: [path.join(root, 'src', 'deploy', 'main.ts')],
+  entryPoints: [path.join(root, 'src', 'programs', 'runner', 'main.ts')],
   outfile: path.join(root, 'dist', 'runner', 'deploy.mjs'),
   bundle: true,
   format: 'esm',

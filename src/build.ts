@@ -7,7 +7,7 @@ import { renderWithTemplatesDir, SOLUTION_FILES } from './render/solution.js';
 import { createZip } from './pack/zip.js';
 import { sha256Hex } from './util/hash.js';
 import { prepareDeployPackage, writeDeployPackage, type PackageResult } from './package/write.js';
-import { writeFileAtomic } from './util/atomic-write.js';
+import { writeFileAtomic } from './runtime/atomic-write.js';
 import { DEFAULT_TEMPLATES_DIR } from './util/package-root.js';
 import { DVPKG_VERSION } from './version.js';
 import { DvpkgError, type Problem } from './errors.js';

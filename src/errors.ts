@@ -15,6 +15,10 @@ export const ExitCode = {
   importFailed: 6,
   appUserFailed: 7,
   integrityFailed: 8,
+  orgDiffers: 9,
+  cancelled: 10,
+  /** 128 + SIGINT, as shells report a run stopped by Ctrl-C. */
+  interrupted: 130,
 } as const;
 
 const codes = {
@@ -31,6 +35,9 @@ const codes = {
   DVPKG_APP_USER_FAILED: ExitCode.appUserFailed,
   DVPKG_INTEGRITY_FAILED: ExitCode.integrityFailed,
   DVPKG_ORG_UNREACHABLE: ExitCode.usage,
+  DVPKG_ORG_DIFFERS: ExitCode.orgDiffers,
+  DVPKG_CANCELLED: ExitCode.cancelled,
+  DVPKG_INTERRUPTED: ExitCode.interrupted,
   DVPKG_INTERNAL: ExitCode.unexpected,
 } as const;
 export type ErrorCode = keyof typeof codes;
@@ -72,6 +79,23 @@ export function usageError(message: string): DvpkgError {
 
 export function isDvpkgError(error: unknown): error is DvpkgError {
   return error instanceof DvpkgError;
+}
+
+/**
+ * The one error printer of every program: a user error is its message and code, then one line per
+ * problem; anything else is a bug, said once, with the stack only under DVPKG_DEBUG.
+ */
+export function reportError(error: unknown, out: { err(text: string): void }, program: string, debug = false): number {
+  if (isDvpkgError(error)) {
+    out.err(`${program}: ${error.message} [${error.code}]\n`);
+    for (const problem of error.problems) out.err(`  ${formatProblem(problem)}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  out.err(`${program}: unexpected error: ${message}\n`);
+  if (debug && error instanceof Error && error.stack) out.err(`${error.stack}\n`);
+  out.err(`This is a bug in ${program}. Please report it with the command you ran (set DVPKG_DEBUG=1 for details).\n`);
+  return ExitCode.unexpected;
 }
 
 export function formatValue(value: unknown): string {

@@ -1,18 +1,18 @@
 import axios from 'axios';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { sendWithRetry, type RetryHooks } from '../util/http-retry.js';
+import { sendWithRetry, type SendHooks } from '../http/send.js';
 
 /**
- * msal-node's HTTP client, replaced so that token requests survive throttling and transient
- * failures. msal itself would cache a 429 or 5xx as a throttle for 60 s and fail every
- * identical request until then; here they are retried first, honouring Retry-After.
+ * msal-node's HTTP client, replaced so that token requests go through dvpkg's one retry engine.
+ * msal itself would cache a 429 or 5xx as a throttle for 60 s and fail every identical request
+ * until then; here they are retried first, honouring Retry-After.
  */
 export interface RetryingNetworkClient extends INetworkModule {
   /** Why the last request failed without an answer; msal reports only "network_error". */
   lastFailure(): string | undefined;
 }
 
-export function retryingNetworkClient(hooks: RetryHooks = {}): RetryingNetworkClient {
+export function retryingNetworkClient(hooks: SendHooks = {}): RetryingNetworkClient {
   let lastFailure: string | undefined;
   const send = async <T>(method: 'GET' | 'POST', url: string, options: NetworkRequestOptions | undefined, timeout?: number): Promise<NetworkResponse<T>> => {
     const response = await sendWithRetry(
@@ -28,6 +28,7 @@ export function retryingNetworkClient(hooks: RetryHooks = {}): RetryingNetworkCl
           maxRedirects: 0,
           responseType: 'json',
           transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: false },
+          ...(hooks.signal ? { signal: hooks.signal } : {}),
         }),
       hooks,
     ).catch((error: unknown) => {

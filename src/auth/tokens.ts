@@ -1,32 +1,28 @@
 import { ConfidentialClientApplication, LogLevel, PublicClientApplication, type AccountInfo, type Configuration } from '@azure/msal-node';
 import { DvpkgError } from '../errors.js';
-import { redactSecrets, registerSecret } from '../util/redact.js';
-import { aadstsCode, explainAadsts } from './aadsts.js';
+import { aadstsCode, explainAadsts, type SignInFlow } from './aadsts.js';
 import { msalAuthorityConfig } from './authority.js';
+import type { Credential } from './credentials.js';
 import { retryingNetworkClient, type RetryingNetworkClient } from './network.js';
-import type { RetryHooks } from '../util/http-retry.js';
+import type { SendHooks } from '../http/send.js';
 
 /**
- * The only module that talks to msal-node. It hands out tokens for one org and
- * turns msal failures into DVPKG_SIGN_IN_FAILED with the AADSTS code explained.
+ * The only module that talks to msal-node. It hands out tokens for one org and turns msal
+ * failures into DVPKG_SIGN_IN_FAILED with the AADSTS code explained for the flow in use.
  */
-
-export type Credential =
-  | { kind: 'device-code'; clientId: string; onCode: (message: string) => void }
-  | { kind: 'client-secret'; clientId: string; secret: string }
-  | { kind: 'certificate'; clientId: string; privateKeyPem: string; thumbprintSha256: string; certificatePem?: string };
 
 export interface TokenSourceOptions {
   credential: Credential;
   authorityHost: string;
   tenant: string;
   orgUrl: string;
-  retry?: RetryHooks;
+  onDeviceCode?: (message: string) => void;
+  hooks?: SendHooks;
 }
 
 export interface SignedInTokenSource {
   getToken(forceRefresh: boolean): Promise<string>;
-  /** Who signed in: a UPN for device code, the client id otherwise. */
+  /** Who signed in: a UPN for a person, the client id for an app. */
   readonly identity: () => string | undefined;
 }
 
@@ -47,21 +43,25 @@ function baseConfig(options: TokenSourceOptions, clientId: string, network: Retr
   };
 }
 
-export function signInFailed(error: unknown, who: string, networkFailure?: string): DvpkgError {
+export function signInFailed(error: unknown, who: string, flow: SignInFlow, networkFailure?: string): DvpkgError {
   const code = aadstsCode(error);
-  const meaning = explainAadsts(code);
+  const meaning = explainAadsts(code, flow);
   const networkError = (error as { errorCode?: unknown }).errorCode === 'network_error';
+  // msal's own text is neither the user's words nor guaranteed free of request details: only its first line.
   const raw = networkError && networkFailure ? networkFailure : error instanceof Error ? error.message : String(error);
-  const detail = redactSecrets(raw.split(/\r?\n/)[0] ?? raw).slice(0, 400);
+  const detail = (raw.split(/\r?\n/)[0] ?? raw).slice(0, 300);
   const message = code ? `sign-in as ${who} failed: AADSTS${code}${meaning ? ` (${meaning})` : ''}` : `sign-in as ${who} failed: ${detail}`;
   return new DvpkgError('DVPKG_SIGN_IN_FAILED', message);
 }
 
 export function createTokenSource(options: TokenSourceOptions): SignedInTokenSource {
-  const scopes = [`${options.orgUrl.replace(/\/+$/, '')}/.default`];
+  const org = options.orgUrl.replace(/\/+$/, '');
   const credential = options.credential;
-  const network = retryingNetworkClient(options.retry);
+  const network = retryingNetworkClient(options.hooks);
   if (credential.kind === 'device-code') {
+    // A public client asks for the delegated permission itself; `.default` would ask only for the
+    // app's statically configured permissions (authenticate-oauth.md, IMPORTANT note).
+    const scopes = [`${org}/user_impersonation`];
     const app = new PublicClientApplication(baseConfig(options, credential.clientId, network));
     let account: AccountInfo | null = null;
     return {
@@ -74,16 +74,17 @@ export function createTokenSource(options: TokenSourceOptions): SignedInTokenSou
             const silent = await app.acquireTokenSilent({ account, scopes, forceRefresh }).catch(() => null);
             if (silent?.accessToken) return silent.accessToken;
           }
-          const result = await app.acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (response) => credential.onCode(response.message) });
+          const result = await app.acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (response) => options.onDeviceCode?.(response.message) });
           if (!result?.accessToken) throw new Error('no access token in the response');
           account = result.account;
           return result.accessToken;
         } catch (error) {
-          throw signInFailed(error, 'the signed-in admin (device code)', network.lastFailure());
+          throw signInFailed(error, 'the signed-in admin (device code)', 'user', network.lastFailure());
         }
       },
     };
   }
+  const scopes = [`${org}/.default`];
   const config = baseConfig(options, credential.clientId, network);
   const confidential = new ConfidentialClientApplication({
     ...config,
@@ -91,17 +92,9 @@ export function createTokenSource(options: TokenSourceOptions): SignedInTokenSou
       ...config.auth,
       ...(credential.kind === 'client-secret'
         ? { clientSecret: credential.secret }
-        : {
-            clientCertificate: {
-              thumbprintSha256: credential.thumbprintSha256,
-              privateKey: credential.privateKeyPem,
-              ...(credential.certificatePem ? { x5c: credential.certificatePem } : {}),
-            },
-          }),
+        : { clientCertificate: { thumbprintSha256: credential.thumbprintSha256, privateKey: credential.privateKeyPem, x5c: credential.certificatePem } }),
     },
   });
-  if (credential.kind === 'client-secret') registerSecret(credential.secret);
-  else registerSecret(credential.privateKeyPem);
   return {
     identity: () => credential.clientId,
     async getToken(forceRefresh) {
@@ -110,7 +103,7 @@ export function createTokenSource(options: TokenSourceOptions): SignedInTokenSou
         if (!result?.accessToken) throw new Error('no access token in the response');
         return result.accessToken;
       } catch (error) {
-        throw signInFailed(error, `app ${credential.clientId}`, network.lastFailure());
+        throw signInFailed(error, `app ${credential.clientId}`, 'app', network.lastFailure());
       }
     },
   };

@@ -2,7 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DVPKG_VERSION } from '../version.js';
 import { usageError } from '../errors.js';
-import { reportError } from './report-error.js';
+import { cliOutput, reportCliError } from './output.js';
 
 /**
  * Only declares commands and parses flags; each command's module is imported when it
@@ -30,7 +30,7 @@ const UNIQUE_NAME_HELP = 'With --roles-only: the role solution\'s unique name';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${DVPKG_VERSION}\n`);
+    cliOutput.out(`${DVPKG_VERSION}\n`);
     return 0;
   }
   let exitCode = 0;
@@ -112,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
           ...(args['authority-host'] !== undefined ? { authorityHost: args['authority-host'] } : {}),
           ...(args.report !== undefined ? { report: args.report } : {}),
           ...(args.junit !== undefined ? { junit: args.junit } : {}),
-        });
+        }, cliOutput);
       },
     )
     .command(
@@ -155,6 +155,6 @@ main(hideBin(process.argv)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.exitCode = reportError(error);
+    process.exitCode = reportCliError(error);
   },
 );

@@ -1,15 +1,16 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
+import { parseRetryAfter, withRetry, type AttemptResult, type RetryHooks } from '../http/retry.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { DataverseError, TransientError } from './errors.js';
-import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry.js';
-import { sleep } from '../util/sleep.js';
 
 /**
  * The one place dvpkg talks HTTP to a Dataverse org. It adds the OData headers and the
- * bearer token, retries what is safe to retry, renews an expired token once, and turns
- * every failure into DataverseError (the service said no) or TransientError (unknown
- * outcome). Axios errors never escape: they carry request headers, i.e. the token.
+ * bearer token, retries what is safe to retry (through the one retry engine), renews an expired
+ * token once, and turns every failure into DataverseError (the service said no) or
+ * TransientError (unknown outcome). Axios errors never escape: they carry request headers, i.e.
+ * the token.
  */
 
 export interface TokenSource {
@@ -22,20 +23,13 @@ export interface RequestEvent {
   status: number | 'network-error';
   /** POST, PATCH, PUT or DELETE that changes the org (not a read-only function call). */
   write: boolean;
-  attempt: number;
-  durationMs: number;
-  retryAfterMs?: number;
 }
 
-export interface DataverseClientOptions {
+export interface DataverseClientOptions extends RetryHooks {
   orgUrl: string;
   token: TokenSource;
-  retry?: Partial<RetryPolicy>;
-  timeoutMs?: number;
+  clock?: Clock;
   onRequest?: (event: RequestEvent) => void;
-  onRetry?: (event: { method: string; path: string; delayMs: number; reason: string }) => void;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
 }
 
 export interface RequestOptions {
@@ -44,6 +38,8 @@ export interface RequestOptions {
 
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+/** Large solution imports are uploaded in one request body; 95 MB of zip is about 127 MB of base64. */
+const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
 export const API_PATH = 'api/data/v9.2/';
 
@@ -54,21 +50,17 @@ export function apiBase(orgUrl: string): string {
 export class DataverseClient {
   readonly base: string;
   private readonly http: AxiosInstance;
-  private readonly retry: RetryPolicy;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly options: DataverseClientOptions) {
     this.base = apiBase(options.orgUrl);
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.sleep = options.sleep ?? sleep;
-    this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? systemClock;
     this.http = axios.create({
       baseURL: this.base,
-      timeout: options.timeoutMs ?? 120_000,
+      timeout: 120_000,
       validateStatus: () => true,
       maxContentLength: 64 * 1024 * 1024,
-      maxBodyLength: 256 * 1024 * 1024,
+      maxBodyLength: MAX_BODY_BYTES,
       maxRedirects: 0,
       // Idle sockets are dropped after 4 s, before common server keep-alive limits (5 s in Node)
       // close them under us; a reset on a reused socket is still handled below.
@@ -91,6 +83,14 @@ export class DataverseClient {
     return this.request<T>('POST', path, body, options).then((r) => r.data);
   }
 
+  async patch(path: string, body: unknown): Promise<void> {
+    await this.request('PATCH', path, body, {});
+  }
+
+  async delete(path: string): Promise<void> {
+    await this.request('DELETE', path, undefined, {});
+  }
+
   /** POST that returns the `OData-EntityId` header (creates answered with 204). */
   async create(path: string, body: unknown, options: RequestOptions = {}): Promise<string | undefined> {
     const response = await this.request<unknown>('POST', path, body, options);
@@ -98,83 +98,76 @@ export class DataverseClient {
     return typeof header === 'string' ? header : undefined;
   }
 
-
   /** The URL form Dataverse expects in `@odata.id` and `@odata.bind`. */
   entityUrl(setAndKey: string): string {
     return `${this.base}${setAndKey}`;
   }
 
-  private async request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<AxiosResponse<T>> {
+  private request<T>(method: string, path: string, body: unknown, options: RequestOptions): Promise<AxiosResponse<T>> {
     // Writes are retried only when the service refused them before doing anything (429) or the
     // request never reached it; a read is retried on any transient failure.
     const write = WRITE_METHODS.has(method);
-    const retryAll = !write;
+    const data = body === undefined ? undefined : JSON.stringify(body);
     let forceRefresh = false;
     let renewed = false;
-    let failures = 0;
-    let throttledMs = 0;
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async (n: number): Promise<AttemptResult<AxiosResponse<T>>> => {
       const token = await this.options.token.getToken(forceRefresh);
       forceRefresh = false;
-      const started = Date.now();
       let response: AxiosResponse<T>;
       try {
         response = await this.http.request<T>({
           method,
           url: path,
-          data: body === undefined ? undefined : JSON.stringify(body),
+          data,
+          signal: this.options.signal,
           headers: {
             Authorization: `Bearer ${token}`,
-            ...(body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+            ...(data === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
             ...options.headers,
           },
         });
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'network-error';
-        this.options.onRequest?.({ method, path, status: 'network-error', write, attempt, durationMs: Date.now() - started });
+        this.options.onRequest?.({ method, path, status: 'network-error', write });
+        if (code === 'ERR_CANCELED') throw this.options.signal?.reason ?? error;
         // A refused connection, or a reset of a kept-alive socket the server had already closed,
-        // means the request never reached the service: safe to retry even for a write.
+        // means the request never reached the service: safe to repeat even for a write.
         const staleSocket = code === 'ECONNRESET' && (error as { request?: { reusedSocket?: boolean } }).request?.reusedSocket === true;
-        const safe = retryAll || code === 'ECONNREFUSED' || staleSocket;
-        if (!safe || failures + 1 >= this.retry.maxAttempts) {
-          throw new TransientError(`${method} ${path}: connection failed (${code}) after ${attempt} attempt${attempt === 1 ? '' : 's'}`, method, path, code);
-        }
-        failures++;
-        await this.wait(method, path, retryDelayMs(failures, this.retry, undefined, this.random), code);
-        continue;
+        return {
+          kind: 'transient',
+          reason: code,
+          retryAfterMs: undefined,
+          repeatable: !write || code === 'ECONNREFUSED' || staleSocket,
+          giveUp: () => {
+            throw new TransientError(`${method} ${path}: connection failed (${code}) after ${n} attempt${n === 1 ? '' : 's'}`, method, path, code);
+          },
+        };
       }
       const status = response.status;
-      const retryAfterMs = parseRetryAfter(headerValue(response.headers['retry-after']));
-      this.options.onRequest?.({ method, path, status, write, attempt, durationMs: Date.now() - started, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
-      if (status < 400) return response;
-
+      this.options.onRequest?.({ method, path, status, write });
+      if (status < 400) return { kind: 'ok', value: response };
       if (status === 401 && !renewed) {
         renewed = true;
         forceRefresh = true;
-        continue;
+        return { kind: 'again' };
       }
       const error = toDataverseError(status, response.data, method, path);
-      if (status === 429) {
-        const delayMs = retryDelayMs(attempt, this.retry, retryAfterMs, this.random);
-        if ((retryAfterMs ?? 0) > this.retry.maxRetryAfterMs || throttledMs + delayMs > this.retry.maxThrottleWaitMs) throw error;
-        throttledMs += delayMs;
-        await this.wait(method, path, delayMs, '429');
-        continue;
+      const retryAfterMs = parseRetryAfter(headerValue(response.headers['retry-after']));
+      if (status === 429) return { kind: 'throttled', retryAfterMs, giveUp: () => { throw error; } };
+      if (RETRYABLE_STATUS.has(status)) {
+        return {
+          kind: 'transient',
+          reason: String(status),
+          retryAfterMs,
+          repeatable: !write,
+          giveUp: () => {
+            throw new TransientError(`${method} ${path}: ${status} after ${n} attempt${n === 1 ? '' : 's'}`, method, path, String(status));
+          },
+        };
       }
-      const unavailable = RETRYABLE_STATUS.has(status);
-      if (unavailable && retryAll && failures + 1 < this.retry.maxAttempts) {
-        failures++;
-        await this.wait(method, path, retryDelayMs(failures, this.retry, retryAfterMs, this.random), `${status}`);
-        continue;
-      }
-      if (unavailable) throw new TransientError(`${method} ${path}: ${status} after ${attempt} attempt${attempt === 1 ? '' : 's'}`, method, path, `${status}`);
       throw error;
-    }
-  }
-
-  private async wait(method: string, path: string, delayMs: number, reason: string): Promise<void> {
-    this.options.onRetry?.({ method, path, delayMs, reason });
-    await this.sleep(delayMs);
+    };
+    return withRetry(`${method} ${path.split('?')[0]}`, attempt, { ...this.options, clock: this.clock });
   }
 }
 

@@ -21,6 +21,8 @@ export interface AppUserRow {
   systemuserid: string;
   applicationid: string;
   isdisabled: boolean;
+  /** 0 not deleted, 1 soft deleted: a deleted user stays queryable until it is purged (systemuser.md, DeletedState). */
+  deletedstate?: number;
   fullname?: string;
   _businessunitid_value: string;
   systemuserroles_association?: Array<{ roleid: string; name: string; _parentrootroleid_value?: string | null }>;
@@ -61,9 +63,13 @@ export async function findSolutionAndHolding(client: DataverseClient, uniqueName
   return { ...(installed ? { installed } : {}), ...(holding ? { holding } : {}) };
 }
 
-/** Applies a staged upgrade: deletes the base solution and renames the holding solution to it. */
-export async function deleteAndPromote(client: DataverseClient, uniqueName: string): Promise<void> {
-  await client.post('DeleteAndPromote', { UniqueName: uniqueName });
+/**
+ * Applies a staged upgrade: deletes the base solution and renames the holding solution to it. The
+ * async form (learn.microsoft.com …/webapi/reference/deleteandpromoteasync) is polled like an import;
+ * the synchronous one can outlast a request timeout on a large solution.
+ */
+export async function deleteAndPromoteAsync(client: DataverseClient, uniqueName: string): Promise<{ AsyncOperationId: string }> {
+  return client.post('DeleteAndPromoteAsync', { UniqueName: uniqueName });
 }
 
 export async function findSolution(client: DataverseClient, uniqueName: string): Promise<InstalledSolution | undefined> {
@@ -87,17 +93,25 @@ export async function rootBusinessUnit(client: DataverseClient): Promise<{ busin
   return root;
 }
 
-export async function findAppUser(client: DataverseClient, applicationId: string): Promise<AppUserRow | undefined> {
-  const result = await client.get<Collection<AppUserRow>>(
-    `systemusers?$select=systemuserid,applicationid,isdisabled,fullname,_businessunitid_value&$filter=applicationid eq ${applicationId}&$expand=systemuserroles_association($select=roleid,name,_parentrootroleid_value)`,
-  );
-  return result.value[0];
+const USER_COLUMNS = 'systemuserid,applicationid,isdisabled,deletedstate,fullname,_businessunitid_value';
+const USER_ROLES = 'systemuserroles_association($select=roleid,name,_parentrootroleid_value)';
+
+/** Every systemuser row for the app, soft-deleted ones included: the caller tells them apart by `deletedstate`. */
+export async function findAppUsers(client: DataverseClient, applicationId: string): Promise<AppUserRow[]> {
+  const result = await client.get<Collection<AppUserRow>>(`systemusers?$select=${USER_COLUMNS}&$filter=applicationid eq ${applicationId}&$expand=${USER_ROLES}`);
+  return result.value;
 }
 
-/** Returns the new user's id, from the OData-EntityId header. */
+/**
+ * Returns the new user's id, from the OData-EntityId header. The body is the one Microsoft's own
+ * provider sends (terraform-provider-power-platform, api_application.go CreateScopedApplicationUser):
+ * a non-interactive application user, `accessmode` 4.
+ */
 export async function createAppUser(client: DataverseClient, applicationId: string, businessUnitId: string): Promise<string | undefined> {
   const entityId = await client.create('systemusers', {
     applicationid: applicationId,
+    accessmode: 4,
+    isdisabled: false,
     'businessunitid@odata.bind': `/businessunits(${businessUnitId})`,
   });
   return entityId ? /\(([0-9a-fA-F-]{36})\)\s*$/.exec(entityId)?.[1]?.toLowerCase() : undefined;
@@ -129,8 +143,9 @@ export async function userPrivileges(client: DataverseClient, userId: string, st
   return result.RolePrivileges;
 }
 
+/** Unbound, with the role as a parameter (…/webapi/reference/retrieveroleprivilegesrole: "not bound to any entity types"). */
 export async function rolePrivileges(client: DataverseClient, roleId: string): Promise<RolePrivilegeGrant[]> {
-  const result = await client.get<{ RolePrivileges: RolePrivilegeGrant[] }>(`roles(${roleId})/Microsoft.Dynamics.CRM.RetrieveRolePrivilegesRole()`);
+  const result = await client.get<{ RolePrivileges: RolePrivilegeGrant[] }>(`RetrieveRolePrivilegesRole(RoleId=${roleId})`);
   return result.RolePrivileges;
 }
 
@@ -179,11 +194,26 @@ export async function importJob(client: DataverseClient, id: string): Promise<Im
 export async function findAppUserById(client: DataverseClient, userId: string, strong = false): Promise<AppUserRow | undefined> {
   try {
     return await client.get<AppUserRow>(
-      `systemusers(${userId})?$select=systemuserid,applicationid,isdisabled,fullname,_businessunitid_value&$expand=systemuserroles_association($select=roleid,name,_parentrootroleid_value)`,
+      `systemusers(${userId})?$select=${USER_COLUMNS}&$expand=${USER_ROLES}`,
       strong ? { headers: { Consistency: 'Strong' } } : {},
     );
   } catch (error) {
     if ((error as { status?: number }).status === 404) return undefined;
     throw error;
   }
+}
+
+/**
+ * The privileges a user holds through its teams at their real depth (RetrieveUserPrivileges gives
+ * those at Basic only). The request class carries `UserId` (RetrieveUsersPrivilegesThroughTeamsRequest),
+ * so the Web API function is called unbound with it, like RetrieveRolePrivilegesRole: inferred.
+ */
+export async function userPrivilegesThroughTeams(client: DataverseClient, userId: string): Promise<RolePrivilegeGrant[]> {
+  const result = await client.get<{ RolePrivileges: RolePrivilegeGrant[] }>(`RetrieveUsersPrivilegesThroughTeams(UserId=${userId})`, { headers: { Consistency: 'Strong' } });
+  return result.RolePrivileges;
+}
+
+/** Removes a user; an inactive application user is soft-deleted first and purged by a second DELETE. */
+export async function deleteSystemUser(client: DataverseClient, userId: string): Promise<void> {
+  await client.delete(`systemusers(${userId})`);
 }

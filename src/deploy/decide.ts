@@ -1,6 +1,6 @@
 import { compareVersions, LEVELS, type Level } from '../spec/model.js';
 import type { ManifestRole } from '../package/manifest.js';
-import type { AppUserRow, InstalledSolution, PrivilegeRow, RoleRow, RolePrivilegeGrant } from '../dataverse/operations.js';
+import type { InstalledSolution, PrivilegeRow, RolePrivilegeGrant } from '../dataverse/operations.js';
 
 /** Pure decisions of the runner: what to do given what the org has. */
 
@@ -60,63 +60,9 @@ export function uniquePrivilegeNames(roles: ManifestRole[]): string[] {
   return [...new Set(roles.flatMap((role) => role.privileges.map((p) => p.name)))].sort();
 }
 
-/**
- * The root-business-unit copy of each manifest role. A solution-imported role keeps its
- * GUID in the root BU; a copy found only by name must be a root copy (its own parent root).
- */
-export function matchRoles(roles: ManifestRole[], rows: RoleRow[]): Map<string, RoleRow> {
-  const found = new Map<string, RoleRow>();
-  for (const role of roles) {
-    const byId = rows.find((row) => row.roleid === role.id);
-    const byName = rows.find((row) => row.name === role.name && (row._parentrootroleid_value ?? row.roleid) === row.roleid);
-    const row = byId ?? byName;
-    if (row) found.set(role.id, row);
-  }
-  return found;
-}
-
-/**
- * The copy of a root role that lives in the given business unit: Dataverse only lets a user
- * hold roles of its own business unit, and keeps one copy of each role per unit.
- */
-export function roleCopyIn(root: RoleRow, rows: RoleRow[], businessUnitId: string): RoleRow | undefined {
-  if (root._businessunitid_value === businessUnitId) return root;
-  return rows.find((row) => row._businessunitid_value === businessUnitId && row._parentrootroleid_value === root.roleid);
-}
-
-export function boundRoleIds(user: AppUserRow | undefined): Set<string> {
-  return new Set((user?.systemuserroles_association ?? []).map((r) => r.roleid));
-}
-
-/**
- * Roles the user does not hold yet, judged before the role rows are read: by the solution's
- * GUID, or by name for an org where the role has another id. The binding step then works
- * with the exact role row.
- */
-export function unboundRoles(targets: ManifestRole[], user: AppUserRow | undefined): ManifestRole[] {
-  const held = user?.systemuserroles_association ?? [];
-  return targets.filter((role) => !held.some((h) => h.roleid === role.id || h.name === role.name));
-}
-
-/** Declared grants the user does not hold at the declared depth or deeper. */
-export function missingGrants(roles: ManifestRole[], held: RolePrivilegeGrant[]): string[] {
-  const best = new Map<string, number>();
-  for (const grant of held) best.set(grant.PrivilegeName, Math.max(best.get(grant.PrivilegeName) ?? -1, LEVELS.indexOf(grant.Depth)));
-  const missing: string[] = [];
-  for (const role of roles) {
-    for (const grant of role.privileges) {
-      if ((best.get(grant.name) ?? -1) < LEVELS.indexOf(grant.level)) missing.push(`${grant.name} at ${grant.level}`);
-    }
-  }
-  return [...new Set(missing)];
-}
-
-/** What preflight read from the org, and what the later steps act on. */
-export interface OrgState {
-  installed: InstalledSolution | undefined;
-  holding: InstalledSolution | undefined;
-  action: ImportAction;
-  appUser: AppUserRow | undefined;
-  boundIds: Set<string>;
-  unbound: ManifestRole[];
+/** What the caller needs a privilege for, in the words of the preflight problem. */
+export function callerNeed(privilege: string): string {
+  if (privilege === 'prvImportCustomization' || privilege === 'prvWriteRole') return 'import a solution that carries a security role';
+  if (privilege === 'prvCreateUser' || privilege === 'prvReadUser') return 'create the application user';
+  return 'give the application user its role';
 }

@@ -1,10 +1,18 @@
 import { parseXml } from '../util/xml.js';
 
-/** Failures named in an import job's `data` XML: which component, which code, what text. */
+/** What an import job's `data` XML says: whether it succeeded, and which component failed with which code and text. */
 export interface ImportFailure {
   component: string;
   code: string;
   text: string;
+}
+
+export interface ImportResult {
+  /** Root `@succeeded`; undefined when the log has none (yet). */
+  succeeded?: boolean;
+  /** Root `@status`: ServiceClient takes it as the error text of a failed import (DeploymentExtensions.cs). */
+  status?: string;
+  failures: ImportFailure[];
 }
 
 type Node = Record<string, unknown>;
@@ -14,13 +22,13 @@ function describe(element: string, node: Node): string {
   return typeof name === 'string' && name !== '' ? `${element} "${name}"` : element;
 }
 
-export function importFailures(data: string | null | undefined): ImportFailure[] {
-  if (!data) return [];
+export function readImportResult(data: string | null | undefined): ImportResult {
+  if (!data) return { failures: [] };
   let root: Node;
   try {
     root = parseXml(data);
   } catch {
-    return [{ component: 'import job', code: '', text: 'the import job log could not be read' }];
+    return { failures: [{ component: 'import job', code: '', text: 'the import job log could not be read' }] };
   }
   const failures: ImportFailure[] = [];
   const visit = (node: unknown, element: string) => {
@@ -39,5 +47,12 @@ export function importFailures(data: string | null | undefined): ImportFailure[]
     for (const [key, value] of Object.entries(obj)) if (key !== 'result' && !key.startsWith('@_')) visit(value, key);
   };
   visit(root, 'import');
-  return failures;
+  const top = Object.values(root).find((v): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v));
+  const succeeded = top?.['@_succeeded'];
+  const status = top?.['@_status'];
+  return {
+    ...(typeof succeeded === 'string' ? { succeeded: succeeded.toLowerCase() !== 'failure' } : {}),
+    ...(typeof status === 'string' && status !== '' ? { status } : {}),
+    failures,
+  };
 }

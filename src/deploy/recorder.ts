@@ -1,28 +1,30 @@
 import type { RequestEvent } from '../dataverse/client.js';
 import { DataverseError, TransientError } from '../dataverse/errors.js';
 import { DvpkgError, type ErrorCode } from '../errors.js';
+import type { RetryEvent } from '../http/retry.js';
+import type { Clock } from '../runtime/clock.js';
+import type { EventSink } from './events.js';
 import type { Change, StepName, StepReport, StepStatus } from './report.js';
-import type { Ui } from './ui.js';
 
-/** Counts requests per step and builds the step list of the report as steps run. */
+/** Counts requests per step, builds the report's step list as steps run, and translates their failures. */
 
 const POLL_PATH = /^(asyncoperations|importjobs)\(/;
 
-/** The exit code a step's unforeseen Web API failure ends the run with. */
-const STEP_ERROR: Record<StepName, ErrorCode> = {
+/** The exit code a step ends the run with when the org answers in a way the step did not handle. */
+export const STEP_ERROR: Record<StepName, ErrorCode> = {
   integrity: 'DVPKG_INTEGRITY_FAILED',
   'sign-in': 'DVPKG_SIGN_IN_FAILED',
-  preflight: 'DVPKG_PREFLIGHT_FAILED',
-  consent: 'DVPKG_PREFLIGHT_FAILED',
+  read: 'DVPKG_PREFLIGHT_FAILED',
+  consent: 'DVPKG_CONSENT_MISSING',
   plan: 'DVPKG_PREFLIGHT_FAILED',
-  import: 'DVPKG_IMPORT_FAILED',
-  role: 'DVPKG_APP_USER_FAILED',
-  'app-user': 'DVPKG_APP_USER_FAILED',
-  'role-binding': 'DVPKG_APP_USER_FAILED',
-  confirm: 'DVPKG_APP_USER_FAILED',
+  'import-solution': 'DVPKG_IMPORT_FAILED',
+  'purge-deleted-app-user': 'DVPKG_APP_USER_FAILED',
+  'create-app-user': 'DVPKG_APP_USER_FAILED',
+  'bind-role': 'DVPKG_APP_USER_FAILED',
+  'confirm-privileges': 'DVPKG_APP_USER_FAILED',
 };
 
-/** A Web API failure no step handled is still the org's answer, not a bug: say so, with the step's exit code. */
+/** The one place a Web API failure becomes a user error: the org's answer, with the step's exit code. */
 function asStepError(name: StepName, error: unknown): unknown {
   if (error instanceof DataverseError) {
     return new DvpkgError(STEP_ERROR[name], `${name}: the org answered ${error.status}${error.code ? ` ${error.code}` : ''} to ${error.method} ${error.path.split('?')[0]}: ${error.serviceMessage}. Run again to continue; completed steps are not repeated.`);
@@ -31,13 +33,10 @@ function asStepError(name: StepName, error: unknown): unknown {
   return error;
 }
 
-export interface StepHandle {
-  change(change: Change): void;
-}
-
 export interface StepResult<T> {
   status: Exclude<StepStatus, 'failed'>;
   outcome: string;
+  changes?: Change[];
   value: T;
 }
 
@@ -48,9 +47,12 @@ export class StepRecorder {
   polls = 0;
   retries = 0;
   retryWaitMs = 0;
-  private current: { name: StepName; started: number; requests: number; writes: number; changes: Change[] } | undefined;
+  private current: { requests: number; writes: number } | undefined;
 
-  constructor(private readonly ui: Ui) {}
+  constructor(
+    private readonly emit: EventSink,
+    private readonly clock: Clock,
+  ) {}
 
   readonly onRequest = (event: RequestEvent): void => {
     // A refused or failed write changed nothing; an unanswered one may have, and counts.
@@ -64,59 +66,36 @@ export class StepRecorder {
     }
   };
 
-  readonly onRetry = (event: { method: string; path: string; delayMs: number; reason: string }): void => {
+  readonly onRetry = (event: RetryEvent): void => {
     this.retries++;
     this.retryWaitMs += event.delayMs;
-    if (event.reason === '429') this.ui.info(`throttled by the org; waiting ${(event.delayMs / 1000).toFixed(1)} s as it asked`);
-    else this.ui.info(`${event.method} ${event.path.split('?')[0]}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
+    this.emit({ type: 'retry', ...event });
   };
 
   get changes(): number {
     return this.steps.reduce((n, step) => n + step.changes.length, 0);
   }
 
-  /** Retries of sign-in, discovery and consent requests, which do not go through the Web API client. */
-  readonly onHttpRetry = (event: { url: string; attempt: number; delayMs: number; reason: string }): void => {
-    this.retries++;
-    this.retryWaitMs += event.delayMs;
-    const url = new URL(event.url);
-    this.ui.info(`${url.host}${url.pathname}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
-  };
-
-  /** A request made outside the Web API client (tenant discovery) still counts. */
-  countRequest(): void {
-    this.onRequest({ method: 'GET', path: '', status: 401, write: false, attempt: 1, durationMs: 0 });
-  }
-
-  async run<T>(name: StepName, title: string, body: (step: StepHandle) => Promise<StepResult<T>>): Promise<T> {
-    this.ui.stepStarted(name, title);
-    const state = { name, started: Date.now(), requests: 0, writes: 0, changes: [] as Change[] };
-    this.current = state;
-    const handle: StepHandle = { change: (change) => state.changes.push(change) };
+  async run<T>(name: StepName, title: string, body: () => Promise<StepResult<T>>): Promise<T> {
+    this.emit({ type: 'step-started', step: name, title });
+    const started = this.clock.now();
+    const counts = { requests: 0, writes: 0 };
+    this.current = counts;
+    const finish = (status: StepStatus, outcome: string, changes: Change[]) => {
+      const step: StepReport = { name, status, durationMs: this.clock.now() - started, outcome, changes, ...counts };
+      this.steps.push(step);
+      this.emit({ type: 'step-finished', step });
+    };
     try {
-      const result = await body(handle);
-      this.finish(state, result.status, result.outcome);
+      const result = await body();
+      finish(result.status, result.outcome, result.changes ?? []);
       return result.value;
     } catch (caught) {
       const error = asStepError(name, caught);
-      this.finish(state, 'failed', error instanceof Error ? error.message.split('\n')[0]! : String(error));
+      finish('failed', error instanceof Error ? error.message.split('\n')[0]! : String(error), []);
       throw error;
     } finally {
       this.current = undefined;
     }
-  }
-
-  private finish(state: NonNullable<StepRecorder['current']>, status: StepStatus, outcome: string): void {
-    const step: StepReport = {
-      name: state.name,
-      status,
-      durationMs: Date.now() - state.started,
-      outcome,
-      changes: state.changes,
-      requests: state.requests,
-      writes: state.writes,
-    };
-    this.steps.push(step);
-    this.ui.stepEnded(step);
   }
 }

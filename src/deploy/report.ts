@@ -1,11 +1,15 @@
+import type { PlanStep } from './plan.js';
+
 /** The run report: what `--report` writes and what the last line of `--json` holds. */
 
-export type StepName = 'integrity' | 'sign-in' | 'preflight' | 'consent' | 'plan' | 'import' | 'role' | 'app-user' | 'role-binding' | 'confirm';
+/** The phases every run goes through, then one step per kind of change the plan makes. */
+export type PhaseName = 'integrity' | 'sign-in' | 'read' | 'consent' | 'plan';
+export type StepName = PhaseName | PlanStep['kind'];
 
 export type StepStatus = 'done' | 'skipped' | 'failed';
 
 export interface Change {
-  kind: 'solution-imported' | 'solution-upgraded' | 'application-user-created' | 'role-bound';
+  kind: 'solution-imported' | 'solution-upgraded' | 'application-user-created' | 'deleted-application-user-purged' | 'role-bound';
   id: string;
   detail?: string;
 }
@@ -20,18 +24,20 @@ export interface StepReport {
   writes: number;
 }
 
+export type RunOutcome = 'succeeded' | 'nothing-to-do' | 'planned' | 'differs' | 'cancelled' | 'interrupted' | 'failed';
+
 export interface RunReport {
-  outcome: 'succeeded' | 'nothing-to-do' | 'planned' | 'failed';
+  outcome: RunOutcome;
   exitCode: number;
   dvpkgVersion: string;
-  package: { solution: string; version: string; sha256: string; appClientId: string };
+  package: { solution: string; version: string; solutionSha256: string; appClientId: string };
   org: string;
   tenant?: string;
   startedAt: string;
   durationMs: number;
-  /** All HTTP requests to the org. */
+  /** All HTTP requests to the org, tenant discovery included. */
   requests: number;
-  /** Of those, import-progress polls (asyncoperations and importjobs reads). */
+  /** Of those, progress polls of async operations and import jobs. */
   polls: number;
   /** Requests that change the org. */
   writes: number;
@@ -39,5 +45,9 @@ export interface RunReport {
   retries: number;
   retryWaitMs: number;
   steps: StepReport[];
+  /** How the org differs from the package (outcome `differs`), one line per difference. */
+  differences?: string[];
+  /** What may still be running in Dataverse when the run was interrupted. */
+  stillRunning?: string[];
   error?: { code: string; message: string; details?: string[] };
 }

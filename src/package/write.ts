@@ -4,7 +4,7 @@ import { DvpkgError } from '../errors.js';
 import { createZip } from '../pack/zip.js';
 import { sha256Hex } from '../util/hash.js';
 import { solutionFileStem, type SolutionModel } from '../spec/model.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
+import { writeDirAtomic, writeFileAtomic } from '../runtime/atomic-write.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
 import { createManifest, type Manifest } from './manifest.js';
 import { renderAdminReadme } from './readme.js';

@@ -12,7 +12,7 @@ export function isHttpsOrLoopback(url: URL): boolean {
 export function checkServiceUrl(flag: string, value: string): string {
   let url: URL;
   try {
-    url = new URL(value);
+    url = new URL(value.trim());
   } catch {
     throw usageError(`${flag} ${value}: expected a URL such as https://contoso.crm.dynamics.com`);
   }
@@ -21,6 +21,16 @@ export function checkServiceUrl(flag: string, value: string): string {
   }
   if (url.search || url.hash) throw usageError(`${flag} ${value}: expected a URL without ? or #`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/** The Web API endpoint as people copy it from the maker portal: `…/api/data/v9.2/`. */
+const WEB_API_SUFFIX = /\/api\/data\/v\d+(?:\.\d+)?\/?$/i;
+
+/** An org URL as people type it: the Web API endpoint, a trailing slash or upper case all name the same org. */
+export function checkOrgUrl(flag: string, value: string): string {
+  const url = checkServiceUrl(flag, value.trim().replace(WEB_API_SUFFIX, ''));
+  if (/\/api\/data(\/|$)/i.test(new URL(url).pathname)) throw usageError(`${flag} ${value}: expected the org URL, such as https://contoso.crm.dynamics.com (or its Web API endpoint …/api/data/v9.2)`);
+  return url;
 }
 
 /** A tenant id or domain; it becomes a path segment of the sign-in URL, so nothing else gets through. */

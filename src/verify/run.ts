@@ -1,13 +1,14 @@
-import { createTokenSource, type Credential } from '../auth/tokens.js';
-import { DataverseClient } from '../dataverse/client.js';
-import { matchRoles } from '../deploy/decide.js';
-import { resolveAuthority } from '../dataverse/discover-tenant.js';
+import { connect } from '../auth/connect.js';
+import type { Credential } from '../auth/credentials.js';
+import { describeDiff, diffRolePrivileges, matchRoles, privilegesBeyondDeclared, rootRoleId } from '../core/org-roles.js';
+import type { Authority } from '../dataverse/discover-tenant.js';
 import { DataverseCodes, DataverseError, TransientError } from '../dataverse/errors.js';
 import * as dv from '../dataverse/operations.js';
 import { ExitCode, isDvpkgError } from '../errors.js';
+import type { RetryEvent } from '../http/retry.js';
 import { appRoles, type Manifest } from '../package/manifest.js';
-import { redactSecrets } from '../util/redact.js';
-import { describeDiff, diffRolePrivileges, privilegesBeyondDeclared, PROBE_TABLES, type CheckResult } from './checks.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { PROBE_TABLES, type CheckResult } from './checks.js';
 
 /**
  * `dvpkg verify`: signs in as the ISV app itself and proves, check by check, that the org is
@@ -19,10 +20,11 @@ export interface VerifyOptions {
   manifest: Manifest;
   credential: Credential;
   tenant?: string;
-  authorityHost: string;
-  authorityHostGiven: boolean;
+  authority: Authority;
   probe: boolean;
+  clock?: Clock;
   onWarning?: (text: string) => void;
+  onRetry?: (event: RetryEvent) => void;
 }
 
 export interface VerifyReport {
@@ -50,7 +52,8 @@ function refusal(error: unknown, expected: string): Omit<CheckResult, 'name' | '
 }
 
 export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
-  const started = Date.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
   const manifest = options.manifest;
   const checks: CheckResult[] = [];
   const report: VerifyReport = {
@@ -64,9 +67,9 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     checks,
   };
   const run = async (name: string, body: CheckBody): Promise<CheckResult> => {
-    const t = Date.now();
+    const t = clock.now();
     const result = { name, ...(await body()), durationMs: 0 };
-    result.durationMs = Date.now() - t;
+    result.durationMs = clock.now() - t;
     checks.push(result);
     return result;
   };
@@ -75,28 +78,34 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   };
   const laterChecks = ['app-user', 'solution', ...manifest.roles.map((r) => `role "${r.name}"`), 'roles-bound', 'effective-privileges'];
 
-  const authority = await resolveAuthority(options.orgUrl, options);
-  if (authority.warning) options.onWarning?.(authority.warning);
-  report.tenant = authority.tenant;
-  const tokens = createTokenSource({ credential: options.credential, authorityHost: authority.host, tenant: authority.tenant, orgUrl: options.orgUrl });
+  const session = await connect({
+    orgUrl: options.orgUrl,
+    credential: options.credential,
+    authority: options.authority,
+    ...(options.tenant ? { tenant: options.tenant } : {}),
+    clock,
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  });
+  report.tenant = session.tenant;
 
   const token = await run('token', async () => {
     try {
-      await tokens.getToken(false);
-      return { status: 'pass', expected: 'a client-credentials token for the org', actual: `token issued in tenant ${authority.tenant}`, details: [] };
+      await session.tokens.getToken(false);
+      return { status: 'pass', expected: 'a client-credentials token for the org', actual: `token issued in tenant ${session.tenant}`, details: [] };
     } catch (error) {
       if (!isDvpkgError(error)) throw error;
-      return { status: 'fail', expected: 'a client-credentials token for the org', actual: 'sign-in failed', details: [redactSecrets(error.message)] };
+      return { status: 'fail', expected: 'a client-credentials token for the org', actual: 'sign-in failed', details: [error.message] };
     }
   });
   if (token.status === 'fail') {
     skipRest(laterChecks, 'skipped: no token');
     report.exitCode = ExitCode.signInFailed;
-    report.durationMs = Date.now() - started;
+    report.durationMs = clock.now() - started;
     return report;
   }
 
-  const client = new DataverseClient({ orgUrl: options.orgUrl, token: tokens });
+  const client = session.client;
   let user: dv.AppUserRow | undefined;
   await run('app-user', async () => {
     const expected = `an enabled application user with applicationid ${manifest.app.clientId}`;
@@ -162,7 +171,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     if (!user) return { status: 'fail', expected, actual: 'no application user', details: ['cannot check roles without the application user'] };
     const held = user.systemuserroles_association ?? [];
     // A user outside the root business unit holds that unit's copy of the role, whose parent root is the role.
-    const rootOf = (h: (typeof held)[number]) => h._parentrootroleid_value ?? h.roleid;
+    const rootOf = rootRoleId;
     const declaredIds = new Set(targets.map((r) => orgRoleIds.get(r.id) ?? r.id));
     const missing = targets.filter((r) => !held.some((h) => rootOf(h) === (orgRoleIds.get(r.id) ?? r.id)));
     const extra = held.filter((h) => !declaredIds.has(rootOf(h)));
@@ -204,7 +213,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const failed = checks.some((c) => c.status === 'fail');
   report.outcome = failed ? 'failed' : 'passed';
   report.exitCode = failed ? ExitCode.checksFailed : ExitCode.ok;
-  report.durationMs = Date.now() - started;
+  report.durationMs = clock.now() - started;
   return report;
 }
 

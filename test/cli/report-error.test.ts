@@ -1,12 +1,13 @@
 import { expect } from 'chai';
-import { DvpkgError } from '../../src/errors.js';
-import { reportError } from '../../src/cli/report-error.js';
-import { registerSecret } from '../../src/util/redact.js';
+import { Writable } from 'node:stream';
+import { DvpkgError, reportError } from '../../src/errors.js';
+import { createOutput, Redactor } from '../../src/runtime/output.js';
 
-function capture(error: unknown): { code: number; lines: string[] } {
-  const lines: string[] = [];
-  const code = reportError(error, (line) => lines.push(line));
-  return { code, lines };
+function capture(error: unknown, redactor = new Redactor()): { code: number; lines: string[] } {
+  let text = '';
+  const sink = new Writable({ write: (chunk, _encoding, done) => { text += String(chunk); done(); } });
+  const code = reportError(error, createOutput({ stdout: sink, stderr: sink }, redactor), 'dvpkg');
+  return { code, lines: text.trimEnd().split('\n') };
 }
 
 describe('error reporting', () => {
@@ -27,9 +28,11 @@ describe('error reporting', () => {
   });
 
   it('never prints a registered secret, a bearer token or a private key', () => {
-    registerSecret('s3cr3t-value-for-test');
+    const redactor = new Redactor();
+    redactor.add('s3cr3t-value-for-test');
     const { lines } = capture(
       new Error('failed with s3cr3t-value-for-test; Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln -----BEGIN PRIVATE KEY-----\nMIIabc\n-----END PRIVATE KEY-----'),
+      redactor,
     );
     const text = lines.join('\n');
     expect(text).to.not.contain('s3cr3t-value-for-test');

@@ -30,8 +30,11 @@ function client(url: string, tokens: string[] = ['token-1', 'token-2'], sleeps: 
   return new DataverseClient({
     orgUrl: url,
     token: { getToken: async (force) => tokens[Math.min(force ? ++issued : issued, tokens.length - 1)]! },
-    sleep: async (ms) => {
-      sleeps.push(ms);
+    clock: {
+      now: () => 0,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+      },
     },
     random: () => 0.5,
   });

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { importAction, matchRoles, missingGrants, privilegeProblems, requiredCallerPrivileges } from '../../src/deploy/decide.js';
-import { parseRetryAfter, retryDelayMs, DEFAULT_RETRY } from '../../src/dataverse/retry.js';
+import { importAction, privilegeProblems, requiredCallerPrivileges } from '../../src/deploy/decide.js';
+import { matchRoles, missingGrants, unboundRoles } from '../../src/core/org-roles.js';
+import { parseRetryAfter, retryDelayMs, DEFAULT_RETRY } from '../../src/http/retry.js';
 import { parseBearerChallenge } from '../../src/dataverse/discover-tenant.js';
-import { importFailures } from '../../src/deploy/import-result.js';
+import { readImportResult } from '../../src/deploy/import-result.js';
 import type { ManifestRole } from '../../src/package/manifest.js';
 
 const role: ManifestRole = {
@@ -66,23 +67,37 @@ describe('deploy decisions', () => {
     expect(parseBearerChallenge('Bearer authorization_uri=https://login.microsoftonline.com/0a1b2c3d-0000-4000-8000-000000000001/oauth2/authorize, resource_id=https://x.crm.dynamics.com/')).to.deep.equal({
       authorityHost: 'https://login.microsoftonline.com',
       tenantId: '0a1b2c3d-0000-4000-8000-000000000001',
+      resourceId: 'https://x.crm.dynamics.com/',
     });
     expect(parseBearerChallenge('Bearer realm=""')).to.equal(undefined);
+    // ServiceClient's AuthorityResolver: `common` or `organizations` in a challenge names no tenant (fidelity-audit #17).
+    expect(parseBearerChallenge('Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize, resource_id=https://x.crm.dynamics.com/')).to.deep.equal({
+      authorityHost: 'https://login.microsoftonline.com',
+      resourceId: 'https://x.crm.dynamics.com/',
+    });
   });
 
   it('names the failing component and its error text from an import job log', () => {
     const xml = `<importexportxml><solutionManifests><solutionManifest><UniqueName>S</UniqueName><result result="success" errorcode="0" errortext="" /></solutionManifest></solutionManifests><securityroles><securityrole id="{r}" name="Reader"><result result="failure" errorcode="0x80048033" errortext="The privilege prvReadX with id = 1 can't have depth = Basic" /></securityrole></securityroles></importexportxml>`;
-    expect(importFailures(xml)).to.deep.equal([{ component: 'securityrole "Reader"', code: '0x80048033', text: "The privilege prvReadX with id = 1 can't have depth = Basic" }]);
+    expect(readImportResult(xml).failures).to.deep.equal([{ component: 'securityrole "Reader"', code: '0x80048033', text: "The privilege prvReadX with id = 1 can't have depth = Basic" }]);
+  });
+
+  it('reads the root @succeeded and @status of an import job log, as ServiceClient does (fidelity-audit #10)', () => {
+    const failed = readImportResult('<importexportxml succeeded="failure" status="The import of solution: S failed."><solutionManifests /></importexportxml>');
+    expect(failed).to.deep.equal({ succeeded: false, status: 'The import of solution: S failed.', failures: [] });
+    expect(readImportResult('<importexportxml succeeded="success" status=""></importexportxml>')).to.deep.equal({ succeeded: true, failures: [] });
   });
 });
 
 describe('deploy decisions: bound roles', () => {
   const user = (roles: Array<{ roleid: string; name: string }>) => ({ systemuserid: 'u', applicationid: 'a', isdisabled: false, _businessunitid_value: 'bu', systemuserroles_association: roles });
-  it('counts a role as bound by its solution GUID or, where the org gave it another id, by name', async () => {
-    const { unboundRoles } = await import('../../src/deploy/decide.js');
-    expect(unboundRoles([role], user([{ roleid: role.id, name: 'Renamed' }]))).to.deep.equal([]);
-    expect(unboundRoles([role], user([{ roleid: 'other-id', name: 'Reader' }]))).to.deep.equal([]);
-    expect(unboundRoles([role], user([{ roleid: 'other-id', name: 'System Administrator' }]))).to.deep.equal([role]);
-    expect(unboundRoles([role], undefined)).to.deep.equal([role]);
+  it('counts a role as bound by its solution GUID or, where the org gave it another id, by name', () => {
+    const none = new Map<string, string>();
+    expect(unboundRoles([role], user([{ roleid: role.id, name: 'Renamed' }]), none)).to.deep.equal([]);
+    expect(unboundRoles([role], user([{ roleid: 'other-id', name: 'Reader' }]), none)).to.deep.equal([]);
+    expect(unboundRoles([role], user([{ roleid: 'other-id', name: 'System Administrator' }]), none)).to.deep.equal([role]);
+    expect(unboundRoles([role], undefined, none)).to.deep.equal([role]);
+    // The org gave the role another id: the user's binding to that id counts.
+    expect(unboundRoles([role], user([{ roleid: 'org-id', name: 'Renamed' }]), new Map([[role.id, 'org-id']]))).to.deep.equal([]);
   });
 });

@@ -8,10 +8,11 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { createTokenSource } from '../../src/auth/tokens.js';
-import { reportError } from '../../src/cli/report-error.js';
+import { reportError } from '../../src/errors.js';
 import { DataverseClient } from '../../src/dataverse/client.js';
 import { DEFAULT_IDS, type RunningEmulator } from '../../src/emulator/index.js';
-import { redactSecrets } from '../../src/util/redact.js';
+import { createOutput, Redactor } from '../../src/runtime/output.js';
+import { Writable } from 'node:stream';
 import { runCli, runNode, type RunResult } from '../support/cli.js';
 import { lastJsonLine, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { REPO_ROOT, SAMPLE_SRC } from '../support/paths.js';
@@ -348,12 +349,18 @@ describe('secrets: no output of any command carries a secret, key or token', fun
 
   it('msal and axios errors are redacted before they are shown', async () => {
     const shown: string[] = [];
-    const show = (error: unknown) => reportError(error, (line) => shown.push(line));
+    // As a program does: the credentials it resolved are registered on its output's redactor.
+    const redactor = new Redactor();
+    redactor.add(isvSecret);
+    redactor.add(canarySecret);
+    const sink = new Writable({ write: (chunk, _encoding, done) => { shown.push(String(chunk)); done(); } });
+    const output = createOutput({ stdout: sink, stderr: sink }, redactor);
+    const show = (error: unknown) => reportError(error, output, 'dvpkg', true);
     const previous = process.env['DVPKG_DEBUG'];
     process.env['DVPKG_DEBUG'] = '1';
     try {
       const signIn = (tenant: string, secret: string) =>
-        createTokenSource({ credential: { kind: 'client-secret', clientId: SAMPLE_CLIENT_ID, secret }, authorityHost: emulator.authorityHost, tenant, orgUrl: emulator.orgUrl, retry: { sleep: async () => undefined } })
+        createTokenSource({ credential: { kind: 'client-secret', clientId: SAMPLE_CLIENT_ID, secret }, authorityHost: emulator.authorityHost, tenant, orgUrl: emulator.orgUrl, hooks: { clock: { now: () => 0, sleep: async () => undefined } } })
           .getToken(false)
           .then(() => expect.fail('sign-in should fail'), (error: unknown) => error);
       show(await signIn('nosuch.example', isvSecret));
@@ -371,8 +378,8 @@ describe('secrets: no output of any command carries a secret, key or token', fun
       expect(axios.isAxiosError(axiosError)).to.equal(true);
       show(axiosError);
       // The fullest view there is of an axios error (its config holds the headers and the body), redacted.
-      shown.push(redactSecrets(inspect(axiosError, { depth: 6 })));
-      const client = new DataverseClient({ orgUrl: emulator.orgUrl, token: { getToken: async () => isvToken }, retry: { maxAttempts: 1 } });
+      output.err(inspect(axiosError, { depth: 6 }));
+      const client = new DataverseClient({ orgUrl: emulator.orgUrl, token: { getToken: async () => isvToken }, policy: { maxAttempts: 1 } });
       show(await client.get('WhoAmI').then(() => expect.fail('the request should fail'), (error: unknown) => error));
     } finally {
       emulator.setFaults({ rules: [] });

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { writeDirAtomic, writeFileAtomic } from '../../src/util/atomic-write.js';
+import { writeDirAtomic, writeFileAtomic } from '../../src/runtime/atomic-write.js';
 import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
 
 describe('atomic writes', () => {

@@ -1,3 +1,4 @@
+import { cliOutput } from '../output.js';
 import path from 'node:path';
 import { buildSolution } from '../../build.js';
 import { formatProblem } from '../../errors.js';
@@ -41,13 +42,13 @@ export async function runBuild(args: BuildArgs): Promise<number> {
       package: result.package ? { dir: result.package.dir, zip: result.package.zip, sha256: result.package.sha256 } : null,
       warnings: result.warnings,
     };
-    process.stdout.write(`${JSON.stringify(output)}\n`);
+    cliOutput.out(`${JSON.stringify(output)}\n`);
     return 0;
   }
-  for (const warning of result.warnings) process.stderr.write(`${formatProblem(warning)}\n`);
+  for (const warning of result.warnings) cliOutput.err(`${formatProblem(warning)}\n`);
   const roles = result.model.roles.length;
   const privileges = result.model.roles.reduce((n, r) => n + r.privileges.length, 0);
-  process.stdout.write(
+  cliOutput.out(
     `Built ${result.solution.uniqueName} ${result.solution.version} (managed, ${roles} role${roles === 1 ? '' : 's'}, ${privileges} privileges)\n` +
       `  solution  ${displayPath(result.solution.zip)}\n` +
       `  sha256    ${result.solution.sha256}\n` +

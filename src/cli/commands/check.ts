@@ -1,3 +1,4 @@
+import { cliOutput } from '../output.js';
 import path from 'node:path';
 import { formatProblem } from '../../errors.js';
 import { loadSpec } from '../../spec/index.js';
@@ -11,10 +12,10 @@ export async function runCheck(args: { src: string; strict: boolean; rolesOnly: 
     ...(args.uniqueName !== undefined ? { uniqueName: args.uniqueName } : {}),
   });
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ ok: true, format, solution: { uniqueName: model.uniqueName, version: model.version, roles: model.roles.length }, warnings })}\n`);
+    cliOutput.out(`${JSON.stringify({ ok: true, format, solution: { uniqueName: model.uniqueName, version: model.version, roles: model.roles.length }, warnings })}\n`);
     return 0;
   }
-  for (const warning of warnings) process.stderr.write(`${formatProblem(warning)}\n`);
-  process.stdout.write(`${displayPath(src)}: OK (${model.uniqueName} ${model.version}, ${model.roles.length} role${model.roles.length === 1 ? '' : 's'}, ${warnings.length} warning${warnings.length === 1 ? '' : 's'})\n`);
+  for (const warning of warnings) cliOutput.err(`${formatProblem(warning)}\n`);
+  cliOutput.out(`${displayPath(src)}: OK (${model.uniqueName} ${model.version}, ${model.roles.length} role${model.roles.length === 1 ? '' : 's'}, ${warnings.length} warning${warnings.length === 1 ? '' : 's'})\n`);
   return 0;
 }

@@ -4,7 +4,7 @@
  */
 import { EmulatorConfigError, startEmulator, type EmulatorConfigCode } from '../../emulator/index.js';
 import { DvpkgError, usageError, type ErrorCode } from '../../errors.js';
-import { reportError } from '../report-error.js';
+import { reportCliError as reportError } from '../output.js';
 
 export interface EmulatorCommandArgs {
   port?: number;
@@ -43,6 +43,7 @@ export async function runEmulatorCommand(args: EmulatorCommandArgs): Promise<num
     url: emulator.url,
     orgs: emulator.orgs,
   };
+  // The emulator's own generated test credentials are what this line is for: it bypasses redaction on purpose.
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   process.stderr.write(`dvpkg emulator: listening on ${emulator.url} (org ${emulator.orgUrl}); Ctrl+C to stop\n`);
 

@@ -1,11 +1,9 @@
-import { readCertificateFile } from '../../auth/certificate-file.js';
 import { PUBLIC_AUTHORITY_HOST } from '../../auth/authority.js';
-import type { Credential } from '../../auth/tokens.js';
+import { CREDENTIAL_ENV, fromFlagOrEnv, resolveCredential } from '../../auth/credentials.js';
 import { usageError } from '../../errors.js';
+import type { Output } from '../../runtime/output.js';
 import { normalizeGuid } from '../../spec/guid.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
-import { checkServiceUrl, checkTenant } from '../../util/url.js';
-import { redactSecrets, registerSecret } from '../../util/redact.js';
+import { checkOrgUrl, checkServiceUrl, checkTenant } from '../../util/url.js';
 import { junitXml } from '../../verify/junit.js';
 import { loadManifest } from '../../verify/load-manifest.js';
 import { runVerify, type VerifyReport } from '../../verify/run.js';
@@ -23,45 +21,43 @@ export interface VerifyArgs {
   probe: boolean;
 }
 
-/** Flags win over the Azure SDK environment variables; the secret comes only from the environment. */
-export async function runVerifyCommand(args: VerifyArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const secret = env['AZURE_CLIENT_SECRET'];
-  // Before anything that can fail: a message may echo a value that is the secret (say it was put in AZURE_CLIENT_ID).
-  registerSecret(secret);
-  const orgUrl = checkServiceUrl('--org', args.org);
-  const authorityHost = args.authorityHost ? checkServiceUrl('--authority-host', args.authorityHost) : PUBLIC_AUTHORITY_HOST;
+/** Signs in as the ISV app with the runner's credential precedence: flag, then DVPKG_*, then the Azure SDK names. */
+export async function runVerifyCommand(args: VerifyArgs, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // Before anything that can fail: a message may echo a value that is in fact the secret.
+  for (const name of CREDENTIAL_ENV.secret) output.redactor.add(env[name]);
+  const orgUrl = checkOrgUrl('--org', args.org);
+  const authority = args.authorityHost ? { host: checkServiceUrl('--authority-host', args.authorityHost), source: 'flag' as const } : { host: PUBLIC_AUTHORITY_HOST, source: 'default' as const };
   const manifest = await loadManifest(args.package);
-  const clientIdRaw = args.clientId ?? env['AZURE_CLIENT_ID'] ?? manifest.app.clientId;
-  const clientId = normalizeGuid(clientIdRaw);
-  if (!clientId) throw usageError(`--client-id ${clientIdRaw}: expected the app's client id (a GUID)`);
-  const tenant = args.tenant ?? env['AZURE_TENANT_ID'];
-  if (tenant !== undefined) checkTenant(args.tenant !== undefined ? '--tenant' : 'AZURE_TENANT_ID', tenant);
-  const certificatePath = args.certificate ?? env['AZURE_CLIENT_CERTIFICATE_PATH'];
-  let credential: Credential;
-  if (certificatePath) credential = { kind: 'certificate', clientId, ...readCertificateFile(certificatePath, args.certificate ? '--certificate' : 'AZURE_CLIENT_CERTIFICATE_PATH') };
-  else if (secret) credential = { kind: 'client-secret', clientId, secret };
-  else throw usageError('no app credential: set AZURE_CLIENT_SECRET, or pass --certificate <pem> (or set AZURE_CLIENT_CERTIFICATE_PATH)');
+  const tenant = fromFlagOrEnv('--tenant', args.tenant, CREDENTIAL_ENV.tenant, env);
+  if (tenant !== undefined) checkTenant(tenant.source, tenant.value);
+  const given = args.certificate !== undefined || [...CREDENTIAL_ENV.secret, ...CREDENTIAL_ENV.certificate].some((name) => env[name]);
+  if (!given) throw usageError('no app credential: set AZURE_CLIENT_SECRET (or DVPKG_CLIENT_SECRET), or pass --certificate <pem> (or set AZURE_CLIENT_CERTIFICATE_PATH)');
+  const credential = resolveCredential(
+    { ...(args.clientId !== undefined ? { clientId: args.clientId } : {}), ...(args.certificate !== undefined ? { certificate: args.certificate } : {}) },
+    env,
+    output.redactor,
+    { fallback: 'client-secret', clientId: manifest.app.clientId, publicClientId: manifest.adminClientId },
+  );
 
   const report = await runVerify({
     orgUrl,
     manifest,
     credential,
-    ...(tenant ? { tenant: normalizeGuid(tenant) ?? tenant } : {}),
-    authorityHost,
-    authorityHostGiven: args.authorityHost !== undefined,
+    ...(tenant ? { tenant: normalizeGuid(tenant.value) ?? tenant.value } : {}),
+    authority,
     probe: args.probe,
-    onWarning: (text) => process.stderr.write(`warning: ${redactSecrets(text)}\n`),
+    onWarning: (text) => output.err(`warning: ${text}\n`),
   });
-  process.stdout.write(redactSecrets(args.json ? `${JSON.stringify(report)}\n` : table(report)));
-  if (args.report) await writeReport('--report', args.report, `${redactSecrets(JSON.stringify(report, null, 2))}\n`);
-  if (args.junit) await writeReport('--junit', args.junit, redactSecrets(junitXml(report.checks, `dvpkg verify ${manifest.solution.uniqueName} ${manifest.solution.version}`, report.startedAt)));
+  output.out(args.json ? `${JSON.stringify(report)}\n` : table(report));
+  if (args.report) await writeReport(output, '--report', args.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (args.junit) await writeReport(output, '--junit', args.junit, junitXml(report.checks, `dvpkg verify ${manifest.solution.uniqueName} ${manifest.solution.version}`, report.startedAt));
   return report.exitCode;
 }
 
 /** A report path is the user's input: a folder in the way or no permission is a usage error, after the results are shown. */
-async function writeReport(flag: string, file: string, text: string): Promise<void> {
+async function writeReport(output: Output, flag: string, file: string, text: string): Promise<void> {
   try {
-    await writeFileAtomic(file, text);
+    await output.file(file, text);
   } catch (error) {
     throw usageError(`${flag} ${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }

@@ -1,35 +1,34 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { usageError } from '../errors.js';
-import { checkServiceUrl, checkTenant } from '../util/url.js';
-import { normalizeGuid } from '../spec/guid.js';
-import { registerSecret } from '../util/redact.js';
-import { PUBLIC_AUTHORITY_HOST } from '../auth/authority.js';
+import { AUTH_MODES, CREDENTIAL_ENV, fromFlagOrEnv, type AuthMode, type CredentialFlags } from '../../auth/credentials.js';
+import { PUBLIC_AUTHORITY_HOST } from '../../auth/authority.js';
+import type { Authority } from '../../dataverse/discover-tenant.js';
+import { usageError } from '../../errors.js';
+import { normalizeGuid } from '../../spec/guid.js';
+import { checkOrgUrl, checkServiceUrl, checkTenant } from '../../util/url.js';
 
 /** The runner's options, resolved once from argv and the environment. */
 
-export const SECRET_ENV = 'DVPKG_CLIENT_SECRET';
+export type RunnerOptions =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | {
+      kind: 'deploy';
+      orgUrl: string;
+      tenant?: string;
+      authority: Authority;
+      credential: CredentialFlags;
+      /** The public client a person signs in with; undefined: the package's. */
+      adminClientId?: string;
+      planOnly: boolean;
+      yes: boolean;
+      reportPath?: string;
+      json: boolean;
+      waitForConsentSeconds?: number;
+      overwriteUnmanaged: boolean;
+      purgeDeletedAppUser: boolean;
+    };
 
-export interface RunnerOptions {
-  help: boolean;
-  version: boolean;
-  orgUrl: string;
-  tenant?: string;
-  auth: 'device-code' | 'client-secret' | 'certificate';
-  clientId?: string;
-  secret?: string;
-  certificatePath?: string;
-  plan: boolean;
-  yes: boolean;
-  reportPath?: string;
-  json: boolean;
-  /** Seconds to wait for consent; undefined = do not wait. */
-  waitForConsentSeconds?: number;
-  authorityHost: string;
-  authorityHostGiven: boolean;
-  adminClientId?: string;
-  overwriteUnmanaged: boolean;
-}
+export type DeployRunnerOptions = Extract<RunnerOptions, { kind: 'deploy' }>;
 
 export const HELP = `Usage: node deploy.mjs --org <url> [options]
 
@@ -38,36 +37,43 @@ application user in the root business unit, gives it the package's role(s), chec
 result, and reports. Safe to run again; never grants more than the package declares.
 
 Options:
-  --org <url>                     Dataverse org URL, e.g. https://contoso.crm.dynamics.com (required)
+  --org <url>                     Dataverse org URL, e.g. https://contoso.crm.dynamics.com
+                                  (its Web API endpoint .../api/data/v9.2 works too) (required)
   --tenant <id or domain>         Entra ID tenant; found from the org when omitted
   --auth <mode>                   device-code (default): sign in as a person with a code
-                                  client-secret: sign in as your own automation app; secret from
-                                    the ${SECRET_ENV} environment variable or --client-secret-file
-                                  certificate: sign in as your automation app with --certificate
+                                  client-secret: sign in as your own automation app
+                                  certificate: sign in as your automation app with a certificate
   --client-id <id>                your automation app's client id (client-secret, certificate)
   --client-secret-file <file>     file holding the client secret (never pass a secret as a flag)
   --certificate <pem file>        PEM with the private key and the certificate
-  --plan                          show what would happen; change nothing
+  --plan                          show what would happen, also before consent; change nothing
   --yes                           do not ask for confirmation
   --wait-for-consent[=seconds]    wait for admin consent (default 900 s) instead of exiting 3
   --report <file>                 write a JSON report of every step
-  --json                          JSON lines on stdout; the last line is the report
+  --json                          JSON lines on stdout (the plan, progress, retries); the last
+                                  line is the report
   --authority-host <url>          sign-in host (default ${PUBLIC_AUTHORITY_HOST}); for sovereign
                                   clouds or a local emulator
   --admin-client-id <id>          public client for device-code sign-in (default: from the manifest)
   --overwrite-unmanaged-customizations
                                   let the import overwrite unmanaged changes to the role
+  --purge-deleted-app-user        permanently delete a deleted application user of the app that
+                                  Dataverse still holds, so a new one can be created
   --help, --version
+
+Without a flag, settings come from the environment: ${CREDENTIAL_ENV.clientId.join(' or ')},
+${CREDENTIAL_ENV.secret.join(' or ')}, ${CREDENTIAL_ENV.certificate.join(' or ')}, ${CREDENTIAL_ENV.tenant.join(' or ')}.
 
 Exit codes: 0 done or nothing to do, 1 unexpected, 2 usage or bad input, 3 consent missing,
 4 sign-in failed, 5 preflight failed, 6 import failed, 7 application user or role step failed,
-8 package integrity check failed.`;
+8 package integrity check failed, 9 the org differs from the package, 10 cancelled at the
+prompt, 130 interrupted (run the same command again to finish).`;
 
 const DEFAULT_CONSENT_WAIT_SECONDS = 900;
 
 export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerOptions {
   if (argv.some((a) => a === '--client-secret' || a.startsWith('--client-secret='))) {
-    throw usageError(`--client-secret: secrets are not accepted as flag values (they end up in shell history and process lists); set ${SECRET_ENV} or use --client-secret-file`);
+    throw usageError(`--client-secret: secrets are not accepted as flag values (they end up in shell history and process lists); set ${CREDENTIAL_ENV.secret.join(' or ')}, or use --client-secret-file`);
   }
   // parseArgs has no optional-value flags; `--wait-for-consent` alone means the default wait.
   const normalized = argv.map((a) => (a === '--wait-for-consent' ? `--wait-for-consent=${DEFAULT_CONSENT_WAIT_SECONDS}` : a));
@@ -92,6 +98,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
         'authority-host': { type: 'string' },
         'admin-client-id': { type: 'string' },
         'overwrite-unmanaged-customizations': { type: 'boolean' },
+        'purge-deleted-app-user': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -100,40 +107,19 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
     throw usageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')} (see node deploy.mjs --help)`);
   }
   const str = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : undefined);
-  const help = values['help'] === true;
-  const version = values['version'] === true;
-  if (help || version) return { help, version, orgUrl: '', auth: 'device-code', plan: false, yes: false, json: false, authorityHost: PUBLIC_AUTHORITY_HOST, authorityHostGiven: false, overwriteUnmanaged: false };
+  if (values['help'] === true) return { kind: 'help' };
+  if (values['version'] === true) return { kind: 'version' };
 
   const org = str('org');
   if (!org) throw usageError('--org is required, e.g. --org https://contoso.crm.dynamics.com');
-  const orgUrl = checkServiceUrl('--org', org);
-  const authorityHostRaw = str('authority-host');
-  const authorityHost = authorityHostRaw ? checkServiceUrl('--authority-host', authorityHostRaw) : PUBLIC_AUTHORITY_HOST;
+  const orgUrl = checkOrgUrl('--org', org);
+  const authorityHost = str('authority-host');
+  const authority: Authority = authorityHost ? { host: checkServiceUrl('--authority-host', authorityHost), source: 'flag' } : { host: PUBLIC_AUTHORITY_HOST, source: 'default' };
 
-  const authRaw = str('auth') ?? 'device-code';
-  if (authRaw !== 'device-code' && authRaw !== 'client-secret' && authRaw !== 'certificate') {
-    throw usageError(`--auth ${authRaw}: expected device-code, client-secret or certificate`);
-  }
-  // The secret is read and registered before the flags that follow, whose messages echo their value.
-  let secret: string | undefined;
-  if (authRaw === 'client-secret') {
-    const file = str('client-secret-file');
-    if (file) {
-      try {
-        secret = readFileSync(file, 'utf8').trim();
-      } catch (error) {
-        throw usageError(`--client-secret-file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-    } else secret = env[SECRET_ENV];
-    if (!secret) throw usageError(`--auth client-secret: no secret; set ${SECRET_ENV} or use --client-secret-file <file>`);
-    registerSecret(secret);
-  }
-  const clientIdRaw = str('client-id');
-  const clientId = clientIdRaw === undefined ? undefined : normalizeGuid(clientIdRaw);
-  if (clientIdRaw !== undefined && !clientId) throw usageError(`--client-id ${clientIdRaw}: expected a GUID (your automation app's client id)`);
-  if (authRaw !== 'device-code' && !clientId) throw usageError(`--auth ${authRaw} needs --client-id <your automation app's client id>`);
-  const certificatePath = str('certificate');
-  if (authRaw === 'certificate' && !certificatePath) throw usageError('--auth certificate needs --certificate <pem file with the private key and certificate>');
+  const auth = str('auth');
+  if (auth !== undefined && !(AUTH_MODES as readonly string[]).includes(auth)) throw usageError(`--auth ${auth}: expected ${AUTH_MODES.slice(0, -1).join(', ')} or ${AUTH_MODES.at(-1)}`);
+  const clientId = str('client-id');
+  if (clientId !== undefined && !normalizeGuid(clientId)) throw usageError(`--client-id ${clientId}: expected a GUID (your automation app's client id)`);
 
   const waitRaw = str('wait-for-consent');
   let waitForConsentSeconds: number | undefined;
@@ -144,27 +130,29 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   const adminRaw = str('admin-client-id');
   const adminClientId = adminRaw === undefined ? undefined : normalizeGuid(adminRaw);
   if (adminRaw !== undefined && !adminClientId) throw usageError(`--admin-client-id ${adminRaw}: expected a GUID`);
-  const tenant = str('tenant');
-  if (tenant !== undefined) checkTenant('--tenant', tenant);
+  const tenant = fromFlagOrEnv('--tenant', str('tenant'), CREDENTIAL_ENV.tenant, env);
+  if (tenant !== undefined) checkTenant(tenant.source, tenant.value);
 
   const reportPath = str('report');
   return {
-    help: false,
-    version: false,
+    kind: 'deploy',
     orgUrl,
-    ...(tenant ? { tenant: normalizeGuid(tenant) ?? tenant.toLowerCase() } : {}),
-    auth: authRaw,
-    ...(clientId ? { clientId } : {}),
-    ...(secret ? { secret } : {}),
-    ...(certificatePath ? { certificatePath } : {}),
-    plan: values['plan'] === true,
+    ...(tenant ? { tenant: normalizeGuid(tenant.value) ?? tenant.value.toLowerCase() } : {}),
+    authority,
+    credential: {
+      // Without --auth the runner signs a person in: a secret in the environment alone does not switch to it.
+      auth: (auth as AuthMode | undefined) ?? 'device-code',
+      ...(clientId !== undefined ? { clientId } : {}),
+      ...(str('client-secret-file') !== undefined ? { clientSecretFile: str('client-secret-file') } : {}),
+      ...(str('certificate') !== undefined ? { certificate: str('certificate') } : {}),
+    },
+    ...(adminClientId ? { adminClientId } : {}),
+    planOnly: values['plan'] === true,
     yes: values['yes'] === true,
     ...(reportPath ? { reportPath } : {}),
     json: values['json'] === true,
     ...(waitForConsentSeconds !== undefined ? { waitForConsentSeconds } : {}),
-    authorityHost,
-    authorityHostGiven: authorityHostRaw !== undefined,
-    ...(adminClientId ? { adminClientId } : {}),
     overwriteUnmanaged: values['overwrite-unmanaged-customizations'] === true,
+    purgeDeletedAppUser: values['purge-deleted-app-user'] === true,
   };
 }

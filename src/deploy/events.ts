@@ -1,0 +1,21 @@
+import type { Plan } from './plan.js';
+import type { RunReport, StepName, StepReport } from './report.js';
+
+/**
+ * Everything a run has to say, as values. The console and `--json` renderers (and any other front
+ * end) consume the same stream; steps never format terminal text.
+ */
+export type DeployEvent =
+  | { type: 'step-started'; step: StepName; title: string }
+  | { type: 'step-finished'; step: StepReport }
+  | { type: 'progress'; step: StepName; percent: number }
+  | { type: 'retry'; target: string; reason: string; delayMs: number; attempt: number }
+  | { type: 'info'; text: string }
+  | { type: 'warning'; text: string }
+  | { type: 'device-code'; message: string }
+  | { type: 'consent-required'; url: string; code?: number; waitSeconds?: number }
+  | { type: 'plan'; plan: Plan }
+  | { type: 'prompt'; question: string }
+  | { type: 'done'; report: RunReport };
+
+export type EventSink = (event: DeployEvent) => void;

@@ -1,0 +1,187 @@
+import type { ErrorCode } from '../errors.js';
+import type { Level } from '../spec/model.js';
+import { appRoles, type Manifest } from '../package/manifest.js';
+import { describePrivilege, LEVEL_SHORT } from '../package/describe-privilege.js';
+import { describeDiff, diffRolePrivileges, extraRoles, matchRoles, missingGrants, privilegesBeyondDeclared, unboundRoles, type PrivilegeDiff } from '../core/org-roles.js';
+import { callerNeed, importAction, missingCallerPrivileges, privilegeProblems, requiredCallerPrivileges, type ImportAction } from './decide.js';
+import type { OrgSnapshot } from './snapshot.js';
+
+/**
+ * The plan: what a run will change and why, what it refuses, what it grants, and how the org
+ * differs from the package. Pure: built from the manifest and a snapshot of the org, so the runner,
+ * the tests and any other front end see the same value before anything is written.
+ */
+
+export type PlanStep =
+  | { kind: 'import-solution'; action: 'install' | 'upgrade' | 'promote'; uniqueName: string; version: string; from?: string; reason: string }
+  | { kind: 'purge-deleted-app-user'; userId: string; reason: string }
+  | { kind: 'create-app-user'; reason: string }
+  | { kind: 'bind-role'; roleId: string; roleName: string; reason: string }
+  | { kind: 'confirm-privileges'; reason: string };
+
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+  details: string[];
+}
+
+export interface Grant {
+  role: string;
+  privilege: string;
+  level: Level;
+  /** In the maker portal's words: Read / Account / Organization. */
+  access: string;
+  table: string;
+  depth: string;
+}
+
+export interface Difference {
+  kind: 'role-privileges' | 'extra-role' | 'privileges-beyond-declared';
+  /** The role it concerns, when there is one. */
+  role?: string;
+  /** One line per difference, in the words `dvpkg verify` uses. */
+  details: string[];
+}
+
+export interface Plan {
+  org: string;
+  package: { solution: string; version: string; appName: string; appClientId: string };
+  solution: { action: ImportAction; installed?: string };
+  appUser: { state: 'exists' | 'missing' | 'disabled'; id?: string; deletedRows: number };
+  roles: Array<{ id: string; name: string; bound: boolean }>;
+  steps: PlanStep[];
+  grants: Grant[];
+  /** Privileges the signed-in account needs for these steps, and those it lacks. */
+  caller: { required: string[]; missing: string[] };
+  consent: { state: 'present' | 'missing' | 'unknown'; code?: number; consentUrl: string };
+  /** For an upgrade: how each package role in the org changes (what the admin approves now). */
+  privilegeChanges: Array<{ role: string; details: string[] }>;
+  /** How the org differs from the package already (not changed by this run). */
+  differences: Difference[];
+  refusals: Refusal[];
+}
+
+export interface PlanOptions {
+  org: string;
+  consentUrl: string;
+  purgeDeletedAppUser: boolean;
+}
+
+export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: PlanOptions): Plan {
+  const targets = appRoles(manifest);
+  const action = importAction(snapshot.installed, manifest.solution.version, snapshot.holding);
+  const appUser = snapshot.appUsers[0];
+  const matched = matchRoles(manifest.roles, snapshot.roles ?? []);
+  const orgIds = new Map([...matched].map(([id, row]) => [id, row.roleid]));
+  const unbound = unboundRoles(targets, appUser, orgIds);
+  const steps: PlanStep[] = [];
+  const refusals: Refusal[] = [];
+
+  const importRefused = importRefusal(action, manifest.solution, snapshot.installed?.version);
+  if (importRefused) refusals.push(importRefused);
+  if (action === 'install' || action === 'upgrade' || action === 'promote') {
+    steps.push({
+      kind: 'import-solution',
+      action,
+      uniqueName: manifest.solution.uniqueName,
+      version: manifest.solution.version,
+      ...(snapshot.installed ? { from: snapshot.installed.version } : {}),
+      reason: IMPORT_REASON[action](manifest.solution.uniqueName, manifest.solution.version, snapshot.installed?.version),
+    });
+  }
+  if (snapshot.appUsers.length > 1) {
+    refusals.push({ code: 'DVPKG_APP_USER_FAILED', message: `the org has ${snapshot.appUsers.length} application users for ${manifest.app.name} (${manifest.app.clientId}); keep one and delete the others in the Power Platform admin center (Application users), then run again`, details: snapshot.appUsers.map((u) => u.systemuserid) });
+  }
+  if (appUser?.isdisabled) {
+    refusals.push({ code: 'DVPKG_APP_USER_FAILED', message: `the application user for ${manifest.app.name} (${appUser.systemuserid}) is disabled. Enable it in the Power Platform admin center (Environments > your environment > Settings > Application users > Activate), then run again.`, details: [] });
+  }
+  if (!appUser) {
+    if (options.purgeDeletedAppUser) {
+      for (const deleted of snapshot.deletedAppUsers) steps.push({ kind: 'purge-deleted-app-user', userId: deleted.systemuserid, reason: 'a deleted application user for the app is still held by Dataverse and blocks a new one (--purge-deleted-app-user)' });
+    }
+    steps.push({ kind: 'create-app-user', reason: `no application user for ${manifest.app.name} (${manifest.app.clientId}) in this org` });
+  }
+  for (const role of unbound) steps.push({ kind: 'bind-role', roleId: role.id, roleName: role.name, reason: `the application user does not hold "${role.name}"` });
+  if (steps.length > 0) steps.push({ kind: 'confirm-privileges', reason: 'check that the application user holds every declared privilege' });
+
+  const importing = steps.some((s) => s.kind === 'import-solution');
+  const required = requiredCallerPrivileges({ importing, creatingUser: !appUser, binding: unbound.length > 0 });
+  const held = snapshot.caller?.held ?? [];
+  const missing = snapshot.caller ? missingCallerPrivileges(required, held) : [];
+  const problems = missing.map((name) => `your account lacks ${name}, needed to ${callerNeed(name)}; sign in as a System Administrator`);
+  // Dataverse lets a user assign a role only if it holds every privilege of that role itself (0x80048d3b).
+  if (snapshot.caller && unbound.length > 0) {
+    for (const grant of missingGrants(unbound, held)) problems.push(`your account cannot give the role: it does not hold ${grant} itself; sign in as a System Administrator`);
+  }
+  if (snapshot.orgPrivileges) problems.push(...privilegeProblems(manifest.roles, snapshot.orgPrivileges));
+  if (problems.length > 0) refusals.push({ code: 'DVPKG_PREFLIGHT_FAILED', message: `preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed`, details: problems });
+
+  const { differences, privilegeChanges } = compare(manifest, snapshot, action, orgIds);
+  return {
+    org: options.org,
+    package: { solution: manifest.solution.uniqueName, version: manifest.solution.version, appName: manifest.app.name, appClientId: manifest.app.clientId },
+    solution: { action, ...(snapshot.installed ? { installed: snapshot.installed.version } : {}) },
+    appUser: { state: appUser ? (appUser.isdisabled ? 'disabled' : 'exists') : 'missing', ...(appUser ? { id: appUser.systemuserid } : {}), deletedRows: snapshot.deletedAppUsers.length },
+    roles: targets.map((r) => ({ id: r.id, name: r.name, bound: !unbound.includes(r) })),
+    steps,
+    grants: targets.flatMap((role) => role.privileges.map((p) => ({ role: role.name, privilege: p.name, level: p.level, ...describePrivilege(p.name), depth: LEVEL_SHORT[p.level] }))),
+    caller: { required, missing },
+    consent: { state: snapshot.consent.state, ...(snapshot.consent.code !== undefined ? { code: snapshot.consent.code } : {}), consentUrl: options.consentUrl },
+    privilegeChanges,
+    differences,
+    refusals,
+  };
+}
+
+const IMPORT_REASON: Record<'install' | 'upgrade' | 'promote', (name: string, version: string, from: string | undefined) => string> = {
+  install: (name, version) => `${name} is not installed: install ${version} (managed)`,
+  upgrade: (name, version, from) => `${name} ${from} is installed: upgrade to ${version}`,
+  promote: (name, version) => `the upgrade to ${version} is staged as ${name}_Upgrade: apply it`,
+};
+
+/** Drift is what differs in an org already at this version; an upgrade's differences are what it changes. */
+function compare(manifest: Manifest, snapshot: OrgSnapshot, action: ImportAction, orgIds: Map<string, string>): Pick<Plan, 'differences' | 'privilegeChanges'> {
+  const differences: Difference[] = [];
+  const privilegeChanges: Plan['privilegeChanges'] = [];
+  for (const role of manifest.roles) {
+    const held = snapshot.rolePrivileges.get(role.id);
+    if (!held) continue;
+    const details = describeDiff(diffRolePrivileges(role, held));
+    if (details.length === 0) continue;
+    if (action === 'skip') differences.push({ kind: 'role-privileges', role: role.name, details });
+    else privilegeChanges.push({ role: role.name, details: describeChange(diffRolePrivileges(role, held)) });
+  }
+  const targets = appRoles(manifest);
+  for (const extra of extraRoles(targets, snapshot.appUsers[0], orgIds)) {
+    differences.push({ kind: 'extra-role', role: extra.name, details: [`the application user also holds "${extra.name}" (${extra.roleid}), which the package does not give`] });
+  }
+  if (snapshot.appUserPrivileges) {
+    const beyond = privilegesBeyondDeclared(targets, snapshot.appUserPrivileges);
+    if (beyond.length > 0) differences.push({ kind: 'privileges-beyond-declared', details: beyond });
+  }
+  return { differences, privilegeChanges };
+}
+
+/** The same comparison read the other way: what the upgrade grants and takes away. */
+function describeChange(diff: PrivilegeDiff): string[] {
+  return [
+    ...diff.missing.map((p) => `adds ${p}`),
+    ...diff.depth.map((p) => `changes the depth of ${p}`),
+    ...diff.extra.map((p) => `removes ${p}`),
+  ];
+}
+
+/** An import Dataverse would refuse, known from the installed version alone: said before anything is written. */
+export function importRefusal(action: ImportAction, solution: { uniqueName: string; version: string }, installedVersion: string | undefined): Refusal | undefined {
+  const refuse = (message: string): Refusal => ({ code: 'DVPKG_IMPORT_FAILED', message, details: [] });
+  if (action === 'downgrade') {
+    return refuse(`${solution.uniqueName} ${installedVersion} is installed, newer than this package's ${solution.version}. Dataverse cannot downgrade a managed solution; get the package for ${installedVersion} or later from the publisher.`);
+  }
+  if (action === 'other-upgrade-staged') {
+    return refuse(`${solution.uniqueName}_Upgrade, a staged upgrade of another version, is waiting in the org, and no import can run until it is applied or removed. In the maker portal (Solutions), apply the upgrade or delete ${solution.uniqueName}_Upgrade, then run again.`);
+  }
+  if (action === 'unmanaged-installed') {
+    return refuse(`${solution.uniqueName} is installed as an unmanaged solution; a managed package cannot update it (Dataverse error 0x80048040). Delete the unmanaged solution first, or ask the publisher.`);
+  }
+  return undefined;
+}

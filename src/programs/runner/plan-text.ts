@@ -1,0 +1,32 @@
+import { differenceLines } from '../../deploy/deploy-org.js';
+import type { Plan } from '../../deploy/plan.js';
+
+/** The plan as an admin reads it in a terminal: every change, every privilege granted, and what differs. */
+export function planText(plan: Plan): string {
+  const lines: string[] = [];
+  const { solution: name, version, appName, appClientId } = plan.package;
+  const importLine: Record<string, string> = {
+    install: `install ${name} ${version} (managed)`,
+    upgrade: `upgrade ${name} ${plan.solution.installed} -> ${version}`,
+    promote: `apply the upgrade to ${version} already staged as ${name}_Upgrade`,
+    skip: `${name} ${version} is already installed: no import`,
+  };
+  lines.push(`1. Solution: ${importLine[plan.solution.action] ?? `refused (${plan.solution.action})`}`);
+  const user = plan.appUser.state === 'missing' ? `create in the root business unit${plan.appUser.deletedRows ? ` (a deleted one is still held by Dataverse)` : ''}` : plan.appUser.state;
+  lines.push(`2. Application user for ${appName} (${appClientId}): ${user}`);
+  const toBind = plan.roles.filter((r) => !r.bound);
+  lines.push(`3. Roles: ${toBind.length === 0 ? 'already bound' : `give ${toBind.map((r) => `"${r.name}"`).join(', ')}`}`);
+  lines.push('Privileges the application user gets:');
+  for (const grant of plan.grants) lines.push(`   ${grant.access.padEnd(42)} ${grant.table.padEnd(28)} ${grant.depth}`);
+  for (const change of plan.privilegeChanges) {
+    lines.push(`What this upgrade changes in "${change.role}":`);
+    for (const detail of change.details) lines.push(`   ${detail}`);
+  }
+  if (plan.differences.length > 0) {
+    lines.push('The org differs from this package (this run does not change that):');
+    for (const line of plan.differences.flatMap(differenceLines)) lines.push(`   ${line}`);
+  }
+  if (plan.consent.state === 'missing') lines.push(`Admin consent for ${appName} is missing (AADSTS${plan.consent.code ?? '?'}). A Global Administrator must open:`, `   ${plan.consent.consentUrl}`);
+  for (const refusal of plan.refusals) lines.push(`Refused: ${refusal.message}`, ...refusal.details.map((d) => `   ${d}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,106 @@
+import { createInterface } from 'node:readline/promises';
+import type { Readable } from 'node:stream';
+import type { DeployEvent, EventSink } from '../../deploy/events.js';
+import type { RunReport } from '../../deploy/report.js';
+import type { Output } from '../../runtime/output.js';
+import { planText } from './plan-text.js';
+
+/**
+ * The runner's two renderers of one event stream. On a terminal: lines, a progress bar, the plan as
+ * text. With `--json`: one JSON object per event on stdout (the plan as an object, progress and
+ * retries included), the human text on stderr, and the report as the last line.
+ */
+
+const SYMBOLS = { done: 'ok', skipped: '--', failed: 'FAILED' } as const;
+
+export function createRenderer(output: Output, json: boolean): EventSink {
+  const human = (text: string) => (json ? output.err(text) : output.out(text));
+  const tty = !json && output.stdoutIsTTY;
+  let barShown = false;
+  let lastBucket = -1;
+  const line = (text: string) => {
+    if (barShown) {
+      human('\n');
+      barShown = false;
+    }
+    human(`${text}\n`);
+  };
+  const indented = (text: string) => {
+    for (const part of text.split('\n')) line(`  ${part}`);
+  };
+  return (event: DeployEvent) => {
+    if (json && event.type !== 'done') output.out(`${JSON.stringify(event)}\n`);
+    switch (event.type) {
+      case 'step-started':
+        lastBucket = -1;
+        return line(`> ${event.title}`);
+      case 'step-finished': {
+        const { step } = event;
+        return line(`  ${SYMBOLS[step.status]} ${step.outcome} (${(step.durationMs / 1000).toFixed(1)} s, ${step.requests} request${step.requests === 1 ? '' : 's'})`);
+      }
+      case 'progress': {
+        const percent = Math.max(0, Math.min(100, Math.round(event.percent)));
+        if (tty) {
+          const filled = Math.round((percent / 100) * 30);
+          human(`\r  [${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${String(percent).padStart(3)}%`);
+          barShown = true;
+          return;
+        }
+        const bucket = Math.floor(percent / 25);
+        if (bucket > lastBucket) {
+          lastBucket = bucket;
+          line(`  import progress ${percent}%`);
+        }
+        return;
+      }
+      case 'retry':
+        return indented(event.reason === '429' ? `throttled by the org; waiting ${(event.delayMs / 1000).toFixed(1)} s as it asked` : `${event.target}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
+      case 'info':
+      case 'device-code':
+        return indented(event.type === 'info' ? event.text : event.message);
+      case 'warning':
+        return line(`  warning: ${event.text}`);
+      case 'consent-required':
+        return event.waitSeconds === undefined ? undefined : indented(`Waiting up to ${event.waitSeconds} s for consent (link above)...`);
+      case 'plan':
+        return indented(planText(event.plan));
+      case 'prompt':
+        return;
+      case 'done':
+        return finish(output, json, event.report);
+    }
+  };
+}
+
+function finish(output: Output, json: boolean, report: RunReport): void {
+  if (json) {
+    output.out(`${JSON.stringify({ type: 'report', ...report })}\n`);
+    return;
+  }
+  const changes = report.steps.reduce((n, step) => n + step.changes.length, 0);
+  const summary: Record<RunReport['outcome'], string> = {
+    succeeded: `Done: ${changes} change${changes === 1 ? '' : 's'} in ${(report.durationMs / 1000).toFixed(1)} s (${report.requests} requests to the org).`,
+    'nothing-to-do': `Nothing to do: the org already matches this package (${report.requests} requests, no changes).`,
+    planned: 'Plan only: nothing was changed.',
+    differs: `The org differs from this package (exit 9):\n${(report.differences ?? []).map((d) => `  - ${d}`).join('\n')}\nThis run ${changes > 0 ? `made ${changes} change${changes === 1 ? '' : 's'} and ` : ''}did not change the differences above; dvpkg verify reports them too.`,
+    cancelled: 'Cancelled; nothing was changed.',
+    interrupted: `Interrupted (exit 130).${report.stillRunning?.length ? ` Still running in Dataverse: ${report.stillRunning.join('; ')}.` : ''} Run the same command again to finish; completed steps are not repeated.`,
+    failed: `Stopped with exit code ${report.exitCode}.`,
+  };
+  output.out(`\n${summary[report.outcome]}\n`);
+}
+
+/** A yes/no question on the terminal; undefined when stdin is not one. */
+export function terminalConfirm(stdin: Readable & { isTTY?: boolean }, output: Output, json: boolean): ((question: string) => Promise<boolean>) | undefined {
+  if (!stdin.isTTY) return undefined;
+  return async (question) => {
+    const rl = createInterface({ input: stdin, terminal: false });
+    try {
+      (json ? output.err : output.out)(`${question} [y/N] `);
+      const answer = await rl.question('');
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      rl.close();
+    }
+  };
+}

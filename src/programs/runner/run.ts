@@ -1,0 +1,116 @@
+import type { Readable, Writable } from 'node:stream';
+import { resolveCredential, type Credential } from '../../auth/credentials.js';
+import { deployOrg, type DeployResult } from '../../deploy/deploy-org.js';
+import type { DeployEvent } from '../../deploy/events.js';
+import { loadPackage } from '../../deploy/package-files.js';
+import { StepRecorder } from '../../deploy/recorder.js';
+import type { RunReport } from '../../deploy/report.js';
+import { ExitCode, formatProblem, isDvpkgError, reportError } from '../../errors.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import { createOutput, Redactor } from '../../runtime/output.js';
+import { CREDENTIAL_ENV } from '../../auth/credentials.js';
+import { DVPKG_VERSION } from '../../version.js';
+import { HELP, parseRunnerArgs, type DeployRunnerOptions } from './args.js';
+import { createRenderer, terminalConfirm } from './render.js';
+
+/** deploy.mjs as a program: options, the package check, one org's deploy, the report, the exit code. */
+
+export interface RunnerIo {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  packageDir: string;
+  /** deploy.mjs itself and the manifest hash stamped into it. */
+  runner: { path: string; manifestStamp: string };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  stdin: Readable & { isTTY?: boolean };
+  clock?: Clock;
+  /** Aborted on SIGINT/SIGTERM: the run ends its current request and reports `interrupted`. */
+  signal?: AbortSignal;
+}
+
+export async function runDeploy(io: RunnerIo): Promise<number> {
+  const redactor = new Redactor();
+  // Before anything that can fail: a message may echo a value that is in fact the secret.
+  for (const name of CREDENTIAL_ENV.secret) redactor.add(io.env[name]);
+  const output = createOutput(io, redactor);
+  let options: DeployRunnerOptions;
+  try {
+    const parsed = parseRunnerArgs(io.argv, io.env);
+    if (parsed.kind === 'help' || parsed.kind === 'version') {
+      output.out(`${parsed.kind === 'help' ? HELP : DVPKG_VERSION}\n`);
+      return ExitCode.ok;
+    }
+    options = parsed;
+  } catch (error) {
+    return reportError(error, output, 'error');
+  }
+  const clock = io.clock ?? systemClock;
+  const emit = createRenderer(output, options.json);
+  const recorder = new StepRecorder(emit, clock);
+  const running = new Set<string>();
+  const started = clock.now();
+  const report: RunReport = {
+    outcome: 'failed',
+    exitCode: ExitCode.unexpected,
+    dvpkgVersion: DVPKG_VERSION,
+    package: { solution: '', version: '', solutionSha256: '', appClientId: '' },
+    org: options.orgUrl,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    requests: 0,
+    polls: 0,
+    writes: 0,
+    retries: 0,
+    retryWaitMs: 0,
+    steps: recorder.steps,
+  };
+  const result: DeployResult = { outcome: 'failed', differences: [] };
+  try {
+    const pkg = await recorder.run('integrity', 'Checking the package', async () => ({
+      status: 'done',
+      outcome: 'manifest.json, the solution zip, README.md and deploy.mjs match their hashes',
+      value: await loadPackage(io.packageDir, io.runner),
+    }));
+    const { manifest } = pkg;
+    report.package = { solution: manifest.solution.uniqueName, version: manifest.solution.version, solutionSha256: manifest.solution.sha256, appClientId: manifest.app.clientId };
+    const credential = (): Credential => resolveCredential(options.credential, io.env, redactor, { fallback: 'device-code', publicClientId: options.adminClientId ?? manifest.adminClientId });
+    const deployed = await deployOrg(
+      pkg,
+      { ...options, credential },
+      { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: terminalConfirm(io.stdin, output, options.json), running },
+      recorder,
+      result,
+    );
+    report.outcome = deployed.outcome;
+    report.exitCode = deployed.outcome === 'differs' ? ExitCode.orgDiffers : ExitCode.ok;
+    if (deployed.differences.length > 0) report.differences = deployed.differences;
+  } catch (error) {
+    if (io.signal?.aborted) {
+      report.outcome = 'interrupted';
+      report.exitCode = ExitCode.interrupted;
+      report.error = { code: 'DVPKG_INTERRUPTED', message: 'interrupted by a signal' };
+    } else if (isDvpkgError(error) && error.code === 'DVPKG_CANCELLED') {
+      report.outcome = 'cancelled';
+      report.exitCode = ExitCode.cancelled;
+    } else {
+      report.exitCode = isDvpkgError(error) ? error.exitCode : ExitCode.unexpected;
+      report.error = isDvpkgError(error)
+        ? { code: error.code, message: error.message, ...(error.problems.length ? { details: error.problems.map(formatProblem) } : {}) }
+        : { code: 'DVPKG_INTERNAL', message: error instanceof Error ? error.message : String(error) };
+      reportError(error, output, 'error', Boolean(io.env['DVPKG_DEBUG']));
+    }
+  }
+  if (running.size > 0) report.stillRunning = [...running];
+  if (result.tenant) report.tenant = result.tenant;
+  Object.assign(report, { durationMs: clock.now() - started, requests: recorder.requests, polls: recorder.polls, writes: recorder.writes, retries: recorder.retries, retryWaitMs: recorder.retryWaitMs });
+  if (options.reportPath) {
+    try {
+      await output.file(options.reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    } catch (error) {
+      emit({ type: 'warning', text: `could not write --report ${options.reportPath}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` } satisfies DeployEvent);
+    }
+  }
+  emit({ type: 'done', report });
+  return report.exitCode;
+}
