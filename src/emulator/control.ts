@@ -9,8 +9,10 @@ import { EmulatorError, controlError } from './errors.js';
 import type { FaultSpec } from './faults.js';
 import { LEVELS, isLevel, type Level } from './levels.js';
 import { normalizeGuid } from './util/guid.js';
+import { policyProblems } from './seed.js';
 import { route, type Route } from './server.js';
 import {
+  addTeam,
   nowIso,
   roleCopyId,
   rootBusinessUnit,
@@ -163,6 +165,7 @@ export function controlRoutes(hooks: ControlHooks): Route[] {
         azureactivedirectoryobjectid: entraObjectId ?? (applicationId ? ctx.state.servicePrincipal(o.tenantId, applicationId)?.objectId ?? null : null),
         isdisabled: body.isdisabled === true,
         accessmode: applicationId ? 4 : 0,
+        deletedstate: 0,
         _businessunitid_value: businessUnitId,
         createdon: nowIso(),
       };
@@ -181,6 +184,38 @@ export function controlRoutes(hooks: ControlHooks): Route[] {
       const o = org(ctx, req);
       bindRole(o, user(o, req.params.user), String(json(req).roleId ?? ''));
       return ok();
+    }),
+    route('POST', new RegExp(`${O}/teams$`), (ctx, req) => {
+      const o = org(ctx, req);
+      const body = json(req);
+      if (typeof body.name !== 'string' || body.name === '') throw controlError(400, '"name" is required.');
+      if (body.kind !== undefined && body.kind !== 'owner' && body.kind !== 'entra-group') throw controlError(400, '"kind" must be "owner" or "entra-group".');
+      const businessUnitId = body.businessUnitId === undefined ? rootBusinessUnit(o).businessunitid : guidField(body, 'businessUnitId');
+      const ids = (field: string) => (Array.isArray(body[field]) ? (body[field] as unknown[]) : []).map((v) => normalizeGuid(v) ?? '');
+      const roles = ids('roles').map((id) => role(o, id)._parentrootroleid_value);
+      const members = ids('members').map((id) => user(o, id).systemuserid);
+      const team = addTeam(o, { id: body.id === undefined ? randomUUID() : guidField(body, 'id'), name: body.name, kind: body.kind === 'entra-group' ? 'entra-group' : 'owner', businessUnitId, roles, members });
+      return { status: 201, body: team };
+    }),
+    route('PUT', new RegExp(`${C}/tenants/(?<tenant>[^/]+)/policies$`), (ctx, req) => {
+      const tenant = ctx.state.tenant(req.params.tenant ?? '');
+      if (!tenant) throw controlError(404, `No tenant ${req.params.tenant ?? ''}.`);
+      const body = json(req);
+      const problems = policyProblems(body);
+      if (problems.length) throw controlError(400, problems.map(([field, expected]) => `"${field}": expected ${expected}`).join('; '));
+      tenant.policies = { ...tenant.policies, ...body };
+      return ok(tenant.policies);
+    }),
+    route('PATCH', new RegExp(`${C}/apps/(?<app>[^/]+)$`), (ctx, req) => {
+      const app = ctx.state.app(req.params.app ?? '');
+      if (!app) throw controlError(404, `No app ${req.params.app ?? ''}.`);
+      const body = json(req);
+      if (body.publicClient !== undefined && typeof body.publicClient !== 'boolean') throw controlError(400, '"publicClient" must be true or false.');
+      if (body.redirectUris !== undefined && !(Array.isArray(body.redirectUris) && body.redirectUris.every((u) => typeof u === 'string'))) throw controlError(400, '"redirectUris" must be an array of URIs.');
+      if (typeof body.publicClient === 'boolean') app.publicClient = body.publicClient;
+      if (Array.isArray(body.redirectUris)) app.redirectUris = body.redirectUris as string[];
+      const { clientSecret: _secret, privateKeyPem: _key, ...visible } = app;
+      return ok(visible);
     }),
     route('POST', new RegExp(`${O}/solutions$`), (ctx, req) => {
       const o = org(ctx, req);

@@ -138,6 +138,46 @@ export function aadInvalidRefreshToken(correlationId?: string): EmulatorError {
   return aadError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.', correlationId);
 }
 
+/**
+ * 7000218 is also what a flow without a credential gets when the app does not allow public client flows
+ * (learn.microsoft.com troubleshoot/entra/entra-id/app-integration/
+ * confidential-client-application-authentication-error-aadsts7000218): same body as a missing credential.
+ */
+export function aadPublicClientNotAllowed(correlationId?: string): EmulatorError {
+  return aadMissingCredential(correlationId);
+}
+
+/** 65001 DelegationDoesNotExist (entra reference-error-codes.md): no consent, and the user may not give it. */
+export function aadConsentRequired(appId: string, appName: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${appId}' named '${appName}'. Send an interactive authorization request for this user and resource.`, correlationId);
+}
+
+/** 90094 AdminConsentRequired (reference-error-codes.md): the tenant routes consent requests to an admin. */
+export function aadAdminConsentRequired(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 90094, 'Administrator consent is required.', correlationId);
+}
+
+/** 53003 BlockedByConditionalAccess (reference-error-codes.md). */
+export function aadBlockedByConditionalAccess(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 53003, 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.', correlationId);
+}
+
+/** 50076 UserStrongAuthRequired (reference-error-codes.md). */
+export function aadMfaRequired(resource: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 50076, `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${resource}'.`, correlationId);
+}
+
+/** 650057 InvalidResource, or 65001 (option `defaultScopeWithoutPermissionCode`): `.default` names a resource the registration does not list. */
+export function aadResourceNotInRegistration(code: 650057 | 65001, appId: string, appName: string, resource: string, correlationId?: string): EmulatorError {
+  if (code === 65001) return aadConsentRequired(appId, appName, correlationId);
+  return aadError(400, 'invalid_client', 650057, `Invalid resource. The client has requested access to a resource which is not listed in the requested permissions in the client's application registration. Client app ID: ${appId}(${appName}). Resource value from request: ${resource}.`, correlationId);
+}
+
+/** 500113 (observed in the field): the admin approved, but the app has no reply address to return to. */
+export function aadNoReplyAddress(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_request', 500113, 'No reply address is registered for the application.', correlationId);
+}
+
 export function aadRedirectUriMismatch(appId: string, redirectUri: string, correlationId?: string): EmulatorError {
   return aadError(400, 'invalid_request', 50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${appId}'.`, correlationId);
 }
@@ -235,9 +275,25 @@ export function duplicateRecord(message: string, status: number): EmulatorError 
   return dataverseError(status, '0x80040237', message);
 }
 
-/** The caller must hold every privilege of a role it assigns (ERRS: AssignRoleValidationFailure). */
-export function assignRoleValidationFailure(args: { roleId: string; privilege: string }): EmulatorError {
-  return dataverseError(403, '0x80048d3b', `Role assignment validation failed: the caller does not hold privilege ${args.privilege} that role ${args.roleId} grants. A user can only assign a role whose privileges it holds itself.`);
+/**
+ * 0x80048d3b AssignRoleValidationFailure, for assigning and removing. The opening and the closing sentence
+ * are the template of MicrosoftDocs/powerapps-docs includes/data-service-error-codes.md; how {0}-{3} are laid
+ * out between them is inferred. Status configurable (no source gives it).
+ */
+export function assignRoleValidationFailure(args: { callerId: string; roleId: string; principalId: string; roleBusinessUnitId: string; missing: Array<{ name: string; privilegeId: string; depth: string; businessUnitId: string }>; status: number }): EmulatorError {
+  const first = args.missing.slice(0, 5);
+  const list = first.map((p) => `${p.name}(${p.privilegeId})/${p.depth}/${p.businessUnitId}`).join(', ');
+  return dataverseError(args.status, '0x80048d3b', `Assigning or Removing a role of User/Team requires the calling user to have all the privilege(s) of a role being assigned/removed. CallingUser: ${args.callerId}, Role: ${args.roleId}, User/Team: ${args.principalId}, RoleBusinessUnit: ${args.roleBusinessUnitId}. First ${first.length} missed role privilege(s) in format PrivilegeName(PrivilegeId)/Depth/BusinessUnitId are: ${list}.`);
+}
+
+/** A path segment the service does not know, e.g. a bound call of an unbound function (observed: 0x80060888, 404). */
+export function unknownSegment(segment: string, status: number): EmulatorError {
+  return dataverseError(status, '0x80060888', `Resource not found for the segment '${segment}'.`);
+}
+
+/** PPAC: "Only application users with the inactive state can be deleted" (manage-application-users.md); code inferred. */
+export function activeUserDelete(userId: string, status: number): EmulatorError {
+  return dataverseError(status, '0x80040203', `The user ${userId} is active. Only users with the inactive state can be deleted: disable the user first.`);
 }
 
 export function userInWrongBusiness(args: { userId: string; userBu: string; roleId: string; roleBu: string }): EmulatorError {
@@ -337,16 +393,27 @@ export function importFailureError(failure: ImportFailure, status = 400): Emulat
   return dataverseError(failure.code === '0x80040220' ? 403 : status, failure.code, failure.message);
 }
 
+/** The live text (coe-starter-kit#8757, ewingjm/development-hub#26), on the start request or inside the job. */
+export function importConcurrency(): ImportFailure {
+  return { code: '0x80071151', section: 'solutionManifest', message: 'Cannot start another [Import] because there is a previous [Import] running at this moment. Use Solution History for more details. -- The solution installation or removal failed due to the installation or removal of another solution at the same time.' };
+}
+
 export function solutionConcurrency(): EmulatorError {
-  return dataverseError(400, '0x80071151', 'Solution installation or removal failed due to the installation or removal of another solution at the same time. Please try again later.');
+  const failure = importConcurrency();
+  return dataverseError(400, failure.code, failure.message);
 }
 
 export function duplicatedImportJobId(id: string): EmulatorError {
   return dataverseError(400, '0x80071152', `The ImportJobId ${id} is already used by another import job. ImportJobId must be unique.`);
 }
 
+export function upgradeNotAvailableFailure(uniqueName: string): ImportFailure {
+  return { code: '0x8004853B', section: 'solutionManifest', message: `There is no upgrade for solution ${uniqueName} to apply: the holding solution ${uniqueName}_Upgrade does not exist.` };
+}
+
 export function upgradeNotAvailable(uniqueName: string): EmulatorError {
-  return dataverseError(400, '0x8004853B', `There is no upgrade for solution ${uniqueName} to apply: the holding solution ${uniqueName}_Upgrade does not exist.`);
+  const failure = upgradeNotAvailableFailure(uniqueName);
+  return dataverseError(400, failure.code, failure.message);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import { ImportRunner } from './import/runner.js';
 import { jwkThumbprint } from './jwt.js';
 import { resolveOptions, type EmulatorOptions } from './options.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
-import { ADMIN_PUBLIC_CLIENT_ID, defaultSeed, isvApp, readSeedFile, resolveAppCredentials, validateSeed, type AppCredentials, type Seed } from './seed.js';
+import { ADMIN_PUBLIC_CLIENT_ID, adminPublicClient, defaultSeed, isvApp, readSeedFile, resolveAppCredentials, validateSeed, type AppCredentials, type Seed } from './seed.js';
 import { closeServer, createEmulatorServer, listen } from './server.js';
 import { EmulatorState } from './state.js';
 
@@ -58,7 +58,7 @@ export interface RunningEmulator {
   tenantId: string;
   isvTenantId: string;
   adminUsername: string;
-  /** Public client id accepted for the admin's device-code sign-in. */
+  /** The admin public client (a registered multi-tenant public client app, not pre-consented anywhere). */
   adminClientId: string;
   apps: EmulatorApp[];
   /** `{url}/_emulator`. */
@@ -86,12 +86,14 @@ async function loadSeed(seed: Seed | string | undefined): Promise<Seed> {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const resolved = resolveOptions(options);
   const seed = await loadSeed(resolved.seed);
+  if (!seed.apps.some((a) => normalizeGuid(a.clientId) === ADMIN_PUBLIC_CLIENT_ID)) seed.apps.push(adminPublicClient(seed));
   for (const app of resolved.apps) {
     const id = normalizeGuid(app.clientId);
     if (!id) throw new EmulatorConfigError('EMULATOR_USAGE', `--app ${app.clientId}: expected an app (client) id GUID.`);
-    if (!seed.apps.some((a) => normalizeGuid(a.clientId) === id)) seed.apps.push(isvApp(id, seed, app.name));
+    if (!seed.apps.some((a) => normalizeGuid(a.clientId) === id)) seed.apps.push(isvApp(id, seed, app.name, app.redirectUris));
   }
-  const apps: AppCredentials[] = seed.apps.map(resolveAppCredentials);
+  // The admin public client goes last, so `apps[0]` stays the first ISV app, as before it was registered.
+  const apps: AppCredentials[] = seed.apps.map(resolveAppCredentials).sort((x, y) => Number(x.clientId === ADMIN_PUBLIC_CLIENT_ID) - Number(y.clientId === ADMIN_PUBLIC_CLIENT_ID));
   let state: EmulatorState;
   try {
     state = new EmulatorState(seed, apps, resolved.privilegeCatalog);

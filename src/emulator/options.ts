@@ -20,12 +20,34 @@ export interface ErrorStatuses {
   duplicateAppUser: number;
   /** Import validation failures answered synchronously (ImportSolution, StageAndUpgrade). */
   importFailure: number;
+  /** 0x80060888 "Resource not found for the segment", e.g. a bound call of an unbound function (404 in field reports). */
+  unknownSegment: number;
+  /** DELETE of an active systemuser (inferred: PPAC only says inactive users can be deleted). */
+  activeUserDelete: number;
+  /** 0x80048d3b AssignRoleValidationFailure (no source gives the status). */
+  assignRoleValidation: number;
 }
+
+/**
+ * Where "Cannot start another [Import]" (0x80071151) surfaces: field reports show it inside the async job
+ * (coe-starter-kit#8757, ewingjm/development-hub#26), so `fail-job` is the default; `reject-start` answers
+ * the start request with 400 instead.
+ */
+export type ConcurrentImportMode = 'fail-job' | 'reject-start';
+
+/**
+ * The order client credentials are checked in. No Microsoft source documents it (fidelity-audit #8):
+ * `service-principal-first` answers 7000229 for a missing service principal even without a credential;
+ * `credential-first` answers 7000218 to a request without a credential before looking at the tenant.
+ */
+export type CredentialCheckOrder = 'service-principal-first' | 'credential-first';
 
 /** An ISV app registration to add: its client id and, optionally, the display name Entra would hold. */
 export interface EmulatorAppOption {
   clientId: string;
   name?: string;
+  /** Admin-consent redirect URIs to register (none by default). */
+  redirectUris?: string[];
 }
 
 export interface EmulatorOptions {
@@ -55,6 +77,14 @@ export interface EmulatorOptions {
   /** Request log entries kept (oldest dropped first). */
   logLimit?: number;
   privilegeCatalog?: PrivilegeSource;
+  concurrentImport?: ConcurrentImportMode;
+  clientCredentialsCheckOrder?: CredentialCheckOrder;
+  /**
+   * AADSTS code for `<org>/.default` from a public client with no statically configured Dataverse
+   * permission. 650057 (InvalidResource, "isn't listed in the requested permissions in the client's
+   * application registration", entra reference-error-codes.md) is inferred; 65001 is the alternative.
+   */
+  defaultScopeWithoutPermissionCode?: 650057 | 65001;
 }
 
 export interface ResolvedOptions {
@@ -74,6 +104,9 @@ export interface ResolvedOptions {
   maxRequestBodyBytes: number;
   logLimit: number;
   privilegeCatalog: PrivilegeSource | undefined;
+  concurrentImport: ConcurrentImportMode;
+  clientCredentialsCheckOrder: CredentialCheckOrder;
+  defaultScopeWithoutPermissionCode: 650057 | 65001;
 }
 
 export const DEFAULTS = {
@@ -91,7 +124,13 @@ export const DEFAULTS = {
     duplicateAssociation: 412,
     duplicateAppUser: 412,
     importFailure: 400,
+    unknownSegment: 404,
+    activeUserDelete: 400,
+    assignRoleValidation: 403,
   },
+  concurrentImport: 'fail-job' as ConcurrentImportMode,
+  clientCredentialsCheckOrder: 'service-principal-first' as CredentialCheckOrder,
+  defaultScopeWithoutPermissionCode: 650057 as 650057 | 65001,
   // Dataverse takes solution files up to 95 MB (learn: power-platform/alm/solution-concepts-alm "maximum size"), so real
     // packages with thousands of entries must pass; the inflate budget still stops a zip bomb early.
     zipLimits: { maxEntries: 20_000, maxExpandedBytes: 256 * 1024 * 1024 },
@@ -118,5 +157,8 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULTS.maxRequestBodyBytes,
     logLimit: options.logLimit ?? DEFAULTS.logLimit,
     privilegeCatalog: options.privilegeCatalog,
+    concurrentImport: options.concurrentImport ?? DEFAULTS.concurrentImport,
+    clientCredentialsCheckOrder: options.clientCredentialsCheckOrder ?? DEFAULTS.clientCredentialsCheckOrder,
+    defaultScopeWithoutPermissionCode: options.defaultScopeWithoutPermissionCode ?? DEFAULTS.defaultScopeWithoutPermissionCode,
   });
 }

@@ -11,12 +11,25 @@ import { createSelfSignedCertificate } from './certificate.js';
 
 export type TenantKind = 'isv' | 'subscriber';
 
+/**
+ * Tenant-wide sign-in settings. `userConsent`: `allow` (Entra's default: users may consent to apps for
+ * themselves), `deny` (user consent disabled → AADSTS65001) or `admin-approval` (the admin consent workflow
+ * is on → AADSTS90094). `blockDeviceCode` is a Conditional Access policy blocking the device-code flow
+ * (AADSTS53003); `requireMfa` one requiring MFA that device code cannot satisfy here (AADSTS50076).
+ */
+export interface TenantPolicies {
+  userConsent?: 'allow' | 'deny' | 'admin-approval';
+  blockDeviceCode?: boolean;
+  requireMfa?: boolean;
+}
+
 export interface SeedTenant {
   id: string;
   name: string;
   /** Verified domain; Entra routes accept it in place of the tenant id. */
   domain: string;
   kind: TenantKind;
+  policies?: TenantPolicies;
 }
 
 export interface SeedApp {
@@ -28,8 +41,12 @@ export interface SeedApp {
   secret?: string;
   /** PEM pair; generated when absent. `privateKeyPem` is optional (only the public part is needed to verify). */
   certificate?: { certificatePem: string; privateKeyPem?: string };
-  /** Admin-consent redirect URIs; empty = accept any. */
+  /** Admin-consent redirect URIs; a consent request must name one of them exactly. */
   redirectUris?: string[];
+  /** "Allow public client flows": device code and refresh without a credential. Default false. */
+  publicClient?: boolean;
+  /** The registration lists Dataverse `user_impersonation` statically, so `<org>/.default` works delegated. Default false. */
+  staticDataversePermission?: boolean;
 }
 
 export interface SeedServicePrincipal {
@@ -80,6 +97,17 @@ export interface SeedSystemUser {
   isDisabled?: boolean;
 }
 
+/** An owner team (teamtype 0) or an Entra group team (teamtype 2), with root role ids and member systemuser ids. */
+export interface SeedTeam {
+  id: string;
+  name: string;
+  kind?: 'owner' | 'entra-group';
+  /** Defaults to the root business unit. */
+  businessUnitId?: string;
+  roles?: string[];
+  members?: string[];
+}
+
 export interface SeedOrg {
   name: string;
   tenantId: string;
@@ -88,6 +116,7 @@ export interface SeedOrg {
   customTables?: SeedCustomTable[];
   roles: SeedRole[];
   users: SeedSystemUser[];
+  teams?: SeedTeam[];
 }
 
 export interface Seed {
@@ -113,14 +142,24 @@ export const DEFAULT_IDS = {
   adminObjectId: '00000000-0000-4000-8000-0000000000e2',
 } as const;
 
-/** Dataverse SDK sample client id (wire ref §1.3); accepted for device code and pre-consented everywhere. */
+/**
+ * Dataverse SDK sample client id (wire ref §1.3; "Sample / stand-in appID", ServiceClient
+ * DataverseConnectionStringProcessor.cs). Registered in every seed as a multi-tenant public client with a
+ * static Dataverse permission; like any app it has no service principal in a tenant until someone consents.
+ */
 export const ADMIN_PUBLIC_CLIENT_ID = '51f81489-12ee-4a9e-aaae-a2591f45987d';
+
+/** The admin public client's registration, added to any seed that lacks it (in the ISV tenant: it is nobody's subscriber). */
+export function adminPublicClient(seed: Seed): SeedApp {
+  const home = seed.tenants.find((t) => t.kind === 'isv') ?? seed.tenants[0];
+  return { clientId: ADMIN_PUBLIC_CLIENT_ID, name: 'Dataverse sample public client', homeTenantId: home?.id ?? '', multiTenant: true, publicClient: true, staticDataversePermission: true };
+}
 
 /** Fixed template ids of the provisioning roles, as real orgs carry them (addendum §4). */
 const SYSTEM_ADMINISTRATOR_TEMPLATE = '627090ff-40a3-4053-8790-584edc5be201';
 
 export function defaultSeed(): Seed {
-  return {
+  const seed: Seed = {
     tenants: [
       { id: DEFAULT_IDS.isvTenant, name: 'Fabrikam ISV', domain: 'fabrikam.example', kind: 'isv' },
       { id: DEFAULT_IDS.subscriberTenant, name: 'Contoso', domain: 'contoso.example', kind: 'subscriber' },
@@ -154,13 +193,15 @@ export function defaultSeed(): Seed {
     ],
     admin: { upn: 'admin@contoso.example' },
   };
+  seed.apps.push(adminPublicClient(seed));
+  return seed;
 }
 
 /** An ISV multi-tenant app with generated credentials, the shape `--app <clientId>` adds. */
-export function isvApp(clientId: string, seed: Seed, name?: string): SeedApp {
+export function isvApp(clientId: string, seed: Seed, name?: string, redirectUris?: string[]): SeedApp {
   const isv = seed.tenants.find((t) => t.kind === 'isv') ?? seed.tenants[0];
   if (!isv) throw new EmulatorConfigError('EMULATOR_USAGE', 'The emulator seed has no tenant to register an app in.');
-  return { clientId, name: name ?? `ISV app ${clientId.slice(0, 8)}`, homeTenantId: isv.id, multiTenant: true };
+  return { clientId, name: name ?? `ISV app ${clientId.slice(0, 8)}`, homeTenantId: isv.id, multiTenant: true, publicClient: false, ...(redirectUris ? { redirectUris } : {}) };
 }
 
 export async function readSeedFile(path: string): Promise<Seed> {
@@ -202,6 +243,7 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
     text(`tenants[${i}].name`, t.name);
     text(`tenants[${i}].domain`, t.domain);
     if (t.kind !== 'isv' && t.kind !== 'subscriber') fail(`tenants[${i}].kind`, '"isv" or "subscriber"');
+    if (t.policies !== undefined) policyProblems(t.policies).forEach((problem) => fail(`tenants[${i}].policies.${problem[0]}`, problem[1]));
   });
   const tenantIds = new Set(seed.tenants.map((t) => normalizeGuid(t.id)));
   const knownTenant = (path: string, v: unknown) => {
@@ -212,6 +254,8 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
     text(`apps[${i}].name`, a.name);
     knownTenant(`apps[${i}].homeTenantId`, a.homeTenantId);
     if (typeof a.multiTenant !== 'boolean') fail(`apps[${i}].multiTenant`, 'true or false');
+    for (const flag of ['publicClient', 'staticDataversePermission'] as const) if (a[flag] !== undefined && typeof a[flag] !== 'boolean') fail(`apps[${i}].${flag}`, 'true or false');
+    if (a.redirectUris !== undefined && !(Array.isArray(a.redirectUris) && a.redirectUris.every((u) => typeof u === 'string'))) fail(`apps[${i}].redirectUris`, 'an array of URIs');
   });
   seed.servicePrincipals.forEach((sp, i) => {
     knownTenant(`servicePrincipals[${i}].tenantId`, sp.tenantId);
@@ -244,6 +288,11 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
         });
       }
     });
+    (o.teams ?? []).forEach((t, j) => {
+      guid(`orgs[${i}].teams[${j}].id`, t.id);
+      text(`orgs[${i}].teams[${j}].name`, t.name);
+      if (t.kind !== undefined && t.kind !== 'owner' && t.kind !== 'entra-group') fail(`orgs[${i}].teams[${j}].kind`, '"owner" or "entra-group"');
+    });
     (Array.isArray(o.users) ? o.users : []).forEach((u, j) => {
       guid(`orgs[${i}].users[${j}].id`, u.id);
       if (!Array.isArray(u.roles)) fail(`orgs[${i}].users[${j}].roles`, 'an array of role ids');
@@ -254,6 +303,16 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
   if (!seed.orgs.length) fail('orgs', 'at least one org');
   if (problems.length) throw seedError(problems);
   return seed;
+}
+
+/** Problems of a policies object as [field, expected]; shared with the control API. */
+export function policyProblems(value: unknown): Array<[string, string]> {
+  if (!isObject(value)) return [['', 'an object']];
+  const problems: Array<[string, string]> = [];
+  for (const key of Object.keys(value)) if (!['userConsent', 'blockDeviceCode', 'requireMfa'].includes(key)) problems.push([key, 'one of userConsent, blockDeviceCode, requireMfa']);
+  if (value.userConsent !== undefined && !['allow', 'deny', 'admin-approval'].includes(String(value.userConsent))) problems.push(['userConsent', '"allow", "deny" or "admin-approval"']);
+  for (const flag of ['blockDeviceCode', 'requireMfa']) if (value[flag] !== undefined && typeof value[flag] !== 'boolean') problems.push([flag, 'true or false']);
+  return problems;
 }
 
 function seedError(problems: string[]): EmulatorConfigError {
@@ -271,6 +330,8 @@ export interface AppCredentials {
   homeTenantId: string;
   multiTenant: boolean;
   redirectUris: string[];
+  publicClient: boolean;
+  staticDataversePermission: boolean;
   clientSecret: string;
   certificatePem: string;
   privateKeyPem: string;
@@ -293,6 +354,8 @@ export function resolveAppCredentials(app: SeedApp): AppCredentials {
     homeTenantId: normalizeGuid(app.homeTenantId) ?? app.homeTenantId,
     multiTenant: app.multiTenant,
     redirectUris: app.redirectUris ?? [],
+    publicClient: app.publicClient ?? false,
+    staticDataversePermission: app.staticDataversePermission ?? false,
     clientSecret: app.secret ?? randomBytes(30).toString('base64url'),
     certificatePem,
     privateKeyPem: app.certificate?.privateKeyPem ?? generated?.privateKeyPem ?? '',

@@ -9,7 +9,7 @@ import { nameBasedUuid, normalizeGuid } from './util/guid.js';
 import { customTablePrivileges } from './import/custom-tables.js';
 import type { PrivilegeSource } from './options.js';
 import { privilegesFrom, type PrivilegeDefinition } from './privilege-table.js';
-import { ADMIN_PUBLIC_CLIENT_ID, type AppCredentials, type Seed, type SeedBusinessUnit, type SeedOrg } from './seed.js';
+import type { AppCredentials, Seed, SeedBusinessUnit, SeedOrg, TenantPolicies } from './seed.js';
 
 export type Row = Record<string, unknown>;
 
@@ -18,7 +18,11 @@ export interface TenantRecord {
   name: string;
   domain: string;
   kind: 'isv' | 'subscriber';
+  policies: Required<TenantPolicies>;
 }
+
+/** Entra's defaults: users may consent, no Conditional Access. */
+export const DEFAULT_POLICIES: Readonly<Required<TenantPolicies>> = { userConsent: 'allow', blockDeviceCode: false, requireMfa: false };
 
 export interface ServicePrincipalRecord {
   tenantId: string;
@@ -78,8 +82,18 @@ export interface SystemUserRow extends Row {
   azureactivedirectoryobjectid: string | null;
   isdisabled: boolean;
   accessmode: number;
+  /** "0 Not deleted, 1 Soft deleted" (powerapps-docs reference/entities/systemuser.md, DeletedState). */
+  deletedstate: 0 | 1;
   _businessunitid_value: string;
   createdon: string;
+}
+
+/** teamtype 0 Owner, 2 Security Group (an Entra group team) (powerapps-docs reference/entities/team.md, TeamType). */
+export interface TeamRecord {
+  teamid: string;
+  name: string;
+  teamtype: 0 | 2;
+  _businessunitid_value: string;
 }
 
 export interface SolutionRow extends Row {
@@ -126,6 +140,10 @@ export interface OrgState {
   privileges: PrivilegeRow[];
   systemusers: SystemUserRow[];
   systemuserroles: Array<{ systemuserid: string; roleid: string }>;
+  teams: TeamRecord[];
+  /** Role copies (in the team's business unit) held by a team. */
+  teamroles: Array<{ teamid: string; roleid: string }>;
+  teammemberships: Array<{ teamid: string; systemuserid: string }>;
   solutions: SolutionRow[];
   /**
    * Root components a solution carries. Roles (componenttype 20) are modelled: an upgrade removes the ones it
@@ -287,6 +305,7 @@ export function deleteRoleWithCopies(org: OrgState, rootRoleId: string): void {
   org.roles = org.roles.filter((r) => !ids.has(r.roleid));
   org.roleprivileges = org.roleprivileges.filter((p) => !ids.has(p.roleid));
   org.systemuserroles = org.systemuserroles.filter((a) => !ids.has(a.roleid));
+  org.teamroles = org.teamroles.filter((a) => !ids.has(a.roleid));
   org.solutioncomponents = org.solutioncomponents.filter((c) => c.objectid !== rootRoleId);
 }
 
@@ -302,6 +321,9 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
     privileges: buildPrivileges(seedOrg, catalog),
     systemusers: [],
     systemuserroles: [],
+    teams: [],
+    teamroles: [],
+    teammemberships: [],
     solutions: [],
     solutioncomponents: [],
     importjobs: [],
@@ -343,6 +365,7 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
       azureactivedirectoryobjectid: normalizeGuid(user.entraObjectId) ?? null,
       isdisabled: user.isDisabled ?? false,
       accessmode: user.applicationId ? 4 : 0,
+      deletedstate: 0,
       _businessunitid_value: businessUnitId,
       createdon: created,
     });
@@ -351,7 +374,28 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
       org.systemuserroles.push({ systemuserid: id, roleid: roleCopyId(org, rootRoleId, businessUnitId, root.businessunitid) });
     }
   }
+  for (const team of seedOrg.teams ?? []) {
+    addTeam(org, {
+      id: normalizeGuid(team.id) ?? team.id,
+      name: team.name,
+      kind: team.kind ?? 'owner',
+      businessUnitId: normalizeGuid(team.businessUnitId) ?? root.businessunitid,
+      roles: (team.roles ?? []).map((r) => normalizeGuid(r) ?? r),
+      members: (team.members ?? []).map((m) => normalizeGuid(m) ?? m),
+    });
+  }
   return org;
+}
+
+/** Adds a team holding the copies of the given root roles in its business unit, with its members. */
+export function addTeam(org: OrgState, team: { id: string; name: string; kind: 'owner' | 'entra-group'; businessUnitId: string; roles: string[]; members: string[] }): TeamRecord {
+  const root = rootBusinessUnit(org);
+  const record: TeamRecord = { teamid: team.id, name: team.name, teamtype: team.kind === 'owner' ? 0 : 2, _businessunitid_value: team.businessUnitId };
+  org.teams = org.teams.filter((t) => t.teamid !== team.id);
+  org.teams.push(record);
+  for (const roleId of team.roles) org.teamroles.push({ teamid: team.id, roleid: roleCopyId(org, roleId, team.businessUnitId, root.businessunitid) });
+  for (const userId of team.members) org.teammemberships.push({ teamid: team.id, systemuserid: userId });
+  return record;
 }
 
 /** `'<App name><App id>'@<TenantID>.com`-like user name Dataverse fills for application users (wire ref §7.1). */
@@ -379,7 +423,7 @@ export class EmulatorState {
   #build(): StateData {
     const seed = structuredClone(this.#seed);
     return {
-      tenants: seed.tenants.map((t) => ({ ...t, id: normalizeGuid(t.id) ?? t.id })),
+      tenants: seed.tenants.map((t) => ({ ...t, id: normalizeGuid(t.id) ?? t.id, policies: { ...DEFAULT_POLICIES, ...t.policies } })),
       apps: this.#apps.map((a) => ({ ...a })),
       servicePrincipals: seed.servicePrincipals.map((sp) => ({
         tenantId: normalizeGuid(sp.tenantId) ?? sp.tenantId,
@@ -407,12 +451,12 @@ export class EmulatorState {
     return id ? this.data.apps.find((a) => a.clientId === id) : undefined;
   }
 
-  /** The home tenant always holds the app's service principal; the admin public client is pre-consented everywhere. */
+  /** The home tenant always holds the app's service principal; elsewhere only consent creates one. */
   servicePrincipal(tenantId: string, appId: string): ServicePrincipalRecord | undefined {
     const app = this.app(appId);
     const explicit = this.data.servicePrincipals.find((sp) => sp.tenantId === tenantId && sp.appId === normalizeGuid(appId));
     if (explicit) return explicit;
-    if ((app && app.homeTenantId === tenantId) || normalizeGuid(appId) === ADMIN_PUBLIC_CLIENT_ID) {
+    if (app && app.homeTenantId === tenantId) {
       return { tenantId, appId: normalizeGuid(appId) ?? appId, objectId: derivedId('service-principal', tenantId, appId), createdAt: 0 };
     }
     return undefined;

@@ -89,7 +89,7 @@ describe('emulator: Dataverse Web API', () => {
     expect(who.data.UserId).to.equal(userId);
     const row = await admin().get(`systemusers(${userId})`, { params: { $select: 'fullname,applicationid,isdisabled,accessmode,azureactivedirectoryobjectid,_businessunitid_value' } });
     expect(row.status).to.equal(200);
-    expect(row.data).to.include({ systemuserid: userId, fullname: app.name, applicationid: APP, isdisabled: false, accessmode: 4, _businessunitid_value: DEFAULT_IDS.rootBusinessUnit });
+    expect(row.data).to.include({ systemuserid: userId, fullname: `# ${app.name}`, applicationid: APP, isdisabled: false, accessmode: 0, _businessunitid_value: DEFAULT_IDS.rootBusinessUnit });
     expect(row.data.azureactivedirectoryobjectid).to.equal(emulator.state.servicePrincipal(emulator.tenantId, APP)?.objectId);
     expect(row.data['@odata.context']).to.match(/\$metadata#systemusers\(fullname,.*\)\/\$entity$/);
   });
@@ -98,8 +98,9 @@ describe('emulator: Dataverse Web API', () => {
     emulator.grantConsent(emulator.tenantId, APP);
     const response = await admin().post('systemusers', { applicationid: APP, 'businessunitid@odata.bind': `${emulator.orgUrl}/api/data/v9.2/businessunits(${DEFAULT_IDS.rootBusinessUnit})` }, { headers: { Prefer: 'return=representation' } });
     expect(response.status).to.equal(201);
-    expect(response.data).to.include({ applicationid: APP, isdisabled: false });
-    expect(response.headers['odata-entityid']).to.equal(`${emulator.orgUrl}/api/data/v9.2/systemusers(${response.data.systemuserid as string})`);
+    expect(response.data).to.include({ applicationid: APP, isdisabled: false, deletedstate: 0 });
+    expect(response.headers).to.not.have.property('odata-entityid');
+    expect(response.headers).to.not.have.property('location');
   });
 
   it('refuses an app user without a service principal in the org tenant: 0x8004F510, status 400', async () => {
@@ -210,7 +211,7 @@ describe('emulator: Dataverse Web API', () => {
   });
 
   it('RetrieveRolePrivilegesRole and RetrieveUserPrivileges return depths, ids and business unit', async () => {
-    const basic = await admin().get(`roles(${DEFAULT_IDS.basicUserRole})/Microsoft.Dynamics.CRM.RetrieveRolePrivilegesRole()`);
+    const basic = await admin().get(`RetrieveRolePrivilegesRole(RoleId=${DEFAULT_IDS.basicUserRole})`);
     expect(basic.status).to.equal(200);
     expect(basic.data['@odata.context']).to.match(/#Microsoft\.Dynamics\.CRM\.RetrieveRolePrivilegesRoleResponse$/);
     const readAccount = basic.data.RolePrivileges.find((p: { PrivilegeName: string }) => p.PrivilegeName === 'prvReadAccount');
@@ -238,7 +239,7 @@ describe('emulator: Dataverse Web API', () => {
       ['annotations', 'prvReadNote'],
       [`importjobs(${DEFAULT_IDS.organization})`, 'prvReadImportJob'],
       [`asyncoperations(${DEFAULT_IDS.organization})`, 'prvReadAsyncOperation'],
-      [`roles(${DEFAULT_IDS.basicUserRole})/Microsoft.Dynamics.CRM.RetrieveRolePrivilegesRole()`, 'prvReadRole'],
+      [`RetrieveRolePrivilegesRole(RoleId=${DEFAULT_IDS.basicUserRole})`, 'prvReadRole'],
     ];
     for (const [path, privilege] of cases) {
       const response = await api.get(path);
@@ -292,13 +293,18 @@ describe('emulator: Dataverse Web API', () => {
     }
   });
 
-  it('returns 404 0x80040217 for a missing record and 400 for an unknown column', async () => {
+  it('returns 404 0x80040217 for a missing record and a loud 501 for a column it does not emulate, never a fake 400', async () => {
     const missing = await admin().get(`roles(${DEFAULT_IDS.organization})`);
     expect(missing.status).to.equal(404);
     expect(missing.data.error).to.deep.equal({ code: '0x80040217', message: `Entity 'role' With Id = ${DEFAULT_IDS.organization} Does Not Exist` });
-    const column = await admin().get('roles', { params: { $select: 'nosuchcolumn' } });
-    expect(column.status).to.equal(400);
-    expect(column.data.error.message).to.contain("Could not find a property named 'nosuchcolumn'");
+    for (const [set, column] of [['roles', 'nosuchcolumn'], ['systemusers', 'jobtitle']]) {
+      const response = await admin().get(set as string, { params: { $select: column } });
+      expect(response.status, column).to.equal(501);
+      expect(response.data.error.message).to.contain(`does not emulate the column '${column}'`);
+      expect(response.data.error.message).to.not.contain('Could not find a property');
+    }
+    const filtered = await admin().get('systemusers', { params: { $filter: 'nosuch eq 1' } });
+    expect(filtered.status).to.equal(501);
   });
 
   it('answers anything unsupported with a loud 501 naming the route', async () => {

@@ -36,7 +36,7 @@ describe('emulator: Entra ID endpoints with real msal-node', () => {
           { id: '00000000-0000-4000-8000-0000000000b1', name: 'Contoso', domain: 'contoso.example', kind: 'subscriber' },
         ],
         apps: [
-          { clientId: APP, name: 'Fabrikam Sync', homeTenantId: '00000000-0000-4000-8000-0000000000a1', multiTenant: true, redirectUris: [] },
+          { clientId: APP, name: 'Fabrikam Sync', homeTenantId: '00000000-0000-4000-8000-0000000000a1', multiTenant: true, redirectUris: ['https://isv.example/consent'] },
           { clientId: SINGLE, name: 'Single tenant', homeTenantId: '00000000-0000-4000-8000-0000000000a1', multiTenant: false },
         ],
         servicePrincipals: [],

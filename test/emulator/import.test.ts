@@ -56,7 +56,7 @@ describe('emulator: solution import', () => {
     expect(root).to.deep.include({ roleid: ROLE_A.id, _parentrootroleid_value: ROLE_A.id });
     expect(child?._parentrootroleid_value).to.equal(ROLE_A.id);
     expect(child?.roleid).to.not.equal(ROLE_A.id);
-    const privileges = await api().get(`roles(${ROLE_A.id})/Microsoft.Dynamics.CRM.RetrieveRolePrivilegesRole()`);
+    const privileges = await api().get(`RetrieveRolePrivilegesRole(RoleId=${ROLE_A.id})`);
     expect(privileges.data.RolePrivileges.map((p: { PrivilegeName: string; Depth: string }) => `${p.PrivilegeName}:${p.Depth}`)).to.deep.equal(['prvReadAccount:Global', 'prvReadContact:Deep']);
     const solutions = await api().get('solutions', { params: { $filter: "uniquename eq 'ContosoSecurityRoles'", $select: 'solutionid,uniquename,friendlyname,version,ismanaged,installedon' } });
     expect(solutions.data.value).to.have.length(1);

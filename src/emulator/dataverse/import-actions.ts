@@ -2,13 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { webApiBase } from '../context.js';
-import { importFailureError, invalidArgument, solutionConcurrency, upgradeNotAvailable } from '../errors.js';
+import { importFailureError, invalidArgument, recordNotFound, solutionConcurrency, upgradeNotAvailable } from '../errors.js';
 import { normalizeGuid } from '../util/guid.js';
 import { promote, type ImportMode } from '../import/apply.js';
 import type { OrgState } from '../state.js';
 import type { Caller } from './auth.js';
 import { odataReply } from './entity-sets.js';
 import { effectivePrivileges, requirePrivilege } from './security.js';
+import { functionArguments } from './functions.js';
 import { jsonBody } from './request-body.js';
 
 function context(ctx: EmulatorContext, org: OrgState, type: string): string {
@@ -58,10 +59,46 @@ export function stageAndUpgradeAsync(ctx: EmulatorContext, req: EmulatorRequest,
   return asyncReply(ctx, org, 'StageAndUpgradeAsyncResponse', startImport(ctx, req, org, caller, { mode: 'upgrade', async: true, requireJobId: false }));
 }
 
-export function deleteAndPromote(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller): Reply {
+function uniqueNameOf(req: EmulatorRequest, org: OrgState, caller: Caller): string {
   requirePrivilege(org, caller.user, 'prvImportCustomization', 'solution');
   const uniqueName = jsonBody(req).UniqueName;
   if (typeof uniqueName !== 'string' || uniqueName === '') throw invalidArgument("The parameter 'UniqueName' is required.");
+  return uniqueName;
+}
+
+/** Polled like an import: asyncoperations(<AsyncOperationId>) reaches 3/30 or 3/31. */
+export function deleteAndPromoteAsync(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller): Reply {
+  const asyncOperationId = ctx.imports.promoteAsync(org, uniqueNameOf(req, org, caller));
+  return odataReply(200, { '@odata.context': context(ctx, org, 'DeleteAndPromoteAsyncResponse'), AsyncOperationId: asyncOperationId });
+}
+
+/**
+ * RetrieveSolutionImportResult(ImportJobId=<guid>), unbound. Microsoft's provider reads
+ * `SolutionOperationResult.Status` ("Passed" = success) and `ErrorMessages` (terraform-provider-power-platform
+ * internal/services/solution/api_solution.go validateSolutionImportResult). The other fields and the
+ * in-progress status are inferred.
+ */
+export function retrieveSolutionImportResult(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller): Reply {
+  requirePrivilege(org, caller.user, 'prvReadImportJob', 'importjob');
+  const raw = functionArguments(req, req.params.args ?? '').get('ImportJobId');
+  const id = normalizeGuid(raw);
+  if (!id) throw invalidArgument("The function parameter 'ImportJobId' (Edm.Guid) is required.");
+  const job = org.importjobs.find((j) => j.importjobid === id);
+  if (!job) throw recordNotFound('importjob', id);
+  const failures = [...(job.data ?? '').matchAll(/<result result="failure" errorcode="([^"]*)" errortext="([^"]*)"/g)].map((m) => `${m[1] ?? ''}: ${unescapeXml(m[2] ?? '')}`);
+  const status = job.completedon === null ? 'InProgress' : failures.length ? 'Failed' : 'Passed';
+  return odataReply(200, {
+    '@odata.context': context(ctx, org, 'RetrieveSolutionImportResultResponse'),
+    SolutionOperationResult: { Status: status, ErrorMessages: [...new Set(failures)], WarningMessages: [] },
+  });
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export function deleteAndPromote(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller): Reply {
+  const uniqueName = uniqueNameOf(req, org, caller);
   if (org.activeImportJobId) throw solutionConcurrency();
   const solutionId = promote(org, uniqueName);
   if (!solutionId) throw upgradeNotAvailable(uniqueName);

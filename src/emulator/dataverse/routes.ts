@@ -3,14 +3,14 @@
  * Unmatched paths and methods answer 501 naming the route.
  */
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
-import { orgNotFound, routeNotImplemented } from '../errors.js';
+import { orgNotFound, routeNotImplemented, unknownSegment } from '../errors.js';
 import { dispatch, route, type Route } from '../server.js';
 import type { OrgState } from '../state.js';
 import { authenticate, type Caller } from './auth.js';
 import { ENTITY_SETS, collectionReply, entityReply, entitySet, parseKey } from './entity-sets.js';
-import { retrieveRolePrivilegesRole, retrieveUserPrivileges, serviceDocument, whoAmI } from './functions.js';
-import { deleteAndPromote, importSolution, importSolutionAsync, stageAndUpgrade, stageAndUpgradeAsync } from './import-actions.js';
-import { associateRole, createSystemUser, disassociateRole, listUserRoles, updateSystemUser } from './systemusers.js';
+import { retrieveRolePrivilegesRole, retrieveUserPrivileges, retrieveUsersPrivilegesThroughTeams, serviceDocument, whoAmI } from './functions.js';
+import { deleteAndPromote, deleteAndPromoteAsync, importSolution, importSolutionAsync, retrieveSolutionImportResult, stageAndUpgrade, stageAndUpgradeAsync } from './import-actions.js';
+import { associateRole, createSystemUser, deleteSystemUser, disassociateRole, listUserRoles, updateSystemUser } from './systemusers.js';
 
 type OrgHandler = (ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller) => Reply | Promise<Reply>;
 
@@ -19,6 +19,8 @@ const SETS = Object.keys(ENTITY_SETS).join('|');
 const KEY = '\\((?<id>[^)]*)\\)';
 const USER = `^/systemusers${KEY}`;
 const NS = 'Microsoft\\.Dynamics\\.CRM\\.';
+/** `(Name=value,…)`, function parameters (aliases `@p` resolved from the query). */
+const ARGS = '\\((?<args>[^)]*)\\)';
 
 /** Per-org routes; handlers get the org and the authenticated caller through the request params. */
 const apiRoutes: Array<{ method: string; pattern: RegExp; handler: OrgHandler }> = [
@@ -30,8 +32,13 @@ const apiRoutes: Array<{ method: string; pattern: RegExp; handler: OrgHandler }>
   { method: 'POST', pattern: new RegExp(`${USER}/systemuserroles_association/\\$ref$`), handler: associateRole },
   { method: 'DELETE', pattern: new RegExp(`${USER}/systemuserroles_association/\\$ref$`), handler: disassociateRole },
   { method: 'DELETE', pattern: new RegExp(`${USER}/systemuserroles_association\\((?<roleId>[^)]*)\\)/\\$ref$`), handler: disassociateRole },
+  { method: 'DELETE', pattern: new RegExp(`${USER}$`), handler: deleteSystemUser },
   { method: 'GET', pattern: new RegExp(`${USER}/${NS}RetrieveUserPrivileges(\\(\\))?$`), handler: retrieveUserPrivileges },
-  { method: 'GET', pattern: new RegExp(`^/roles${KEY}/${NS}RetrieveRolePrivilegesRole(\\(\\))?$`), handler: retrieveRolePrivilegesRole },
+  { method: 'GET', pattern: new RegExp(`${USER}/${NS}RetrieveUsersPrivilegesThroughTeams${ARGS}$`), handler: retrieveUsersPrivilegesThroughTeams },
+  { method: 'GET', pattern: new RegExp(`^/RetrieveRolePrivilegesRole${ARGS}$`), handler: retrieveRolePrivilegesRole },
+  { method: 'GET', pattern: new RegExp(`^/RetrieveSolutionImportResult${ARGS}$`), handler: retrieveSolutionImportResult },
+  // Unbound functions cannot be called bound: OData answers as for any unknown segment (0x80060888, 404 in field reports).
+  { method: 'GET', pattern: new RegExp(`^/[a-z]+${KEY}/(?<segment>${NS}(?:RetrieveRolePrivilegesRole|RetrieveSolutionImportResult)(?:\\([^)]*\\))?)$`), handler: (ctx, req) => { throw unknownSegment(req.params.segment ?? '', ctx.options.statuses.unknownSegment); } },
   { method: 'GET', pattern: new RegExp(`^/(?<set>${SETS})$`), handler: (ctx, req, org, caller) => collectionReply(ctx, req, org, caller, entitySet(req.params.set ?? '')) },
   {
     method: 'GET',
@@ -43,6 +50,7 @@ const apiRoutes: Array<{ method: string; pattern: RegExp; handler: OrgHandler }>
   { method: 'POST', pattern: /^\/StageAndUpgrade$/, handler: stageAndUpgrade },
   { method: 'POST', pattern: /^\/StageAndUpgradeAsync$/, handler: stageAndUpgradeAsync },
   { method: 'POST', pattern: /^\/DeleteAndPromote$/, handler: deleteAndPromote },
+  { method: 'POST', pattern: /^\/DeleteAndPromoteAsync$/, handler: deleteAndPromoteAsync },
 ];
 
 async function webApi(ctx: EmulatorContext, req: EmulatorRequest): Promise<Reply> {

@@ -1,9 +1,13 @@
 /**
  * GET /{tenant}/adminconsent and /{tenant}/v2.0/adminconsent (wire ref §2): the emulated admin always accepts,
- * which creates the app's service principal in the tenant. Errors redirect as real Entra does.
+ * which creates the app's service principal in the tenant. `redirect_uri` is Required and "must exactly match
+ * one of the redirect URIs that you registered" (entra-docs v2-oauth2-client-creds-grant-flow.md): an
+ * unregistered one is refused with 50011 before anything happens; a missing one on an app with no URIs
+ * still records the consent, then shows 500113 (observed in the field); a missing one on an app with URIs
+ * returns to the first registered URI (inferred). Errors of a known app redirect as real Entra does.
  */
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
-import { aadApplicationNotFound, aadMissingParameter, aadRedirectUriMismatch } from '../errors.js';
+import { aadApplicationNotFound, aadMissingParameter, aadNoReplyAddress, aadRedirectUriMismatch } from '../errors.js';
 import { resolveTenant } from './tenants.js';
 
 function redirect(location: string, params: Record<string, string>): Reply {
@@ -29,12 +33,13 @@ export function adminConsent(ctx: EmulatorContext, req: EmulatorRequest, version
     const body = error.body as { error: string; error_description: string };
     return redirect(redirectUri, { error: body.error, error_description: body.error_description, ...(state === null ? {} : { state }) });
   }
-  if (redirectUri && app.redirectUris.length > 0 && !app.redirectUris.includes(redirectUri)) throw aadRedirectUriMismatch(app.clientId, redirectUri);
+  if (redirectUri !== null && !app.redirectUris.includes(redirectUri)) throw aadRedirectUriMismatch(app.clientId, redirectUri);
   ctx.state.grantConsent(tenant.id, app.clientId);
+  const target = redirectUri ?? app.redirectUris[0];
+  if (target === undefined) throw aadNoReplyAddress();
   const params: Record<string, string> = { admin_consent: 'True', tenant: tenant.id };
   if (version === 'v2' && query.get('scope') !== null) params.scope = query.get('scope') ?? '';
   if (state !== null) params.state = state;
-  if (!redirectUri) return { status: 200, body: params };
-  return redirect(redirectUri, params);
+  return redirect(target, params);
 }
 

@@ -2,7 +2,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { aadApplicationNotFound, aadMissingParameter } from '../errors.js';
-import { ADMIN_PUBLIC_CLIENT_ID } from '../seed.js';
 import type { DeviceCodeRecord } from '../state.js';
 import { resolveResource } from './resource.js';
 import { correlationIdOf, resolveTenant } from './tenants.js';
@@ -22,7 +21,7 @@ export function deviceCodeEndpoint(ctx: EmulatorContext, req: EmulatorRequest): 
   const clientId = form.get('client_id')?.toLowerCase();
   if (!clientId) throw aadMissingParameter('client_id', correlationId);
   req.note.caller = { appId: clientId };
-  if (clientId !== ADMIN_PUBLIC_CLIENT_ID && !ctx.state.app(clientId)) throw aadApplicationNotFound(clientId, tenantSegment, correlationId);
+  if (!ctx.state.app(clientId)) throw aadApplicationNotFound(clientId, tenantSegment, correlationId);
   const scope = form.get('scope') ?? '';
   resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
   const record: DeviceCodeRecord = {

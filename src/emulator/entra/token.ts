@@ -5,7 +5,13 @@
 import { X509Certificate, createHash, createPublicKey, randomBytes } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import {
+  aadAdminConsentRequired,
   aadApplicationNotFound,
+  aadBlockedByConditionalAccess,
+  aadConsentRequired,
+  aadMfaRequired,
+  aadPublicClientNotAllowed,
+  aadResourceNotInRegistration,
   aadAuthorizationDeclined,
   aadAuthorizationPending,
   aadBadVerificationCode,
@@ -65,12 +71,15 @@ function clientCredentials(ctx: EmulatorContext, req: EmulatorRequest, form: URL
   if (!clientId) throw aadMissingParameter('client_id', correlationId);
   const app = ctx.state.app(clientId);
   if (!app || (!app.multiTenant && app.homeTenantId !== tenant.id)) throw aadApplicationNotFound(clientId, tenantSegment, correlationId);
-  // Entra resolves the client in the requested tenant before it looks at the credential: a
-  // multi-tenant app without a service principal there gets 7000229 whatever it sent.
-  const servicePrincipal = ctx.state.servicePrincipal(tenant.id, app.clientId);
-  if (!servicePrincipal) throw aadMissingServicePrincipal(app.clientId, tenant.id, correlationId);
   const secret = basic?.secret ?? form.get('client_secret');
   const assertion = form.get('client_assertion');
+  // The order of these checks is undocumented (option clientCredentialsCheckOrder). By default the client is
+  // resolved in the requested tenant first: a multi-tenant app without a service principal there gets 7000229
+  // whatever it sent, as the field reports show (with a credential sent).
+  const credentialFirst = ctx.options.clientCredentialsCheckOrder === 'credential-first';
+  if (credentialFirst && secret === null && assertion === null) throw aadMissingCredential(correlationId);
+  const servicePrincipal = ctx.state.servicePrincipal(tenant.id, app.clientId);
+  if (!servicePrincipal) throw aadMissingServicePrincipal(app.clientId, tenant.id, correlationId);
   let certificate = false;
   if (assertion !== null) {
     if (form.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE) throw aadMissingCredential(correlationId);
@@ -117,6 +126,7 @@ function deviceCodeGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URLSe
   if (!deviceCode) throw aadMissingParameter('device_code', correlationId);
   const record = ctx.state.data.deviceCodes.find((c) => c.deviceCode === deviceCode);
   if (!record || record.clientId !== (form.get('client_id') ?? '').toLowerCase()) throw aadBadVerificationCode(correlationId);
+  const app = publicClientApp(ctx, record.clientId, req.params.tenant ?? '', correlationId);
   if (record.expiresAt <= Date.now()) throw aadExpiredDeviceCode(correlationId);
   if (record.status === 'pending') throw aadAuthorizationPending(correlationId);
   ctx.state.data.deviceCodes = ctx.state.data.deviceCodes.filter((c) => c !== record);
@@ -126,8 +136,44 @@ function deviceCodeGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URLSe
   const tenantSegment = req.params.tenant ?? '';
   const tenant = resolveTenant(ctx, tenantSegment, correlationId);
   if (tenant && tenant.id !== user.tenantId) throw aadUserNotInTenant(user.upn, tenantSegment, record.clientId, correlationId);
-  const { org } = resolveResource(ctx, record.scope, { tenantName: req.params.tenant ?? '', defaultOnly: false, correlationId });
+  const { org, resource } = resolveResource(ctx, record.scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
+  checkDelegatedScope(ctx, app, record.scope, resource, correlationId);
+  const home = ctx.state.tenant(user.tenantId);
+  if (home?.policies.blockDeviceCode) throw aadBlockedByConditionalAccess(correlationId);
+  if (home?.policies.requireMfa) throw aadMfaRequired(resource, correlationId);
+  signInConsent(ctx, app, user, correlationId);
   return userTokens(ctx, req, { user, org, clientId: record.clientId, scope: record.scope });
+}
+
+/** Delegated flows without a credential need "Allow public client flows" on the registration (7000218 otherwise). */
+function publicClientApp(ctx: EmulatorContext, clientId: string, tenantSegment: string, correlationId: string | undefined): AppCredentials {
+  const app = ctx.state.app(clientId);
+  if (!app) throw aadApplicationNotFound(clientId, tenantSegment, correlationId);
+  if (!app.publicClient) throw aadPublicClientNotAllowed(correlationId);
+  return app;
+}
+
+/**
+ * `<org>/user_impersonation` always names the delegated permission; `<org>/.default` asks for what the
+ * registration lists statically, so an app without a static Dataverse permission gets no Dataverse consent
+ * ("use a <environment-url>/user_impersonation scope for a public client", powerapps-docs authenticate-oauth.md).
+ */
+function checkDelegatedScope(ctx: EmulatorContext, app: AppCredentials, scope: string, resource: string, correlationId: string | undefined): void {
+  const asksDefault = resourceScopes(scope).some((s) => s.endsWith('/.default'));
+  if (asksDefault && !app.staticDataversePermission) throw aadResourceNotInRegistration(ctx.options.defaultScopeWithoutPermissionCode, app.clientId, app.name, resource, correlationId);
+}
+
+/**
+ * A user's first sign-in to an app without a service principal in the user's tenant: with user consent
+ * allowed (Entra's default) the sign-in consents and creates it; disabled → 65001; admin consent
+ * workflow → 90094 (entra reference-error-codes.md).
+ */
+function signInConsent(ctx: EmulatorContext, app: AppCredentials, user: EntraUserRecord, correlationId: string | undefined): void {
+  if (ctx.state.servicePrincipal(user.tenantId, app.clientId)) return;
+  const policy = ctx.state.tenant(user.tenantId)?.policies.userConsent ?? 'allow';
+  if (policy === 'deny') throw aadConsentRequired(app.clientId, app.name, correlationId);
+  if (policy === 'admin-approval') throw aadAdminConsentRequired(correlationId);
+  ctx.state.grantConsent(user.tenantId, app.clientId);
 }
 
 function refreshTokenGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URLSearchParams, correlationId: string | undefined): Reply {
@@ -136,8 +182,11 @@ function refreshTokenGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URL
   if (!record || record.clientId !== (form.get('client_id') ?? '').toLowerCase()) throw aadInvalidRefreshToken(correlationId);
   const user = ctx.state.entraUser(record.upn);
   if (!user) throw aadInvalidRefreshToken(correlationId);
+  const tenantSegment = req.params.tenant ?? '';
+  const app = publicClientApp(ctx, record.clientId, tenantSegment, correlationId);
   const scope = form.get('scope') ?? record.scope;
-  const { org } = resolveResource(ctx, scope, { tenantName: req.params.tenant ?? '', defaultOnly: false, correlationId });
+  const { org, resource } = resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
+  checkDelegatedScope(ctx, app, scope, resource, correlationId);
   return userTokens(ctx, req, { user, org, clientId: record.clientId, scope });
 }
 

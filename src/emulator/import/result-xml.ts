@@ -39,5 +39,8 @@ export function importResultXml(args: { started: Date; stopped: Date; pkg?: Solu
     return `<securityroles>${roles.join('')}${result(stopped, roleFailure)}</securityroles>`;
   });
   const status = failure ? 'failure' : 'success';
-  return `<importexportxml start="${ticks(started)}" stop="${ticks(stopped)}" progress="100" processed="true" succeeded="${status}" status="${failure ? 'Failed' : 'Succeeded'}"><solutionManifests>${manifest}</solutionManifests>${sections.join('')}</importexportxml>`;
+  // ServiceClient's RetrieveSolutionImportResultAsync (Extensions/DeploymentExtensions.cs) reads root
+  // @succeeded and, on "failure", takes root @status as the error text.
+  const rootStatus = failure ? `${failure.code}: ${failure.message}` : 'Succeeded';
+  return `<importexportxml start="${ticks(started)}" stop="${ticks(stopped)}" progress="100" processed="true" succeeded="${status}" status="${escape(rootStatus)}"><solutionManifests>${manifest}</solutionManifests>${sections.join('')}</importexportxml>`;
 }

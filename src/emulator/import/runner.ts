@@ -1,13 +1,14 @@
 /**
- * Import jobs: one at a time per org (a second start fails with 0x80071151), an importjobs row from the start,
+ * Import jobs: one at a time per org (a second one fails with 0x80071151, in the job or on the start request,
+ * option `concurrentImport`), an importjobs row from the start,
  * an asyncoperations row for the async variants, progress on a timer over `importDurationMs`, and completion
  * independent of the HTTP request — a client whose response is lost finds the finished job later.
  */
 import { randomUUID } from 'node:crypto';
-import { duplicatedImportJobId, isImportFailure, solutionConcurrency, type ImportFailure } from '../errors.js';
+import { duplicatedImportJobId, importConcurrency, isImportFailure, solutionConcurrency, upgradeNotAvailableFailure, type ImportFailure } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { nowIso, type AsyncOperationRow, type ImportJobRow, type OrgState } from '../state.js';
-import { applyPackage, checkRoles, checkVersionAndMode, type ImportMode } from './apply.js';
+import { applyPackage, checkRoles, checkVersionAndMode, promote, type ImportMode } from './apply.js';
 import { parseSolutionPackage, type SolutionPackage } from './package.js';
 import { importResultXml } from './result-xml.js';
 import { readSolutionZip } from './zip.js';
@@ -32,6 +33,13 @@ export interface StartedImport {
 
 const PROGRESS_STEPS = 4;
 
+/** asyncoperation states (ServiceClient SupportClasses/AsyncStatusResponse.cs): 3 Completed, 30 Succeeded, 31 Failed. */
+function completeOperation(operation: AsyncOperationRow, failure: ImportFailure | undefined): void {
+  Object.assign(operation, failure
+    ? { statecode: 3, statuscode: 31, completedon: nowIso(), message: `${failure.code}: ${failure.message}`, friendlymessage: failure.message }
+    : { statecode: 3, statuscode: 30, completedon: nowIso() });
+}
+
 export class ImportRunner {
   readonly #options: ResolvedOptions;
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -44,8 +52,9 @@ export class ImportRunner {
   start(request: ImportStart): StartedImport {
     const { org } = request;
     if (org.importjobs.some((j) => j.importjobid === request.importJobId)) throw duplicatedImportJobId(request.importJobId);
-    if (org.activeImportJobId) throw solutionConcurrency();
-    org.activeImportJobId = request.importJobId;
+    const collides = org.activeImportJobId !== null;
+    if (collides && this.#options.concurrentImport === 'reject-start') throw solutionConcurrency();
+    if (!collides) org.activeImportJobId = request.importJobId;
     const created = nowIso();
     const job: ImportJobRow = { importjobid: request.importJobId, solutionname: null, progress: 0, startedon: created, completedon: null, data: null, createdon: created };
     org.importjobs.push(job);
@@ -65,7 +74,7 @@ export class ImportRunner {
       };
       org.asyncoperations.push(operation);
     }
-    const done = this.#run(request, job, operation);
+    const done = collides ? this.#failConcurrent(request, job, operation) : this.#run(request, job, operation);
     return { importJobId: job.importjobid, ...(operation ? { asyncOperationId: operation.asyncoperationid } : {}), done };
   }
 
@@ -77,6 +86,50 @@ export class ImportRunner {
       }, ms);
       this.#timers.add(timer);
     });
+  }
+
+  /** The job another import blocks: it starts, then fails with the live 0x80071151 text (field reports). */
+  async #failConcurrent(request: ImportStart, job: ImportJobRow, operation: AsyncOperationRow | undefined): Promise<ImportOutcome> {
+    const started = new Date();
+    await this.#sleep(0);
+    if (operation) Object.assign(operation, { statecode: 2, statuscode: 20, startedon: nowIso() });
+    await this.#sleep(this.#options.importDurationMs / PROGRESS_STEPS);
+    const failure = importConcurrency();
+    this.#finish(request.org, job, operation, { started, outcome: { ok: false, failure } });
+    return { ok: false, failure };
+  }
+
+  #finish(org: OrgState, job: ImportJobRow, operation: AsyncOperationRow | undefined, args: { started: Date; pkg?: SolutionPackage; outcome: ImportOutcome }): void {
+    const { outcome } = args;
+    Object.assign(job, {
+      progress: 100,
+      completedon: nowIso(),
+      data: importResultXml({ started: args.started, stopped: new Date(), ...(args.pkg ? { pkg: args.pkg } : {}), ...(outcome.ok ? {} : { failure: outcome.failure }) }),
+    });
+    if (operation) completeOperation(operation, outcome.ok ? undefined : outcome.failure);
+    if (org.activeImportJobId === job.importjobid) org.activeImportJobId = null;
+  }
+
+  /**
+   * DeleteAndPromoteAsync: an asyncoperations row that holds the org's solution lock while it runs, then
+   * promotes the holding solution (3/30) or fails with 0x8004853B (3/31). Returns the AsyncOperationId
+   * (learn …/webapi/reference/deleteandpromoteasync). operationtype 207 is inferred.
+   */
+  promoteAsync(org: OrgState, uniqueName: string): string {
+    if (org.activeImportJobId) throw solutionConcurrency();
+    const created = nowIso();
+    const operation: AsyncOperationRow = { asyncoperationid: randomUUID(), name: 'DeleteAndPromote', operationtype: 207, statecode: 0, statuscode: 0, message: null, friendlymessage: null, startedon: null, completedon: null, createdon: created };
+    org.asyncoperations.push(operation);
+    org.activeImportJobId = operation.asyncoperationid;
+    void (async () => {
+      await this.#sleep(0);
+      Object.assign(operation, { statecode: 2, statuscode: 20, startedon: nowIso() });
+      await this.#sleep(this.#options.importDurationMs);
+      const promoted = promote(org, uniqueName);
+      completeOperation(operation, promoted ? undefined : upgradeNotAvailableFailure(uniqueName));
+      if (org.activeImportJobId === operation.asyncoperationid) org.activeImportJobId = null;
+    })();
+    return operation.asyncoperationid;
   }
 
   async #run(request: ImportStart, job: ImportJobRow, operation: AsyncOperationRow | undefined): Promise<ImportOutcome> {
@@ -105,18 +158,7 @@ export class ImportRunner {
     } catch (error) {
       outcome = { ok: false, failure: { code: '0x80048033', section: 'solutionManifest', message: `An error occurred while importing a Solution. ${error instanceof Error ? error.message : String(error)}` } };
     }
-    const stopped = new Date();
-    Object.assign(job, {
-      progress: 100,
-      completedon: nowIso(),
-      data: importResultXml({ started, stopped, ...(pkg ? { pkg } : {}), ...(outcome.ok ? {} : { failure: outcome.failure }) }),
-    });
-    if (operation) {
-      Object.assign(operation, outcome.ok
-        ? { statecode: 3, statuscode: 30, completedon: nowIso() }
-        : { statecode: 3, statuscode: 31, completedon: nowIso(), message: `${outcome.failure.code}: ${outcome.failure.message}`, friendlymessage: outcome.failure.message });
-    }
-    if (org.activeImportJobId === job.importjobid) org.activeImportJobId = null;
+    this.#finish(org, job, operation, { started, ...(pkg ? { pkg } : {}), outcome });
     return outcome;
   }
 
