@@ -141,10 +141,10 @@ export function aadInvalidRefreshToken(correlationId?: string): EmulatorError {
 /**
  * 7000218 is also what a flow without a credential gets when the app does not allow public client flows
  * (learn.microsoft.com troubleshoot/entra/entra-id/app-integration/
- * confidential-client-application-authentication-error-aadsts7000218): same body as a missing credential.
+ * confidential-client-application-authentication-error-aadsts7000218): same text as a missing credential, 400.
  */
 export function aadPublicClientNotAllowed(correlationId?: string): EmulatorError {
-  return aadMissingCredential(correlationId);
+  return aadError(400, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.", correlationId);
 }
 
 /** 65001 DelegationDoesNotExist (entra reference-error-codes.md): no consent, and the user may not give it. */
