@@ -133,7 +133,7 @@ export const DEFAULTS = {
   defaultScopeWithoutPermissionCode: 650057 as 650057 | 65001,
   // Dataverse takes solution files up to 95 MB (learn: power-platform/alm/solution-concepts-alm "maximum size"), so real
     // packages with thousands of entries must pass; the inflate budget still stops a zip bomb early.
-    zipLimits: { maxEntries: 20_000, maxExpandedBytes: 256 * 1024 * 1024 },
+    zipLimits: { maxEntries: 20_000, maxExpandedBytes: 64 * 1024 * 1024 },
   // A 95 MB file is about 127 MB as base64 in the JSON body.
   maxRequestBodyBytes: 136 * 1024 * 1024,
   logLimit: 10_000,

@@ -56,7 +56,7 @@ const parser = new XMLParser({
 
 function parse(file: string, xml: string): Node | ImportFailure {
   const problem = xmlProblem(xml);
-  if (problem) return importInvalidXml(file, `${problem.message} (line ${problem.line}, column ${problem.column})`);
+  if (problem) return importInvalidXml(file, problem.line === undefined ? problem.message : `${problem.message} (line ${problem.line}, column ${problem.column ?? 0})`);
   return parser.parse(xml) as Node;
 }
 

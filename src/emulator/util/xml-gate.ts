@@ -8,8 +8,9 @@ import { XMLValidator } from 'fast-xml-parser';
 
 export interface XmlProblem {
   message: string;
-  line: number;
-  column: number;
+  /** Absent for a refused declaration: the whole document is refused, not a place in it. */
+  line?: number;
+  column?: number;
 }
 
 const PREDEFINED = new Set(['lt', 'gt', 'amp', 'quot', 'apos']);
@@ -43,7 +44,7 @@ function badReference(xml: string): XmlProblem | undefined {
       if (!isXmlChar(code)) return { message: `character reference &${body}; names a character XML does not allow`, ...where };
       continue;
     }
-    if (!PREDEFINED.has(body)) return { message: `undeclared entity &${body}; (only lt, gt, amp, quot and apos exist)`, ...where };
+    if (!PREDEFINED.has(body)) return { message: `"&${body};" is not a defined entity (only lt, gt, amp, quot and apos are)`, ...where };
   }
   return undefined;
 }
@@ -51,7 +52,7 @@ function badReference(xml: string): XmlProblem | undefined {
 /** undefined when the text may be parsed, else the first problem found. */
 export function xmlProblem(xml: string): XmlProblem | undefined {
   const declaration = /<!(DOCTYPE|ENTITY)/i.exec(markupOnly(xml));
-  if (declaration) return { message: 'DTDs and entity declarations are not allowed', ...position(xml, declaration.index) };
+  if (declaration) return { message: 'DTDs and entity declarations are not allowed' };
   const valid = XMLValidator.validate(xml);
   if (valid !== true) return { message: valid.err.msg, line: valid.err.line, column: valid.err.col };
   return badReference(xml);
