@@ -10,10 +10,16 @@ import { sendWithRetry, type SendHooks } from '../http/send.js';
 export interface RetryingNetworkClient extends INetworkModule {
   /** Why the last request failed without an answer; msal reports only "network_error". */
   lastFailure(): string | undefined;
+  /**
+   * The AADSTS code of the last error Entra answered. msal does not always pass it on: a device-code
+   * request refused with 90002 (unknown tenant) reaches the caller as a bare "bad_verification_code".
+   */
+  lastErrorCode(): string | undefined;
 }
 
 export function retryingNetworkClient(hooks: SendHooks = {}): RetryingNetworkClient {
   let lastFailure: string | undefined;
+  let lastErrorCode: string | undefined;
   const send = async <T>(method: 'GET' | 'POST', url: string, options: NetworkRequestOptions | undefined, timeout?: number): Promise<NetworkResponse<T>> => {
     const response = await sendWithRetry(
       url,
@@ -36,12 +42,15 @@ export function retryingNetworkClient(hooks: SendHooks = {}): RetryingNetworkCli
       lastFailure = `network request to ${new URL(url).origin} failed (${(error as { code?: string }).code ?? 'no answer'})`;
       throw new Error(lastFailure);
     });
+    const codes = (response.data as { error_codes?: unknown } | undefined)?.error_codes;
+    if (response.status >= 400 && Array.isArray(codes) && codes.length > 0) lastErrorCode ??= String(codes[0]);
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(response.headers)) if (typeof value === 'string') headers[key] = value;
     return { headers, body: response.data, status: response.status };
   };
   return {
     lastFailure: () => lastFailure,
+    lastErrorCode: () => lastErrorCode,
     sendGetRequestAsync: <T>(url: string, options?: NetworkRequestOptions, timeout?: number) => send<T>('GET', url, options, timeout),
     sendPostRequestAsync: <T>(url: string, options?: NetworkRequestOptions) => send<T>('POST', url, options),
   };

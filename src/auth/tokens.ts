@@ -43,10 +43,11 @@ function baseConfig(options: TokenSourceOptions, clientId: string, network: Retr
   };
 }
 
-export function signInFailed(error: unknown, who: string, flow: SignInFlow, networkFailure?: string): DvpkgError {
-  const code = aadstsCode(error);
+export function signInFailed(error: unknown, who: string, flow: SignInFlow, network?: RetryingNetworkClient): DvpkgError {
+  const code = aadstsCode(error) ?? network?.lastErrorCode();
   const meaning = explainAadsts(code, flow);
   const networkError = (error as { errorCode?: unknown }).errorCode === 'network_error';
+  const networkFailure = network?.lastFailure();
   // msal's own text is neither the user's words nor guaranteed free of request details: only its first line.
   const raw = networkError && networkFailure ? networkFailure : error instanceof Error ? error.message : String(error);
   const detail = (raw.split(/\r?\n/)[0] ?? raw).slice(0, 300);
@@ -74,12 +75,13 @@ export function createTokenSource(options: TokenSourceOptions): SignedInTokenSou
             const silent = await app.acquireTokenSilent({ account, scopes, forceRefresh }).catch(() => null);
             if (silent?.accessToken) return silent.accessToken;
           }
-          const result = await app.acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (response) => options.onDeviceCode?.(response.message) });
+          // A refused device-code request still reaches this callback, with no code to show.
+          const result = await app.acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (response) => { if (response.userCode) options.onDeviceCode?.(response.message); } });
           if (!result?.accessToken) throw new Error('no access token in the response');
           account = result.account;
           return result.accessToken;
         } catch (error) {
-          throw signInFailed(error, 'the signed-in admin (device code)', 'user', network.lastFailure());
+          throw signInFailed(error, 'the signed-in admin (device code)', 'user', network);
         }
       },
     };
@@ -103,7 +105,7 @@ export function createTokenSource(options: TokenSourceOptions): SignedInTokenSou
         if (!result?.accessToken) throw new Error('no access token in the response');
         return result.accessToken;
       } catch (error) {
-        throw signInFailed(error, `app ${credential.clientId}`, 'app', network.lastFailure());
+        throw signInFailed(error, `app ${credential.clientId}`, 'app', network);
       }
     },
   };

@@ -205,11 +205,14 @@ export async function findAppUserById(client: DataverseClient, userId: string, s
 
 /**
  * The privileges a user holds through its teams at their real depth (RetrieveUserPrivileges gives
- * those at Basic only). The request class carries `UserId` (RetrieveUsersPrivilegesThroughTeamsRequest),
- * so the Web API function is called unbound with it, like RetrieveRolePrivilegesRole: inferred.
+ * those at Basic only). Bound to systemuser, with two non-nullable parameters
+ * (learn.microsoft.com …/webapi/reference/retrieveusersprivilegesthroughteams).
  */
 export async function userPrivilegesThroughTeams(client: DataverseClient, userId: string): Promise<RolePrivilegeGrant[]> {
-  const result = await client.get<{ RolePrivileges: RolePrivilegeGrant[] }>(`RetrieveUsersPrivilegesThroughTeams(UserId=${userId})`, { headers: { Consistency: 'Strong' } });
+  const result = await client.get<{ RolePrivileges: RolePrivilegeGrant[] }>(
+    `systemusers(${userId})/Microsoft.Dynamics.CRM.RetrieveUsersPrivilegesThroughTeams(ExcludeOrgDisabledPrivileges=false,IncludeSetupUserFiltering=false)`,
+    { headers: { Consistency: 'Strong' } },
+  );
   return result.RolePrivileges;
 }
 

@@ -38,11 +38,13 @@ async function main(): Promise<number> {
     say(`   ${build.solution.fileName}  sha256 ${build.solution.sha256}`);
     say(`   deploy package ${build.package!.dir}`);
 
-    const demo = await startEmulator({ apps: [{ clientId: app.clientId, name: app.name }] });
+    // The app's reply URL is registered on it, as on the real registration: the consent link needs one.
+    const redirectUri = app.consentRedirectUri ?? 'https://localhost/consented';
+    const demo = await startEmulator({ apps: [{ clientId: app.clientId, name: app.name, redirectUris: [redirectUri] }] });
     try {
       say();
       say(`== 2. Emulator: Entra ID at ${demo.authorityHost}, org at ${demo.orgUrl}`);
-      const consentUrl = `${demo.authorityHost}/${demo.tenantId}/adminconsent?client_id=${app.clientId}&redirect_uri=${encodeURIComponent('https://localhost/consented')}&state=demo`;
+      const consentUrl = `${demo.authorityHost}/${demo.tenantId}/adminconsent?client_id=${app.clientId}&redirect_uri=${encodeURIComponent(redirectUri)}&state=demo`;
       const consent = await axios.get(consentUrl, { maxRedirects: 0, validateStatus: () => true });
       say(`   admin consent for ${app.name}: ${consent.status} -> ${String(consent.headers['location'])}`);
 

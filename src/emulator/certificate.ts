@@ -66,6 +66,22 @@ function toPem(label: string, der: Buffer): string {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
+const keyPairs = new Map<string, { publicKey: KeyObject; privateKey: KeyObject }>();
+
+/**
+ * An RSA key pair per purpose (the token-signing key, one per app), generated once per process: key
+ * generation costs a few hundred milliseconds, and a test suite starts hundreds of emulators. Keys
+ * of different purposes still differ, so one app's key never verifies as another's.
+ */
+export function keyPairFor(purpose: string): { publicKey: KeyObject; privateKey: KeyObject } {
+  let pair = keyPairs.get(purpose);
+  if (!pair) {
+    pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    keyPairs.set(purpose, pair);
+  }
+  return pair;
+}
+
 export function createSelfSignedCertificate(options: { commonName: string; validDays?: number; keyPair?: { publicKey: KeyObject; privateKey: KeyObject } }): GeneratedCertificate {
   const { publicKey, privateKey } = options.keyPair ?? generateKeyPairSync('rsa', { modulusLength: 2048 });
   const notBefore = new Date(Date.now() - 60_000);

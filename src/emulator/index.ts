@@ -6,8 +6,8 @@
  *   // Web API:  `${emulator.orgUrl}/api/data/v9.2/WhoAmI`
  *   await emulator.close();
  */
-import { generateKeyPairSync } from 'node:crypto';
 import type { Server } from 'node:http';
+import { keyPairFor } from './certificate.js';
 import { EmulatorConfigError } from './errors.js';
 import { normalizeGuid } from './util/guid.js';
 import { orgUrl, type EmulatorContext } from './context.js';
@@ -101,7 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw new EmulatorConfigError('EMULATOR_SEED_INVALID', `Invalid emulator seed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
   const startupFaults: FaultSpec = resolved.faults === undefined ? { rules: [] } : parseFaultSpec(resolved.faults);
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } = keyPairFor('token-signing');
   const ctx: EmulatorContext = {
     options: resolved,
     state,

@@ -7,7 +7,7 @@ import { X509Certificate, randomBytes, createPublicKey, createHash } from 'node:
 import { EmulatorConfigError } from './errors.js';
 import { LEVELS, isLevel, type Level } from './levels.js';
 import { normalizeGuid } from './util/guid.js';
-import { createSelfSignedCertificate } from './certificate.js';
+import { createSelfSignedCertificate, keyPairFor } from './certificate.js';
 
 export type TenantKind = 'isv' | 'subscriber';
 
@@ -339,7 +339,7 @@ export interface AppCredentials {
 }
 
 export function resolveAppCredentials(app: SeedApp): AppCredentials {
-  const generated = app.certificate ? undefined : createSelfSignedCertificate({ commonName: app.name });
+  const generated = app.certificate ? undefined : createSelfSignedCertificate({ commonName: app.name, keyPair: keyPairFor(`app:${app.clientId.toLowerCase()}`) });
   const certificatePem = app.certificate?.certificatePem ?? generated?.certificatePem ?? '';
   let der: Buffer;
   try {

@@ -31,7 +31,7 @@ export async function runVerifyCommand(args: VerifyArgs, output: Output, env: No
   const tenant = fromFlagOrEnv('--tenant', args.tenant, CREDENTIAL_ENV.tenant, env);
   if (tenant !== undefined) checkTenant(tenant.source, tenant.value);
   const given = args.certificate !== undefined || [...CREDENTIAL_ENV.secret, ...CREDENTIAL_ENV.certificate].some((name) => env[name]);
-  if (!given) throw usageError('no app credential: set AZURE_CLIENT_SECRET (or DVPKG_CLIENT_SECRET), or pass --certificate <pem> (or set AZURE_CLIENT_CERTIFICATE_PATH)');
+  if (!given) throw usageError('no app credential: set AZURE_CLIENT_SECRET, or pass --certificate <pem> (or set AZURE_CLIENT_CERTIFICATE_PATH; DVPKG_CLIENT_SECRET and DVPKG_CLIENT_CERTIFICATE_PATH work too)');
   const credential = resolveCredential(
     { ...(args.clientId !== undefined ? { clientId: args.clientId } : {}), ...(args.certificate !== undefined ? { certificate: args.certificate } : {}) },
     env,

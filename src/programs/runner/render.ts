@@ -36,7 +36,9 @@ export function createRenderer(output: Output, json: boolean): EventSink {
         return line(`> ${event.title}`);
       case 'step-finished': {
         const { step } = event;
-        return line(`  ${SYMBOLS[step.status]} ${step.outcome} (${(step.durationMs / 1000).toFixed(1)} s, ${step.requests} request${step.requests === 1 ? '' : 's'})`);
+        const took = `${(step.durationMs / 1000).toFixed(1)} s, ${step.requests} request${step.requests === 1 ? '' : 's'}`;
+        // A failure is printed once, by the error reporter; the step line only marks where it happened.
+        return line(step.status === 'failed' ? `  ${SYMBOLS.failed} (${took})` : `  ${SYMBOLS[step.status]} ${step.outcome} (${took})`);
       }
       case 'progress': {
         const percent = Math.max(0, Math.min(100, Math.round(event.percent)));
