@@ -34,6 +34,11 @@ export interface DataverseClientOptions extends RetryHooks {
 
 export interface RequestOptions {
   headers?: Record<string, string>;
+  /**
+   * A write whose effect cannot be checked by sending it again (an import start): a reset socket is
+   * not retried even when it looks stale, since the server may have carried the request out.
+   */
+  neverRepeat?: boolean;
 }
 
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
@@ -137,7 +142,7 @@ export class DataverseClient {
           kind: 'transient',
           reason: code,
           retryAfterMs: undefined,
-          repeatable: !write || code === 'ECONNREFUSED' || staleSocket,
+          repeatable: !write || code === 'ECONNREFUSED' || (staleSocket && !options.neverRepeat),
           giveUp: () => {
             throw new TransientError(`${method} ${path}: connection failed (${code}) after ${n} attempt${n === 1 ? '' : 's'}`, method, path, code);
           },

@@ -69,7 +69,7 @@ export async function resolveAuthority(orgUrl: string, given: { tenant?: string;
   } catch (error) {
     if (hooks.signal?.aborted) throw error;
     const code = (error as { code?: string }).code ?? 'no answer';
-    throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `the org at ${orgUrl} cannot be reached (${code}); check the org URL and your network`);
+    throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `cannot reach the org at ${orgUrl} (${code}); check --org and your network`);
   }
   if (!challenge) throw new DvpkgError('DVPKG_ORG_UNREACHABLE', `${orgUrl} did not answer like a Dataverse org (no sign-in challenge); check the org URL, or name the tenant`);
   const resource = challenge.resourceId?.replace(/\/+$/, '');

@@ -69,7 +69,7 @@ export async function findSolutionAndHolding(client: DataverseClient, uniqueName
  * the synchronous one can outlast a request timeout on a large solution.
  */
 export async function deleteAndPromoteAsync(client: DataverseClient, uniqueName: string): Promise<{ AsyncOperationId: string }> {
-  return client.post('DeleteAndPromoteAsync', { UniqueName: uniqueName });
+  return client.post('DeleteAndPromoteAsync', { UniqueName: uniqueName }, { neverRepeat: true });
 }
 
 export async function findSolution(client: DataverseClient, uniqueName: string): Promise<InstalledSolution | undefined> {
@@ -159,7 +159,7 @@ export async function importSolutionAsync(client: DataverseClient, zip: Buffer, 
     CustomizationFile: zip.toString('base64'),
     OverwriteUnmanagedCustomizations: overwriteUnmanaged,
     PublishWorkflows: true,
-  });
+  }, { neverRepeat: true });
 }
 
 export async function stageAndUpgradeAsync(client: DataverseClient, zip: Buffer, overwriteUnmanaged: boolean): Promise<ImportStarted> {
@@ -167,7 +167,7 @@ export async function stageAndUpgradeAsync(client: DataverseClient, zip: Buffer,
     CustomizationFile: zip.toString('base64'),
     OverwriteUnmanagedCustomizations: overwriteUnmanaged,
     PublishWorkflows: true,
-  });
+  }, { neverRepeat: true });
 }
 
 export interface AsyncOperationRow {
@@ -184,6 +184,12 @@ export async function asyncOperation(client: DataverseClient, id: string): Promi
 export interface ImportJobRow {
   progress: number;
   data?: string | null;
+}
+
+/** Import jobs the org has not finished, of any solution: Dataverse runs one import at a time. */
+export async function unfinishedImportJobs(client: DataverseClient): Promise<Array<{ importjobid: string; solutionname: string | null }>> {
+  const result = await client.get<Collection<{ importjobid: string; solutionname: string | null }>>('importjobs?$select=importjobid,solutionname&$filter=completedon eq null');
+  return result.value;
 }
 
 export async function importJob(client: DataverseClient, id: string): Promise<ImportJobRow> {

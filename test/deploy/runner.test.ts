@@ -51,6 +51,43 @@ describe('the deploy runner against the emulator (in-process)', function () {
     expect(result.stdout).to.contain('Read').and.contain('Organization');
   });
 
+  it('asks a public client for <org>/user_impersonation, so an admin app without static Dataverse permissions signs in (fidelity-audit #5)', async () => {
+    const adminApp = '66666666-7777-4888-8999-aaaaaaaaaaaa';
+    await consented({ apps: [SAMPLE_CLIENT_ID, adminApp] });
+    // A public client the ISV registered, with no statically configured Dataverse permission: `.default` would get no Dataverse consent.
+    await axios.patch(`${emulator.controlUrl}/apps/${adminApp}`, { publicClient: true });
+    const result = await run(['--yes', '--admin-client-id', adminApp]);
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+  });
+
+  it('explains device code refused for an app without public client flows (7000218) and blocked by Conditional Access (53003)', async () => {
+    await consented();
+    const confidential = await run(['--yes', '--admin-client-id', SAMPLE_CLIENT_ID]);
+    expect(confidential.code).to.equal(4);
+    expect(confidential.stderr).to.contain('AADSTS7000218 (the sign-in app does not allow public client flows');
+    await axios.put(`${emulator.controlUrl}/tenants/${emulator.tenantId}/policies`, { blockDeviceCode: true });
+    const blocked = await run(['--yes']);
+    expect(blocked.code).to.equal(4);
+    expect(blocked.stderr).to.contain('AADSTS53003 (Conditional Access blocked the sign-in');
+    expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
+  });
+
+  it('creates the application user with accessmode 4, as Microsoft\'s own provider does (fidelity-audit #11)', async () => {
+    await consented();
+    expect((await run(['--yes'])).code).to.equal(0);
+    const user = emulator.state.data.orgs[0]!.systemusers.find((u) => u['applicationid'] === SAMPLE_CLIENT_ID)!;
+    expect(user['accessmode']).to.equal(4);
+  });
+
+  it('when Entra checks the credential before the service principal, the probe says present and Dataverse\'s 0x8004F510 still ends in exit 3 with the link (fidelity-audit #8)', async () => {
+    emulator = await startSampleEmulator({ clientCredentialsCheckOrder: 'credential-first' });
+    const result = await run(['--yes']);
+    expect(result.code, result.stdout + result.stderr).to.equal(3);
+    expect(result.stdout).to.contain('consent present');
+    expect(result.stderr).to.contain(`${emulator.tenantId}/adminconsent?client_id=${SAMPLE_CLIENT_ID}`);
+    expect(emulator.log().filter((e) => e.method === 'POST' && e.path.endsWith('/systemusers')).length).to.be.greaterThan(1);
+  });
+
   it('signs in to a tenant named by domain with --tenant, without asking the org', async () => {
     await consented();
     const result = await run(['--yes', '--tenant', 'contoso.example', '--json']);
@@ -110,6 +147,23 @@ describe('the deploy runner against the emulator (in-process)', function () {
     const granted = await run(['--yes']);
     expect(granted.code, granted.stdout + granted.stderr).to.equal(0);
     expect(orgSnapshot(emulator).appUsers).to.have.length(1);
+  });
+
+  it('tells the admin that the error page after approving a link without a reply address is expected (fidelity-audit #7)', async () => {
+    const src = await tempDir();
+    const solution = JSON.parse(await readFile(path.join(SAMPLE_SRC, 'solution.json'), 'utf8')) as { app: Record<string, unknown> };
+    delete solution.app['consentRedirectUri'];
+    await writeTree(src, { 'solution.json': solution, 'roles/connector.json': JSON.parse(await readFile(path.join(SAMPLE_SRC, 'roles', 'connector.json'), 'utf8')) });
+    const bare = await buildSamplePackage({ src });
+    emulator = await startSampleEmulator();
+    const result = await runInProcess(bare, emulator, ['--yes']);
+    expect(result.code).to.equal(3);
+    expect(result.stderr).to.contain('Entra shows an error page (AADSTS500113): that is expected, consent is recorded');
+    // Entra indeed records the consent and then shows that error.
+    const link = /(http:\/\/\S+\/adminconsent\?\S+)/.exec(result.stderr)![1]!;
+    const answer = await axios.get(link, { maxRedirects: 0, validateStatus: () => true });
+    expect(JSON.stringify(answer.data)).to.contain('500113');
+    expect((await runInProcess(bare, emulator, ['--yes'])).code).to.equal(0);
   });
 
   it('says consent is missing after it was revoked, even with nothing else to do (exit 3, with the link)', async () => {

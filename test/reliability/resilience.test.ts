@@ -98,7 +98,8 @@ describe('deploy.mjs under interruption and faults (end to end)', function () {
     const run = await runDeployer(v2, emulator, ['--yes']);
     expect(run.code, run.stdout).to.equal(0);
     expect(run.stdout).to.contain('apply the upgrade to 2.0.0.0 already staged as FabrikamSyncConnector_Upgrade');
-    expect(emulator.log().some((e) => e.path.endsWith('/DeleteAndPromote') && e.status === 200)).to.equal(true);
+    // The async form, polled like an import (fidelity-audit #16).
+    expect(emulator.log().some((e) => e.path.endsWith('/DeleteAndPromoteAsync') && e.status === 200)).to.equal(true);
     expect(orgSnapshot(emulator)).to.deep.equal(clean.v2);
     expect(emulator.state.data.orgs[0]!.solutions.map((s) => s['uniquename'])).to.not.include('FabrikamSyncConnector_Upgrade');
   });
@@ -128,15 +129,22 @@ describe('deploy.mjs under interruption and faults (end to end)', function () {
     expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
   });
 
-  it('waits while another import runs in the org (0x80071151) and then finishes', async () => {
-    emulator = await startSampleEmulator({ importDurationMs: 1500 });
-    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
-    const [a, b] = await Promise.all([runDeployer(v1, emulator, ['--yes']), runDeployer(v1, emulator, ['--yes'])]);
-    expect([a.code, b.code], a.stdout + b.stdout).to.deep.equal([0, 0]);
-    expect(emulator.log().some((e) => e.path.endsWith('/ImportSolutionAsync') && e.status === 400), 'one start was refused while the other ran').to.equal(true);
-    expect(a.stdout + b.stdout).to.contain('another solution import or uninstall is running');
-    expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
-  });
+  // 0x80071151 arrives on the start request, or inside the job (microsoft/coe-starter-kit#8757): both wait and finish.
+  for (const concurrentImport of ['reject-start', 'fail-job'] as const) {
+    it(`waits while another import runs in the org (0x80071151, ${concurrentImport}) and then finishes`, async () => {
+      emulator = await startSampleEmulator({ importDurationMs: 1500, concurrentImport });
+      emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+      const [a, b] = await Promise.all([runDeployer(v1, emulator, ['--yes']), runDeployer(v1, emulator, ['--yes'])]);
+      expect([a.code, b.code], a.stdout + b.stdout).to.deep.equal([0, 0]);
+      const org = emulator.state.data.orgs[0]!;
+      const refused = concurrentImport === 'reject-start'
+        ? emulator.log().some((e) => e.path.endsWith('/ImportSolutionAsync') && e.status === 400)
+        : org.asyncoperations.some((op) => op['statuscode'] === 31 && String(op['message']).includes('Cannot start another [Import]'));
+      expect(refused, 'one import was refused while the other ran').to.equal(true);
+      expect(a.stdout + b.stdout).to.contain('another solution import or uninstall is running');
+      expect(orgSnapshot(emulator)).to.deep.equal(clean.v1);
+    });
+  }
 
   it('renews a token that expires mid-run', async () => {
     emulator = await startSampleEmulator({ tokenLifetimeSeconds: 1, importDurationMs: 2500 });

@@ -15,9 +15,15 @@ export function consentMissing(ctx: Pick<ApplyContext, 'manifest' | 'consentUrl'
   const { app } = ctx.manifest;
   return new DvpkgError(
     'DVPKG_CONSENT_MISSING',
-    `admin consent for ${app.name} (${app.clientId}) is missing in this tenant${code ? ` (AADSTS${code})` : ''}. A Global Administrator must open this link and accept, then run again (or run with --wait-for-consent):\n  ${ctx.consentUrl}`,
+    `admin consent for ${app.name} (${app.clientId}) is missing in this tenant${code ? ` (AADSTS${code})` : ''}. A Global Administrator must open this link and accept, then run again (or run with --wait-for-consent):\n  ${ctx.consentUrl}${app.consentRedirectUri ? '' : `\n  ${NO_REPLY_ADDRESS}`}`,
   );
 }
+
+/**
+ * The admin-consent link documents `redirect_uri` as required; a package without one sends the admin
+ * to an error page after approval (AADSTS500113), although consent is recorded (fidelity-audit #7).
+ */
+export const NO_REPLY_ADDRESS = 'This package names no reply address for the app, so after you accept, Entra shows an error page (AADSTS500113): that is expected, consent is recorded; run this again.';
 
 function deletedUserInTheWay(ctx: ApplyContext, deleted: dv.AppUserRow[]): DvpkgError {
   const { app } = ctx.manifest;

@@ -32,6 +32,7 @@ export async function importSolution(step: ImportStep, ctx: ApplyContext): Promi
   const result = await poll<StepOutcome>(
     async (attempt) => {
       if (attempt > 1) {
+        await waitForUnfinishedImports(ctx);
         const now = await dv.findSolutionAndHolding(client, manifest.solution.uniqueName);
         installedVersion = now.installed?.version;
         action = importAction(now.installed, target, now.holding);
@@ -59,6 +60,23 @@ export async function importSolution(step: ImportStep, ctx: ApplyContext): Promi
   );
   if ('value' in result) return result.value;
   throw new DvpkgError('DVPKG_IMPORT_FAILED', `the import did not start within ${IMPORT_TIMEOUT_MS / 60_000} minutes; run again later`);
+}
+
+/** The longest wait for another import job to finish before trying anyway: a job left unfinished must not hold the run forever. */
+const UNFINISHED_IMPORT_WAIT_MS = 10 * 60_000;
+
+/**
+ * Before starting again, waits while an import job is still running: after a start whose answer was
+ * lost that may be our own job, and starting another one would run the import twice.
+ */
+async function waitForUnfinishedImports(ctx: ApplyContext): Promise<void> {
+  const { clock } = ctx;
+  await poll<void>(async () => ((await dv.unfinishedImportJobs(ctx.client)).length === 0 ? { done: true, value: undefined } : { done: false }), {
+    intervalMs: (n) => Math.min(Math.round(250 * 1.5 ** n), 3_000),
+    deadline: clock.now() + UNFINISHED_IMPORT_WAIT_MS,
+    clock,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
 }
 
 function isConcurrency(error: unknown): boolean {

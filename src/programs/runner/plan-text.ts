@@ -1,5 +1,6 @@
 import { differenceLines } from '../../deploy/deploy-org.js';
 import type { Plan } from '../../deploy/plan.js';
+import { NO_REPLY_ADDRESS } from '../../deploy/steps/app-user.js';
 
 /** The plan as an admin reads it in a terminal: every change, every privilege granted, and what differs. */
 export function planText(plan: Plan): string {
@@ -26,7 +27,10 @@ export function planText(plan: Plan): string {
     lines.push('The org differs from this package (this run does not change that):');
     for (const line of plan.differences.flatMap(differenceLines)) lines.push(`   ${line}`);
   }
-  if (plan.consent.state === 'missing') lines.push(`Admin consent for ${appName} is missing (AADSTS${plan.consent.code ?? '?'}). A Global Administrator must open:`, `   ${plan.consent.consentUrl}`);
+  if (plan.consent.state === 'missing') {
+    lines.push(`Admin consent for ${appName} is missing (AADSTS${plan.consent.code ?? '?'}). A Global Administrator must open:`, `   ${plan.consent.consentUrl}`);
+    if (!plan.consent.consentUrl.includes('redirect_uri=')) lines.push(`   ${NO_REPLY_ADDRESS}`);
+  }
   for (const refusal of plan.refusals) lines.push(`Refused: ${refusal.message}`, ...refusal.details.map((d) => `   ${d}`));
   return lines.join('\n');
 }
