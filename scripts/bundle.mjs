@@ -15,7 +15,7 @@ const requireShim = "import { createRequire as __dvpkgCreateRequire } from 'node
 
 await rm(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { dvpkg: path.join(root, 'src', 'cli', 'main.ts') },
+  entryPoints: { dvpkg: path.join(root, 'src', 'programs', 'cli', 'main.ts') },
   outdir,
   bundle: true,
   splitting: true,

@@ -10,7 +10,7 @@ const APP = '14141414-1414-4141-8141-141414141414';
 describe('emulator: `dvpkg emulator` command', () => {
   it('prints exactly one JSON line, answers msal-node, and exits 0 on SIGTERM', async function () {
     this.timeout(20000);
-    const script = `import('./src/cli/commands/emulator.ts').then((m) => m.runEmulatorCommand({ app: ['${APP}'] })).then((code) => process.exit(code))`;
+    const script = `import('./src/programs/cli/commands/emulator.ts').then((m) => m.runEmulatorCommand({ app: ['${APP}'] })).then((code) => process.exit(code))`;
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: string[] = [];
     const lines = createInterface({ input: child.stdout });
@@ -46,7 +46,7 @@ describe('emulator: `dvpkg emulator` command', () => {
   });
 
   it('exits non-zero with a message for an unreadable seed file', async () => {
-    const script = `import('./src/cli/commands/emulator.ts').then((m) => m.runEmulatorCommand({ state: '/nonexistent/seed.json' })).then((code) => process.exit(code))`;
+    const script = `import('./src/programs/cli/commands/emulator.ts').then((m) => m.runEmulatorCommand({ state: '/nonexistent/seed.json' })).then((code) => process.exit(code))`;
     const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

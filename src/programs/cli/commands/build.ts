@@ -1,8 +1,8 @@
 import { cliOutput } from '../output.js';
 import path from 'node:path';
-import { buildSolution } from '../../build.js';
-import { formatProblem } from '../../errors.js';
-import { displayPath } from '../../util/paths.js';
+import { buildSolution } from '../../../build.js';
+import { formatProblem } from '../../../errors.js';
+import { displayPath } from '../../../util/paths.js';
 
 export interface BuildArgs {
   src: string;

@@ -1,7 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { DVPKG_VERSION } from '../version.js';
-import { usageError } from '../errors.js';
+import { DVPKG_VERSION } from '../../version.js';
+import { usageError } from '../../errors.js';
 import { cliOutput, reportCliError } from './output.js';
 
 /**

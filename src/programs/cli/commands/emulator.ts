@@ -2,8 +2,8 @@
  * `dvpkg emulator`: starts the local Entra ID + Dataverse emulator, prints exactly one JSON line on stdout when
  * ready (everything a client needs to connect), logs to stderr only, and exits 0 after SIGINT/SIGTERM.
  */
-import { EmulatorConfigError, startEmulator, type EmulatorConfigCode } from '../../emulator/index.js';
-import { DvpkgError, usageError, type ErrorCode } from '../../errors.js';
+import { EmulatorConfigError, startEmulator, type EmulatorConfigCode } from '../../../emulator/index.js';
+import { DvpkgError, usageError, type ErrorCode } from '../../../errors.js';
 import { reportCliError as reportError } from '../output.js';
 
 export interface EmulatorCommandArgs {

@@ -1,12 +1,12 @@
-import { PUBLIC_AUTHORITY_HOST } from '../../auth/authority.js';
-import { CREDENTIAL_ENV, fromFlagOrEnv, resolveCredential } from '../../auth/credentials.js';
-import { usageError } from '../../errors.js';
-import type { Output } from '../../runtime/output.js';
-import { normalizeGuid } from '../../spec/guid.js';
-import { checkOrgUrl, checkServiceUrl, checkTenant } from '../../util/url.js';
-import { junitXml } from '../../verify/junit.js';
-import { loadManifest } from '../../verify/load-manifest.js';
-import { runVerify, type VerifyReport } from '../../verify/run.js';
+import { PUBLIC_AUTHORITY_HOST } from '../../../auth/authority.js';
+import { CREDENTIAL_ENV, fromFlagOrEnv, resolveCredential } from '../../../auth/credentials.js';
+import { usageError } from '../../../errors.js';
+import type { Output } from '../../../runtime/output.js';
+import { normalizeGuid } from '../../../spec/guid.js';
+import { checkOrgUrl, checkServiceUrl, checkTenant } from '../../../util/url.js';
+import { junitXml } from '../../../verify/junit.js';
+import { loadManifest } from '../../../verify/load-manifest.js';
+import { runVerify, type VerifyReport } from '../../../verify/run.js';
 
 export interface VerifyArgs {
   org: string;

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import axios from 'axios';
-import { buildSolution } from '../build.js';
-import { startEmulator, type RunningEmulator } from '../emulator/index.js';
-import { PACKAGE_ROOT } from '../util/package-root.js';
+import { buildSolution } from '../../build.js';
+import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { PACKAGE_ROOT } from '../../util/package-root.js';
 
 /**
  * `npm run demo`: the whole job offline. Build the sample, start the emulator in this

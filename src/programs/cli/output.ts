@@ -1,5 +1,5 @@
-import { reportError } from '../errors.js';
-import { createOutput } from '../runtime/output.js';
+import { reportError } from '../../errors.js';
+import { createOutput } from '../../runtime/output.js';
 
 /** The CLI process's one redacting output; every command prints through it. */
 export const cliOutput = createOutput(process);

@@ -1,8 +1,8 @@
 import { cliOutput } from '../output.js';
 import path from 'node:path';
-import { formatProblem } from '../../errors.js';
-import { loadSpec } from '../../spec/index.js';
-import { displayPath } from '../../util/paths.js';
+import { formatProblem } from '../../../errors.js';
+import { loadSpec } from '../../../spec/index.js';
+import { displayPath } from '../../../util/paths.js';
 
 export async function runCheck(args: { src: string; strict: boolean; rolesOnly: boolean; uniqueName: string | undefined; json: boolean }): Promise<number> {
   const src = path.resolve(args.src);
