@@ -1,8 +1,10 @@
-// Bundles the CLI (dist/bin/, one chunk per lazily imported command, so start-up
-// parses only what a command uses) and the deploy runner (dist/runner/deploy.mjs, one
-// self-contained file that needs nothing but Node at the subscriber).
+// Builds dist/: the library modules transpiled one for one (the package's `exports`, the demo),
+// the CLI bundle (dist/bin/, one chunk per lazily imported command, so start-up parses only what a
+// command uses) and the deploy runner (dist/runner/deploy.mjs, one self-contained file that needs
+// nothing but Node at the subscriber). Type declarations come from `npm run build:types` (tsc),
+// which only a published package needs; `npm run typecheck` checks the types.
 import { build } from 'esbuild';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,25 @@ const outdir = path.join(root, 'dist', 'bin');
 
 // Bundled CommonJS dependencies (yargs, handlebars) call require(); ESM output needs one.
 const requireShim = "import { createRequire as __dvpkgCreateRequire } from 'node:module'; const require = __dvpkgCreateRequire(import.meta.url);";
+
+const sources = (await readdir(path.join(root, 'src'), { recursive: true })).map((f) => path.join(root, 'src', f));
+await build({
+  entryPoints: sources.filter((f) => f.endsWith('.ts')),
+  outdir: path.join(root, 'dist'),
+  outbase: path.join(root, 'src'),
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Node 20.10+ reads `import … with { type: 'json' }`; esbuild would drop the attribute for node20.
+  supported: { 'import-attributes': true },
+  logLevel: 'warning',
+});
+// JSON data modules are imported as they are, beside the modules that import them.
+for (const file of sources.filter((f) => f.endsWith('.json'))) {
+  const target = path.join(root, 'dist', path.relative(path.join(root, 'src'), file));
+  await mkdir(path.dirname(target), { recursive: true });
+  await copyFile(file, target);
+}
 
 await rm(outdir, { recursive: true, force: true });
 await build({

@@ -53,7 +53,7 @@ describe('deploy.mjs as a process (end to end)', function () {
   }
 
   it('on SIGINT during the import, ends the request, writes --report with outcome interrupted and exits 130; a re-run finishes', async () => {
-    emulator = await startSampleEmulator({ importDurationMs: 3_000 });
+    emulator = await startSampleEmulator({ importDurationMs: 1_000 });
     emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
     const report = path.join(await tempDir(), 'report.json');
     const child = spawn(process.execPath, [pkg.runner, '--org', emulator.orgUrl, '--authority-host', emulator.authorityHost, '--yes', '--report', report], { stdio: ['ignore', 'pipe', 'pipe'] });

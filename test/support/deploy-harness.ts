@@ -20,7 +20,7 @@ export async function buildSamplePackage(options: { version?: string; src?: stri
 }
 
 export async function startSampleEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulator({ apps: [SAMPLE_CLIENT_ID], importDurationMs: 150, ...options });
+  return startEmulator({ apps: [SAMPLE_CLIENT_ID], importDurationMs: 40, ...options });
 }
 
 /** Runs deploy.mjs as the subscriber admin would, in its own process, against the emulator. */

@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { runCli, type RunResult } from '../support/cli.js';
-import { buildSamplePackage, runDeployer, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
+import { buildSamplePackage, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
+import { runInProcess } from '../support/runner-harness.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 interface Check {
@@ -42,7 +43,8 @@ describe('dvpkg verify against the emulator (end to end)', function () {
     emulator = await startSampleEmulator();
     secret = emulator.apps.find((a) => a.clientId === SAMPLE_CLIENT_ID)!.clientSecret;
     emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
-    const deployed = await runDeployer(pkg, emulator, ['--yes']);
+    // The deploy is the setup, not what is tested here: it runs in-process.
+    const deployed = await runInProcess(pkg, emulator, ['--yes']);
     expect(deployed.code, deployed.stdout).to.equal(0);
   });
   afterEach(async () => {

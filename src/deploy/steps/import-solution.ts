@@ -94,18 +94,31 @@ async function startAndFinish(ctx: ApplyContext, action: ImportAction, installed
   const target = manifest.solution.version;
   const name = manifest.solution.uniqueName;
   if (action === 'promote') {
-    const started = await dv.deleteAndPromoteAsync(client, name);
+    const started = await sent(ctx, `the staged upgrade ${name}_Upgrade being applied`, () => dv.deleteAndPromoteAsync(client, name));
     await followJob(ctx, { AsyncOperationId: started.AsyncOperationId }, `the staged upgrade ${name}_Upgrade being applied`, deadline);
     return { status: 'done', outcome: `applied the staged upgrade ${name}_Upgrade: ${installedVersion ?? 'none'} -> ${target}`, changes: [{ kind: 'solution-upgraded', id: name, detail: target }] };
   }
   const upgrade = action === 'upgrade';
-  const started = upgrade ? await dv.stageAndUpgradeAsync(client, solutionZip, ctx.overwriteUnmanaged) : await dv.importSolutionAsync(client, solutionZip, ctx.overwriteUnmanaged);
+  const started = await sent(ctx, `the import of ${name} ${target} (its start was sent; whether it began is not known)`, () =>
+    upgrade ? dv.stageAndUpgradeAsync(client, solutionZip, ctx.overwriteUnmanaged) : dv.importSolutionAsync(client, solutionZip, ctx.overwriteUnmanaged),
+  );
   await followJob(ctx, started, `the import of ${name} ${target} (import job ${started.ImportJobKey})`, deadline);
   return {
     status: 'done',
     outcome: `${upgrade ? `upgraded ${installedVersion} -> ${target}` : `installed ${target}`} (import job ${started.ImportJobKey})`,
     changes: [{ kind: upgrade ? 'solution-upgraded' : 'solution-imported', id: started.ImportJobKey, detail: target }],
   };
+}
+
+/** Sends a start; until its answer is in, what it starts counts as possibly running (an interrupted run says so). */
+async function sent<T>(ctx: ApplyContext, what: string, start: () => Promise<T>): Promise<T> {
+  ctx.running.add(what);
+  try {
+    return await start();
+  } finally {
+    // Answered or refused, it is accounted for (a job is followed under its id); cut off by an interrupt, it may run on.
+    if (!ctx.signal?.aborted) ctx.running.delete(what);
+  }
 }
 
 /** Polls the async operation (and the import job, for progress and failure details) until it ends. */
