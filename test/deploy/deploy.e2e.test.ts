@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { buildSamplePackage, lastJsonLine, orgRequests, orgSnapshot, runDeployer, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
@@ -41,7 +41,9 @@ describe('deploy.mjs as a process (end to end)', function () {
   ] as const) {
     it(`refuses a package whose ${file} was changed, with exit 8 before any request`, async () => {
       emulator = await startSampleEmulator();
-      const copy = await buildSamplePackage();
+      const dir = path.join(await tempDir(), path.basename(pkg.dir));
+      await cp(pkg.dir, dir, { recursive: true });
+      const copy = { ...pkg, dir, runner: path.join(dir, 'deploy.mjs') };
       const target = path.join(copy.dir, file);
       await writeFile(target, change(await readFile(target)));
       emulator.clearLog();

@@ -4,6 +4,10 @@ import { XMLParser } from 'fast-xml-parser';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunningEmulator } from '../../src/emulator/index.js';
+import { Writable } from 'node:stream';
+import { runVerifyCommand, type VerifyArgs } from '../../src/programs/cli/commands/verify.js';
+import { reportError } from '../../src/errors.js';
+import { createOutput } from '../../src/runtime/output.js';
 import { runCli, type RunResult } from '../support/cli.js';
 import { buildSamplePackage, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { runInProcess } from '../support/runner-harness.js';
@@ -29,10 +33,22 @@ describe('dvpkg verify against the emulator (end to end)', function () {
   const appUser = () => org().systemusers.find((u) => u['applicationid'] === SAMPLE_CLIENT_ID)!;
   const roleId = () => org().roles.find((r) => r['name'] === 'Fabrikam Sync Connector' && r['roleid'] === r['_parentrootroleid_value'])!['roleid'] as string;
 
+  /** The verify command in-process (its flags given as yargs would pass them); the CLI itself runs as a process below. */
   async function verify(extra: string[] = [], env: NodeJS.ProcessEnv = { AZURE_CLIENT_SECRET: secret }): Promise<RunResult & { checks: Check[] }> {
-    const run = await runCli(['verify', '--org', emulator.orgUrl, '--package', pkg.dir, '--authority-host', emulator.authorityHost, '--json', ...extra], { env });
-    const checks = run.stdout.trim() ? ((JSON.parse(run.stdout) as { checks: Check[] }).checks ?? []) : [];
-    return { ...run, checks };
+    const flag = (name: string) => (extra.includes(name) ? extra[extra.indexOf(name) + 1] : undefined);
+    const args: VerifyArgs = { org: emulator.orgUrl, package: pkg.dir, authorityHost: emulator.authorityHost, json: true, probe: extra.includes('--probe') };
+    for (const [name, key] of [['--report', 'report'], ['--junit', 'junit'], ['--client-id', 'clientId'], ['--certificate', 'certificate']] as const) {
+      const value = flag(name);
+      if (value !== undefined) args[key] = value;
+    }
+    let stdout = '';
+    let stderr = '';
+    const sink = (write: (text: string) => void) => new Writable({ write: (chunk, _encoding, done) => { write(String(chunk)); done(); } });
+    const output = createOutput({ stdout: sink((t) => (stdout += t)), stderr: sink((t) => (stderr += t)) });
+    const clean = { AZURE_CLIENT_SECRET: undefined, AZURE_CLIENT_ID: undefined, AZURE_TENANT_ID: undefined, AZURE_CLIENT_CERTIFICATE_PATH: undefined, DVPKG_CLIENT_SECRET: undefined };
+    const code = await runVerifyCommand(args, output, { ...clean, ...env }).catch((error: unknown) => reportError(error, output, 'dvpkg'));
+    const checks = stdout.trim() ? ((JSON.parse(stdout) as { checks: Check[] }).checks ?? []) : [];
+    return { code, stdout, stderr, checks };
   }
   const failed = (checks: Check[]) => checks.filter((c) => c.status === 'fail');
 
