@@ -4,7 +4,7 @@
 // nothing but Node at the subscriber). Type declarations come from `npm run build:types` (tsc),
 // which only a published package needs; `npm run typecheck` checks the types.
 import { build } from 'esbuild';
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,10 +34,12 @@ for (const file of sources.filter((f) => f.endsWith('.json'))) {
   await copyFile(file, target);
 }
 
-await rm(outdir, { recursive: true, force: true });
+// The CLI bundle is built beside dist/bin and swapped in, so a failed build leaves the last good one.
+const staging = `${outdir}.${process.pid}.tmp`;
+await rm(staging, { recursive: true, force: true });
 await build({
   entryPoints: { dvpkg: path.join(root, 'src', 'programs', 'cli', 'main.ts') },
-  outdir,
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -48,6 +50,8 @@ await build({
   banner: { js: requireShim },
   logLevel: 'warning',
 });
+await rm(outdir, { recursive: true, force: true });
+await rename(staging, outdir);
 
 await build({
   entryPoints: [path.join(root, 'src', 'programs', 'runner', 'main.ts')],
