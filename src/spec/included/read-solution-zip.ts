@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { open, stat } from 'node:fs/promises';
+import { DvpkgError, type Problem } from '../../errors.js';
+import { displayPath } from '../../util/paths.js';
+import { openBoundedZip, ZipRefused } from './bounded-zip.js';
+import { MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON, MAX_XML_ENTRY_BYTES, megabytes } from './limits.js';
+import type { IncludedSolution, SolutionOrigin } from './model.js';
+import { readCustomizations } from './read-customizations.js';
+import { readSolutionManifest } from './read-solution-manifest.js';
+
+/** Reads one exported solution zip; every problem in it is reported together, naming the file. */
+
+export async function readSolutionZip(file: string): Promise<IncludedSolution> {
+  const shown = displayPath(file);
+  const data = await readBoundedFile(file, shown, MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON);
+  const result = await readSolutionData(data, shown, { path: file, entries: [] });
+  if (Array.isArray(result)) throw unreadable(shown, result);
+  return result;
+}
+
+export function unreadable(shown: string, problems: Problem[]): DvpkgError {
+  const count = problems.filter((p) => p.severity === 'error').length;
+  return new DvpkgError('DVPKG_INPUT_UNREADABLE', `${shown}: ${count} problem${count === 1 ? '' : 's'} reading the solution`, { problems });
+}
+
+/** A file's bytes, refusing a larger one before reading any of it. */
+export async function readBoundedFile(file: string, shown: string, maxBytes: number, reason: string): Promise<Buffer> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `${shown}: cannot be read (${error.code ?? error.message})`, {
+      problems: [{ severity: 'error', file: shown, path: '', value: undefined, expected: `a readable file (${error.code ?? 'read failed'})` }],
+    });
+  });
+  if (!info.isFile() || info.size > maxBytes) {
+    const expected = info.isFile() ? `at most ${megabytes(maxBytes)}: ${reason}` : 'a file';
+    throw new DvpkgError('DVPKG_INPUT_UNREADABLE', `${shown}: ${info.isFile() ? `${megabytes(info.size)} is too large` : 'not a file'}`, {
+      problems: [{ severity: 'error', file: shown, path: '', value: info.isFile() ? `${info.size} bytes` : undefined, expected }],
+    });
+  }
+  // Read through a handle of the size just checked, so a file growing meanwhile cannot exceed it.
+  const handle = await open(file, 'r');
+  try {
+    const data = Buffer.alloc(info.size);
+    const { bytesRead } = await handle.read(data, 0, info.size, 0);
+    return data.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The solution in `data`, or the problems that stop it being read. `shown` names it in every problem. */
+export async function readSolutionData(data: Buffer, shown: string, origin: SolutionOrigin): Promise<IncludedSolution | Problem[]> {
+  const problems: Problem[] = [];
+  const refuse = (expected: string): Problem[] => [{ severity: 'error', file: shown, path: '', value: undefined, expected }];
+  if (data.length > MAX_SOLUTION_BYTES) return refuse(`a solution file of at most ${megabytes(MAX_SOLUTION_BYTES)} (it is ${megabytes(data.length)}): ${MAX_SOLUTION_REASON}`);
+  let solutionText: string;
+  let customizationsText: string;
+  try {
+    const zip = await openBoundedZip(data);
+    // Import needs both at the zip root (solution-format.md §1.1, error 80048060).
+    const solutionName = zip.find('solution.xml');
+    const customizationsName = zip.find('customizations.xml');
+    if (!solutionName || !customizationsName) {
+      const missing = [solutionName ? undefined : 'solution.xml', customizationsName ? undefined : 'customizations.xml'].filter(Boolean).join(' and ');
+      return refuse(`a solution zip with solution.xml and customizations.xml at its root (${missing} missing; is this an exported solution?)`);
+    }
+    solutionText = (await zip.read(solutionName, MAX_XML_ENTRY_BYTES, 'solution.xml')).toString('utf8');
+    customizationsText = (await zip.read(customizationsName, MAX_XML_ENTRY_BYTES, 'customizations.xml')).toString('utf8');
+  } catch (error) {
+    if (error instanceof ZipRefused) return refuse(`a readable solution zip: ${error.message}`);
+    throw error;
+  }
+  const manifest = readSolutionManifest(solutionText, `${shown}: solution.xml`, problems);
+  const customizations = readCustomizations(customizationsText, `${shown}: customizations.xml`, manifest?.rootComponents ?? [], problems);
+  if (!manifest || !customizations || problems.some((p) => p.severity === 'error')) return problems;
+  return {
+    file: shown,
+    origin,
+    size: data.length,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    ...manifest,
+    ...customizations,
+  };
+}
