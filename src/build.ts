@@ -7,6 +7,7 @@ import { renderWithTemplatesDir, SOLUTION_FILES } from './render/solution.js';
 import { createZip } from './pack/zip.js';
 import { sha256Hex } from './util/hash.js';
 import { prepareDeployPackage, writeDeployPackage, type PackageResult } from './package/write.js';
+import type { ManifestSolution } from './package/manifest.js';
 import { writeFileAtomic } from './runtime/atomic-write.js';
 import { DEFAULT_TEMPLATES_DIR } from './util/package-root.js';
 import { DVPKG_VERSION } from './version.js';
@@ -44,7 +45,12 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
   const app = model.app;
   const prepared =
     app && !options.solutionOnly
-      ? await prepareDeployPackage({ model: { ...model, app }, solutionZip: { fileName, bytes, sha256 }, templatesDir: await templatesForPackage(options.templates), dvpkgVersion: DVPKG_VERSION })
+      ? await prepareDeployPackage({
+          model: { ...model, app },
+          solutions: [{ entry: builtSolution(model, fileName, sha256), bytes }],
+          templatesDir: await templatesForPackage(options.templates),
+          dvpkgVersion: DVPKG_VERSION,
+        })
       : undefined;
   const zip = path.join(options.out, fileName);
   await checkOutputs(options.out, [zip, ...(prepared ? [path.join(options.out, `${prepared.stem}.zip`)] : [])], prepared ? [path.join(options.out, prepared.stem)] : []);
@@ -60,6 +66,21 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
     warnings,
     solution: { uniqueName: model.uniqueName, version: model.version, zip, fileName, sha256, bytes },
     ...(pkg ? { package: pkg } : {}),
+  };
+}
+
+/** The role solution dvpkg built, as the manifest lists it. */
+function builtSolution(model: SolutionModel, file: string, sha256: string): ManifestSolution {
+  return {
+    uniqueName: model.uniqueName,
+    displayName: model.displayName,
+    version: model.version,
+    file,
+    sha256,
+    publisher: { uniqueName: model.publisher.uniqueName, displayName: model.publisher.displayName },
+    source: 'built',
+    requires: [],
+    creates: [],
   };
 }
 

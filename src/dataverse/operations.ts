@@ -72,6 +72,19 @@ export async function deleteAndPromoteAsync(client: DataverseClient, uniqueName:
   return client.post('DeleteAndPromoteAsync', { UniqueName: uniqueName }, { neverRepeat: true });
 }
 
+/**
+ * Installed solutions by unique name (case-insensitive, as Dataverse compares them), with each one's
+ * staged upgrade (`<name>_Upgrade`) when `withHolding` names it; in chunks that keep URLs short.
+ */
+export async function findSolutionsByName(client: DataverseClient, names: string[]): Promise<InstalledSolution[]> {
+  const rows: InstalledSolution[] = [];
+  for (let i = 0; i < names.length; i += 40) {
+    const filter = names.slice(i, i + 40).map((name) => `uniquename eq ${odataString(name)}`).join(' or ');
+    rows.push(...(await client.get<Collection<InstalledSolution>>(`solutions?$select=solutionid,uniquename,version,ismanaged&$filter=${filter}`)).value);
+  }
+  return rows;
+}
+
 export async function findSolution(client: DataverseClient, uniqueName: string): Promise<InstalledSolution | undefined> {
   const result = await client.get<Collection<InstalledSolution>>(
     `solutions?$select=solutionid,uniquename,version,ismanaged&$filter=uniquename eq ${odataString(uniqueName)}`,

@@ -10,7 +10,7 @@ import type { LoadedPackage } from './package-files.js';
 import { planDeploy, type Difference, type Plan } from './plan.js';
 import type { StepRecorder } from './recorder.js';
 import type { RunOutcome } from './report.js';
-import { readOrg } from './snapshot.js';
+import { readOrg, solutionActions } from './snapshot.js';
 import { consentMissing } from './steps/app-user.js';
 
 /**
@@ -85,7 +85,7 @@ export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runt
   const snapshot = await recorder.run('read', 'Reading the org', async () => {
     const read = await readOrg({ client: session.client, probeConsent: probe }, manifest);
     const summary = [
-      `solution ${read.installed ? `${read.installed.version}${read.installed.ismanaged ? '' : ' (unmanaged)'} installed` : 'not installed'}`,
+      ...solutionActions(manifest, read).map(({ solution, installed }) => `${solution.uniqueName} ${installed ? `${installed.version}${installed.ismanaged ? '' : ' (unmanaged)'} installed` : 'not installed'}`),
       `application user ${read.appUsers[0] ? (read.appUsers[0].isdisabled ? 'exists but is disabled' : 'exists') : 'missing'}`,
       `consent ${read.consent.state}`,
     ];
@@ -126,7 +126,7 @@ export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runt
     if (!(await runtime.confirm(question))) throw new DvpkgError('DVPKG_CANCELLED', 'Cancelled; nothing was changed');
   }
 
-  const applied = await applyPlan(plan, { client: session.client, manifest, solutionZip: pkg.solutionZip, overwriteUnmanaged: options.overwriteUnmanaged, consentUrl, clock, ...signal, emit, running: runtime.running }, { ...(snapshot.appUsers[0] ? { appUser: snapshot.appUsers[0] } : {}), ...(snapshot.roles ? { roles: snapshot.roles } : {}) }, recorder);
+  const applied = await applyPlan(plan, { client: session.client, manifest, zips: pkg.zips, overwriteUnmanaged: options.overwriteUnmanaged, consentUrl, clock, ...signal, emit, running: runtime.running }, { ...(snapshot.appUsers[0] ? { appUser: snapshot.appUsers[0] } : {}), ...(snapshot.roles ? { roles: snapshot.roles } : {}) }, recorder);
 
   // What the confirm step read is newer than the snapshot's view of the user's privileges.
   const kept = plan.differences.filter((d) => !(applied.beyond && d.kind === 'privileges-beyond-declared'));

@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DvpkgError } from '../errors.js';
-import { manifestProblems, type Manifest } from '../package/manifest.js';
+import { parseManifest, type Manifest } from '../package/manifest.js';
 import { isStamped, unstampRunner } from '../package/stamp.js';
 import { sha256Hex } from '../util/hash.js';
 
 export interface LoadedPackage {
   dir: string;
   manifest: Manifest;
-  solutionZip: Buffer;
+  /** Each solution's zip by its file name, checked against the manifest. */
+  zips: Map<string, Buffer>;
 }
 
 const tampered = (file: string, actual: string, expected: string) =>
@@ -27,7 +28,7 @@ async function read(file: string, what: string): Promise<Buffer> {
 
 /**
  * Checks every file of the package against the hashes built into it, before any network call:
- * manifest.json against the hash stamped into deploy.mjs, then the solution zip, README.md and
+ * manifest.json against the hash stamped into deploy.mjs, then every solution zip, README.md and
  * deploy.mjs itself against manifest.json.
  */
 export async function loadPackage(dir: string, runner: { path: string; manifestStamp: string }): Promise<LoadedPackage> {
@@ -43,16 +44,20 @@ export async function loadPackage(dir: string, runner: { path: string; manifestS
   } catch (error) {
     throw new DvpkgError('DVPKG_PACKAGE_INVALID', `manifest.json: not valid JSON (${(error as Error).message})`);
   }
-  const problems = manifestProblems(manifest);
-  if (problems.length > 0) throw new DvpkgError('DVPKG_PACKAGE_INVALID', `manifest.json: not a manifest this runner understands:\n  ${problems.join('\n  ')}`);
-  const valid = manifest as Manifest;
+  const parsed = parseManifest(manifest);
+  if (!parsed.manifest) throw new DvpkgError('DVPKG_PACKAGE_INVALID', `manifest.json: not a manifest this runner understands:\n  ${parsed.problems.join('\n  ')}`);
+  const valid = parsed.manifest;
 
-  const solutionZip = await read(path.join(dir, valid.solution.file), valid.solution.file);
-  const zipHash = sha256Hex(solutionZip);
-  if (zipHash !== valid.solution.sha256) throw tampered(valid.solution.file, zipHash, valid.solution.sha256);
+  const zips = new Map<string, Buffer>();
+  for (const solution of valid.solutions) {
+    const zip = await read(path.join(dir, solution.file), solution.file);
+    const zipHash = sha256Hex(zip);
+    if (zipHash !== solution.sha256) throw tampered(solution.file, zipHash, solution.sha256);
+    zips.set(solution.file, zip);
+  }
   const readmeHash = sha256Hex(await read(path.join(dir, 'README.md'), 'README.md'));
   if (readmeHash !== valid.integrity.readmeSha256) throw tampered('README.md', readmeHash, valid.integrity.readmeSha256);
   const runnerHash = sha256Hex(unstampRunner(await read(runner.path, 'deploy.mjs'), runner.manifestStamp));
   if (runnerHash !== valid.integrity.runnerSha256) throw tampered('deploy.mjs', runnerHash, valid.integrity.runnerSha256);
-  return { dir, manifest: valid, solutionZip };
+  return { dir, manifest: valid, zips };
 }

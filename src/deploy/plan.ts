@@ -1,10 +1,12 @@
 import type { ErrorCode } from '../errors.js';
 import type { Level } from '../spec/model.js';
-import { appRoles, type Manifest } from '../package/manifest.js';
+import { appRoles, rolesSolution, type Manifest } from '../package/manifest.js';
+import type { PrivilegeRow } from '../dataverse/operations.js';
+import { compareVersions } from '../spec/model.js';
 import { describePrivilege, LEVEL_SHORT } from '../package/describe-privilege.js';
 import { describeDiff, diffRolePrivileges, extraRoles, matchRoles, missingGrants, privilegesBeyondDeclared, unboundRoles, type PrivilegeDiff } from '../core/org-roles.js';
-import { callerNeed, importAction, missingCallerPrivileges, privilegeProblems, requiredCallerPrivileges, type ImportAction } from './decide.js';
-import type { OrgSnapshot } from './snapshot.js';
+import { callerNeed, missingCallerPrivileges, privilegeProblems, requiredCallerPrivileges, type ImportAction } from './decide.js';
+import { solutionActions, type OrgSnapshot } from './snapshot.js';
 
 /**
  * The plan: what a run will change and why, what it refuses, what it grants, and how the org
@@ -13,7 +15,7 @@ import type { OrgSnapshot } from './snapshot.js';
  */
 
 export type PlanStep =
-  | { kind: 'import-solution'; action: 'install' | 'upgrade' | 'promote'; uniqueName: string; version: string; from?: string; reason: string }
+  | { kind: 'import-solution'; action: 'install' | 'upgrade' | 'promote'; uniqueName: string; version: string; file: string; from?: string; overwriteUnmanaged?: boolean; reason: string }
   | { kind: 'purge-deleted-app-user'; userId: string; reason: string }
   | { kind: 'create-app-user'; reason: string }
   | { kind: 'bind-role'; roleId: string; roleName: string; reason: string }
@@ -46,7 +48,10 @@ export interface Difference {
 export interface Plan {
   org: string;
   package: { solution: string; version: string; appName: string; appClientId: string };
-  solution: { action: ImportAction; installed?: string };
+  /** Every package solution in import order, with what the run does about it. */
+  solutions: Array<{ uniqueName: string; version: string; source: 'built' | 'included'; action: ImportAction; installed?: string }>;
+  /** Solutions outside the package that must be in the org, and whether they are. */
+  requirements: Array<{ uniqueName: string; version: string; requiredBy: string; installed?: string; met: boolean }>;
   appUser: { state: 'exists' | 'missing' | 'disabled'; id?: string; deletedRows: number };
   roles: Array<{ id: string; name: string; bound: boolean }>;
   steps: PlanStep[];
@@ -69,7 +74,8 @@ export interface PlanOptions {
 
 export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: PlanOptions): Plan {
   const targets = appRoles(manifest);
-  const action = importAction(snapshot.installed, manifest.solution.version, snapshot.holding);
+  const actions = solutionActions(manifest, snapshot);
+  const action = actions.find((a) => a.solution === rolesSolution(manifest))!.action;
   const appUser = snapshot.appUsers[0];
   const matched = matchRoles(manifest.roles, snapshot.roles ?? []);
   const orgIds = new Map([...matched].map(([id, row]) => [id, row.roleid]));
@@ -77,18 +83,23 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
   const steps: PlanStep[] = [];
   const refusals: Refusal[] = [];
 
-  const importRefused = importRefusal(action, manifest.solution, snapshot.installed?.version);
-  if (importRefused) refusals.push(importRefused);
-  if (action === 'install' || action === 'upgrade' || action === 'promote') {
-    steps.push({
-      kind: 'import-solution',
-      action,
-      uniqueName: manifest.solution.uniqueName,
-      version: manifest.solution.version,
-      ...(snapshot.installed ? { from: snapshot.installed.version } : {}),
-      reason: IMPORT_REASON[action](manifest.solution.uniqueName, manifest.solution.version, snapshot.installed?.version),
-    });
+  for (const { solution, installed, action: todo } of actions) {
+    const importRefused = importRefusal(todo, solution, installed?.version);
+    if (importRefused) refusals.push(importRefused);
+    if (todo === 'install' || todo === 'upgrade' || todo === 'promote') {
+      steps.push({
+        kind: 'import-solution',
+        action: todo,
+        uniqueName: solution.uniqueName,
+        version: solution.version,
+        file: solution.file,
+        ...(installed ? { from: installed.version } : {}),
+        ...(solution.overwriteUnmanagedCustomizations !== undefined ? { overwriteUnmanaged: solution.overwriteUnmanagedCustomizations } : {}),
+        reason: IMPORT_REASON[todo](solution.uniqueName, solution.version, installed?.version),
+      });
+    }
   }
+  const requirements = requirementsOf(manifest, snapshot);
   if (snapshot.appUsers.length > 1) {
     refusals.push({ code: 'DVPKG_APP_USER_FAILED', message: `the org has ${snapshot.appUsers.length} application users for ${manifest.app.name} (${manifest.app.clientId}); keep one and delete the others in the Power Platform admin center (Application users), then run again`, details: snapshot.appUsers.map((u) => u.systemuserid) });
   }
@@ -113,14 +124,19 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
   if (snapshot.caller && unbound.length > 0) {
     for (const grant of missingGrants(unbound, held)) problems.push(`your account cannot give the role: it does not hold ${grant} itself; sign in as a System Administrator`);
   }
-  if (snapshot.orgPrivileges) problems.push(...privilegeProblems(manifest.roles, snapshot.orgPrivileges));
+  for (const r of requirements.filter((x) => !x.met)) {
+    problems.push(`${r.requiredBy} needs ${r.uniqueName} ${r.version} or later in the org (${r.installed ? `${r.installed} is installed` : 'it is not installed'}); install or upgrade it first`);
+  }
+  // A privilege a table of the package creates exists once the solution before the roles is imported.
+  if (snapshot.orgPrivileges) problems.push(...privilegeProblems(manifest.roles, [...snapshot.orgPrivileges, ...createdByPackage(manifest, snapshot.orgPrivileges)]));
   if (problems.length > 0) refusals.push({ code: 'DVPKG_PREFLIGHT_FAILED', message: `preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed`, details: problems });
 
   const { differences, privilegeChanges } = compare(manifest, snapshot, action, orgIds);
   return {
     org: options.org,
-    package: { solution: manifest.solution.uniqueName, version: manifest.solution.version, appName: manifest.app.name, appClientId: manifest.app.clientId },
-    solution: { action, ...(snapshot.installed ? { installed: snapshot.installed.version } : {}) },
+    package: { solution: rolesSolution(manifest).uniqueName, version: rolesSolution(manifest).version, appName: manifest.app.name, appClientId: manifest.app.clientId },
+    solutions: actions.map((a) => ({ uniqueName: a.solution.uniqueName, version: a.solution.version, source: a.solution.source, action: a.action, ...(a.installed ? { installed: a.installed.version } : {}) })),
+    requirements,
     appUser: { state: appUser ? (appUser.isdisabled ? 'disabled' : 'exists') : 'missing', ...(appUser ? { id: appUser.systemuserid } : {}), deletedRows: snapshot.deletedAppUsers.length },
     roles: targets.map((r) => ({ id: r.id, name: r.name, bound: !unbound.includes(r) })),
     steps,
@@ -131,6 +147,24 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
     differences,
     refusals,
   };
+}
+
+function requirementsOf(manifest: Manifest, snapshot: OrgSnapshot): Plan['requirements'] {
+  const inPackage = new Set(manifest.solutions.map((s) => s.uniqueName.toLowerCase()));
+  return manifest.solutions.flatMap((solution) =>
+    solution.requires
+      .filter((r) => !inPackage.has(r.uniqueName.toLowerCase()))
+      .map((r) => {
+        const installed = snapshot.required.get(r.uniqueName.toLowerCase())?.version;
+        return { uniqueName: r.uniqueName, version: r.version, requiredBy: solution.uniqueName, ...(installed ? { installed } : {}), met: installed !== undefined && compareVersions(installed, r.version) >= 0 };
+      }),
+  );
+}
+
+/** Rows for the privileges the package's own tables create, as the org will hold them once imported (any depth the table allows). */
+function createdByPackage(manifest: Manifest, org: PrivilegeRow[]): PrivilegeRow[] {
+  const known = new Set(org.map((p) => p.name.toLowerCase()));
+  return manifest.solutions.flatMap((s) => s.creates.filter((name) => !known.has(name.toLowerCase())).map((name) => ({ name, privilegeid: '', canbebasic: true, canbelocal: true, canbedeep: true, canbeglobal: true })));
 }
 
 const IMPORT_REASON: Record<'install' | 'upgrade' | 'promote', (name: string, version: string, from: string | undefined) => string> = {

@@ -1,6 +1,6 @@
 import type { DataverseClient } from '../dataverse/client.js';
 import * as dv from '../dataverse/operations.js';
-import { appRoles, type Manifest } from '../package/manifest.js';
+import { appRoles, rolesSolution, type Manifest } from '../package/manifest.js';
 import type { ConsentProbe } from '../auth/consent.js';
 import { diffRolePrivileges, diffSize, extraRoles, matchRoles, missingGrants, unboundRoles } from '../core/org-roles.js';
 import { LEVELS } from '../spec/model.js';
@@ -12,20 +12,21 @@ import { importAction, requiredCallerPrivileges, uniquePrivilegeNames } from './
  * requests to the org.
  */
 export interface OrgSnapshot {
-  installed?: dv.InstalledSolution;
-  /** A staged upgrade of the package's solution (`<name>_Upgrade`). */
-  holding?: dv.InstalledSolution;
+  /** Each package solution as installed, and its staged upgrade (`<name>_Upgrade`), by lower-case unique name. */
+  solutions: Map<string, { installed?: dv.InstalledSolution; holding?: dv.InstalledSolution }>;
+  /** The solutions outside the package that package solutions require, as installed (absent: not installed). */
+  required: Map<string, dv.InstalledSolution>;
   /** Rows of the app's application user that are not deleted. */
   appUsers: dv.AppUserRow[];
   /** Soft-deleted rows (`deletedstate` 1): still queryable until purged, and in the way of a new user. */
   deletedAppUsers: dv.AppUserRow[];
-  /** The package's roles (every business unit's copy) when the solution is installed. */
+  /** The package's roles (every business unit's copy) when their solution is installed. */
   roles?: dv.RoleRow[];
   /** Privileges each package role holds in the org, by manifest role id. */
   rolePrivileges: Map<string, dv.RolePrivilegeGrant[]>;
   /** The signed-in caller's privileges, read only when the plan has writes that need them. */
   caller?: { userId: string; held: dv.RolePrivilegeGrant[] };
-  /** The org's privilege table for the package's privileges, read when the solution is imported. */
+  /** The org's privilege table for the package's privileges, read when the roles are imported. */
   orgPrivileges?: dv.PrivilegeRow[];
   /** The application user's effective privileges, read when the org already differs from the package. */
   appUserPrivileges?: dv.RolePrivilegeGrant[];
@@ -37,19 +38,40 @@ export interface ReadContext {
   probeConsent: () => Promise<ConsentProbe>;
 }
 
+const key = (name: string) => name.toLowerCase();
+
+/** The import each package solution needs, from what the snapshot holds. */
+export function solutionActions(manifest: Manifest, snapshot: Pick<OrgSnapshot, 'solutions'>) {
+  return manifest.solutions.map((solution) => {
+    const found = snapshot.solutions.get(key(solution.uniqueName)) ?? {};
+    return { solution, ...found, action: importAction(found.installed, solution.version, found.holding) };
+  });
+}
+
 export async function readOrg(ctx: ReadContext, manifest: Manifest): Promise<OrgSnapshot> {
   const { client } = ctx;
   const targets = appRoles(manifest);
-  const { installed, holding } = await dv.findSolutionAndHolding(client, manifest.solution.uniqueName);
+  const inPackage = new Set(manifest.solutions.map((s) => key(s.uniqueName)));
+  const requiredNames = [...new Set(manifest.solutions.flatMap((s) => s.requires.map((r) => r.uniqueName)).filter((n) => !inPackage.has(key(n))))];
+  const rows = await dv.findSolutionsByName(client, [...manifest.solutions.flatMap((s) => [s.uniqueName, `${s.uniqueName}_Upgrade`]), ...requiredNames]);
+  const byName = new Map(rows.map((row) => [key(row.uniquename), row]));
+  const solutions: OrgSnapshot['solutions'] = new Map();
+  for (const s of manifest.solutions) {
+    const installed = byName.get(key(s.uniqueName));
+    const holding = byName.get(key(`${s.uniqueName}_Upgrade`));
+    solutions.set(key(s.uniqueName), { ...(installed ? { installed } : {}), ...(holding ? { holding } : {}) });
+  }
+  const required = new Map(requiredNames.flatMap((name) => (byName.has(key(name)) ? [[key(name), byName.get(key(name))!] as const] : [])));
   const users = await dv.findAppUsers(client, manifest.app.clientId);
   const appUsers = users.filter((u) => u.deletedstate !== 1);
   const deletedAppUsers = users.filter((u) => u.deletedstate === 1);
   const appUser = appUsers[0];
-  const action = importAction(installed, manifest.solution.version, holding);
+  const snapshot: OrgSnapshot = { solutions, required, appUsers, deletedAppUsers, rolePrivileges: new Map(), consent: { state: 'unknown' } };
+  const actions = solutionActions(manifest, snapshot);
+  const roles = actions.find((a) => a.solution === rolesSolution(manifest))!;
 
-  const snapshot: OrgSnapshot = { ...(installed ? { installed } : {}), ...(holding ? { holding } : {}), appUsers, deletedAppUsers, rolePrivileges: new Map(), consent: { state: 'unknown' } };
-  // Roles exist only once the solution is installed (or staged); their privileges tell drift from an upgrade's changes.
-  if (installed || holding) {
+  // Roles exist only once their solution is installed (or staged); their privileges tell drift from an upgrade's changes.
+  if (roles.installed || roles.holding) {
     snapshot.roles = await dv.findRoles(client, manifest.roles.map((r) => r.id), manifest.roles.map((r) => r.name));
     const matched = matchRoles(manifest.roles, snapshot.roles);
     for (const role of manifest.roles) {
@@ -59,9 +81,9 @@ export async function readOrg(ctx: ReadContext, manifest: Manifest): Promise<Org
   }
   const orgIds = new Map([...matchRoles(manifest.roles, snapshot.roles ?? [])].map(([id, row]) => [id, row.roleid]));
   const unbound = unboundRoles(targets, appUser, orgIds);
-  const importing = action === 'install' || action === 'upgrade' || action === 'promote';
-  const required = requiredCallerPrivileges({ importing, creatingUser: !appUser, binding: unbound.length > 0 });
-  if (required.length > 0) {
+  const importing = actions.some((a) => a.action === 'install' || a.action === 'upgrade' || a.action === 'promote');
+  const required_ = requiredCallerPrivileges({ importing, creatingUser: !appUser, binding: unbound.length > 0 });
+  if (required_.length > 0) {
     const me = await dv.whoAmI(client);
     let held = await dv.userPrivileges(client, me.UserId);
     // RetrieveUserPrivileges reports privileges a team gives at Basic only (its Remarks); when that is
@@ -72,8 +94,8 @@ export async function readOrg(ctx: ReadContext, manifest: Manifest): Promise<Org
     snapshot.caller = { userId: me.UserId, held };
   }
   // A staged upgrade was checked against the org's privileges when it was imported.
-  if (action === 'install' || action === 'upgrade') snapshot.orgPrivileges = await dv.privilegesByName(client, uniquePrivilegeNames(manifest.roles));
-  if (appUser && action === 'skip' && (extraRoles(targets, appUser, orgIds).length > 0 || rolesDiffer(manifest, snapshot))) {
+  if (roles.action === 'install' || roles.action === 'upgrade') snapshot.orgPrivileges = await dv.privilegesByName(client, uniquePrivilegeNames(manifest.roles));
+  if (appUser && roles.action === 'skip' && (extraRoles(targets, appUser, orgIds).length > 0 || rolesDiffer(manifest, snapshot))) {
     snapshot.appUserPrivileges = await dv.userPrivileges(client, appUser.systemuserid, true);
   }
   snapshot.consent = await ctx.probeConsent();

@@ -1,11 +1,13 @@
 import type { Level, SolutionModel } from '../spec/model.js';
 
 /**
- * manifest.json of a deploy package: everything the runner needs to know about what
- * it deploys, and nothing secret. The runner validates it before trusting it.
+ * manifest.json of a deploy package: everything the runner needs to know about what it deploys,
+ * and nothing secret. The runner validates it before trusting it: `parseManifest` is that boundary,
+ * shared by the runner and `dvpkg verify`. Format 2 carries every solution in import order; a
+ * format-1 manifest (one solution) is read as format 2.
  */
 
-export const MANIFEST_FORMAT = 1;
+export const MANIFEST_FORMAT = 2;
 
 /** The public client the admin signs in with by default: the Dataverse SDK's sample app id. */
 export const DEFAULT_ADMIN_CLIENT_ID = '51f81489-12ee-4a9e-aaae-a2591f45987d';
@@ -17,17 +19,27 @@ export interface ManifestRole {
   privileges: Array<{ name: string; level: Level }>;
 }
 
+export interface ManifestSolution {
+  uniqueName: string;
+  displayName: string;
+  version: string;
+  file: string;
+  sha256: string;
+  publisher: { uniqueName: string; displayName: string };
+  /** `built`: the role solution dvpkg built from the spec's roles; `included`: one of the ISV's own managed exports. */
+  source: 'built' | 'included';
+  /** Solutions outside the package this one needs in the org, at that version or later. */
+  requires: Array<{ uniqueName: string; version: string }>;
+  /** Privileges the tables it defines create, so a role imported later may grant them. */
+  creates: string[];
+  overwriteUnmanagedCustomizations?: boolean;
+}
+
 export interface Manifest {
   formatVersion: typeof MANIFEST_FORMAT;
   dvpkgVersion: string;
-  solution: {
-    uniqueName: string;
-    displayName: string;
-    version: string;
-    file: string;
-    sha256: string;
-    publisher: { uniqueName: string; displayName: string };
-  };
+  /** In import order; the role solution, when dvpkg built one, comes last. */
+  solutions: ManifestSolution[];
   app: { clientId: string; name: string; roles: string[]; consentRedirectUri?: string };
   roles: ManifestRole[];
   adminClientId: string;
@@ -37,20 +49,13 @@ export interface Manifest {
 
 export function createManifest(
   model: SolutionModel & { app: NonNullable<SolutionModel['app']> },
-  zip: { file: string; sha256: string },
+  solutions: ManifestSolution[],
   dvpkgVersion: string,
 ): Omit<Manifest, 'integrity'> {
   return {
     formatVersion: MANIFEST_FORMAT,
     dvpkgVersion,
-    solution: {
-      uniqueName: model.uniqueName,
-      displayName: model.displayName,
-      version: model.version,
-      file: zip.file,
-      sha256: zip.sha256,
-      publisher: { uniqueName: model.publisher.uniqueName, displayName: model.publisher.displayName },
-    },
+    solutions,
     app: {
       clientId: model.app.clientId,
       name: model.app.name,
@@ -67,24 +72,44 @@ export function appRoles(manifest: Manifest): ManifestRole[] {
   return manifest.roles.filter((role) => manifest.app.roles.includes(role.name));
 }
 
+/** The solution that carries the package's roles: the one dvpkg built, else the last one. */
+export function rolesSolution(manifest: Manifest): ManifestSolution {
+  return manifest.solutions.find((s) => s.source === 'built') ?? manifest.solutions.at(-1)!;
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const VERSION = /^\d+\.\d+\.\d+\.\d+$/;
 const LEVELS = new Set(['Basic', 'Local', 'Deep', 'Global']);
 
-/** Structural check of a manifest read from disk; returns what is wrong, or nothing. */
-export function manifestProblems(value: unknown): string[] {
+type Parsed = { manifest: Manifest; problems?: undefined } | { manifest?: undefined; problems: string[] };
+
+/** A manifest read from disk: the format-2 manifest, or every way it is not one. */
+export function parseManifest(value: unknown): Parsed {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { problems: ['manifest.json is not a JSON object'] };
+  const m = value as Record<string, unknown> & Partial<Omit<Manifest, 'formatVersion'>> & { formatVersion?: unknown };
   const problems: string[] = [];
-  const m = value as Partial<Manifest> | null;
-  if (m === null || typeof m !== 'object') return ['manifest.json is not a JSON object'];
-  if (m.formatVersion !== MANIFEST_FORMAT) problems.push(`formatVersion: ${JSON.stringify(m.formatVersion)}: expected ${MANIFEST_FORMAT} (this runner reads format ${MANIFEST_FORMAT})`);
-  const s = m.solution;
-  if (!s || typeof s.uniqueName !== 'string' || typeof s.version !== 'string' || !/^\d+\.\d+\.\d+\.\d+$/.test(s.version)) problems.push('solution: expected uniqueName and a four-part version');
-  if (!s || typeof s.file !== 'string' || s.file.includes('/') || s.file.includes('\\') || s.file.startsWith('.')) problems.push('solution.file: expected a file name in the package folder');
-  if (!s || typeof s.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.sha256)) problems.push('solution.sha256: expected 64 hex digits');
+  if (m.formatVersion !== 1 && m.formatVersion !== MANIFEST_FORMAT) problems.push(`formatVersion: ${JSON.stringify(m.formatVersion)}: expected 1 or ${MANIFEST_FORMAT} (this runner reads formats 1 and ${MANIFEST_FORMAT})`);
+  // Format 1 held the one solution in `solution`; it was the role solution dvpkg built.
+  const solutions: unknown = m.formatVersion === 1 ? [{ source: 'built', requires: [], creates: [], ...(m['solution'] as object) }] : m.solutions;
+  if (!Array.isArray(solutions) || solutions.length === 0) problems.push('solutions: expected at least one solution');
+  else {
+    const seen = new Set<string>();
+    (solutions as Array<Partial<ManifestSolution> | null>).forEach((s, i) => {
+      const at = m.formatVersion === 1 ? 'solution' : `solutions[${i}]`;
+      if (!s || typeof s.uniqueName !== 'string' || typeof s.version !== 'string' || !VERSION.test(s.version)) problems.push(`${at}: expected uniqueName and a four-part version`);
+      else if (seen.has(s.uniqueName.toLowerCase())) problems.push(`${at}: ${s.uniqueName} is listed twice`);
+      else seen.add(s.uniqueName.toLowerCase());
+      if (!s || typeof s.file !== 'string' || s.file.includes('/') || s.file.includes('\\') || s.file.startsWith('.') || s.file === 'manifest.json' || s.file === 'README.md' || s.file === 'deploy.mjs') problems.push(`${at}.file: expected a file name in the package folder`);
+      if (!s || typeof s.sha256 !== 'string' || !SHA256.test(s.sha256)) problems.push(`${at}.sha256: expected 64 hex digits`);
+      if (!s || (s.source !== 'built' && s.source !== 'included')) problems.push(`${at}.source: expected "built" or "included"`);
+      if (!s || !Array.isArray(s.requires) || s.requires.some((r) => typeof r?.uniqueName !== 'string' || typeof r?.version !== 'string')) problems.push(`${at}.requires: expected { uniqueName, version } items`);
+      if (!s || !Array.isArray(s.creates) || s.creates.some((c) => typeof c !== 'string')) problems.push(`${at}.creates: expected privilege names`);
+    });
+  }
   if (!m.app || typeof m.app.clientId !== 'string' || !GUID.test(m.app.clientId)) problems.push('app.clientId: expected a lower-case GUID');
   if (!m.app || !Array.isArray(m.app.roles) || m.app.roles.length === 0) problems.push('app.roles: expected at least one role name');
-  if (m.app?.consentRedirectUri !== undefined && (typeof m.app.consentRedirectUri !== 'string' || !/^https?:\/\//.test(m.app.consentRedirectUri))) {
-    problems.push('app.consentRedirectUri: expected an http(s) URL');
-  }
+  if (m.app?.consentRedirectUri !== undefined && (typeof m.app.consentRedirectUri !== 'string' || !/^https?:\/\//.test(m.app.consentRedirectUri))) problems.push('app.consentRedirectUri: expected an http(s) URL');
   if (!Array.isArray(m.roles) || m.roles.length === 0) problems.push('roles: expected at least one role');
   else {
     m.roles.forEach((role, i) => {
@@ -95,8 +120,8 @@ export function manifestProblems(value: unknown): string[] {
   }
   if (typeof m.adminClientId !== 'string' || !GUID.test(m.adminClientId)) problems.push('adminClientId: expected a lower-case GUID');
   const integrity = m.integrity;
-  if (!integrity || !/^[0-9a-f]{64}$/.test(String(integrity.readmeSha256)) || !/^[0-9a-f]{64}$/.test(String(integrity.runnerSha256))) {
-    problems.push('integrity: expected readmeSha256 and runnerSha256 (64 hex digits each)');
-  }
-  return problems;
+  if (!integrity || !SHA256.test(String(integrity.readmeSha256)) || !SHA256.test(String(integrity.runnerSha256))) problems.push('integrity: expected readmeSha256 and runnerSha256 (64 hex digits each)');
+  if (problems.length > 0) return { problems };
+  const { solution: _v1, ...rest } = m as Record<string, unknown>;
+  return { manifest: { ...(rest as unknown as Manifest), formatVersion: MANIFEST_FORMAT, solutions: solutions as ManifestSolution[] } };
 }

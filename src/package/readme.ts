@@ -1,4 +1,4 @@
-import type { Manifest } from './manifest.js';
+import { rolesSolution, type Manifest } from './manifest.js';
 import { describePrivilege, LEVEL_SHORT } from './describe-privilege.js';
 import { loadTemplate } from '../render/templates.js';
 
@@ -6,9 +6,13 @@ import { loadTemplate } from '../render/templates.js';
 export async function renderAdminReadme(manifest: Omit<Manifest, 'integrity'>, templatesDir: string, packageZipName: string): Promise<string> {
   const template = await loadTemplate(templatesDir, 'README.md.hbs');
   const appRoleNames = new Set(manifest.app.roles);
+  const roles = rolesSolution(manifest as Manifest);
   return template({
-    solution: { ...manifest.solution },
-    publisher: manifest.solution.publisher,
+    solution: { ...roles },
+    solutions: manifest.solutions.map((s, i) => ({ ...s, step: i + 1, included: s.source === 'included' })),
+    removalOrder: [...manifest.solutions].reverse(),
+    multipleSolutions: manifest.solutions.length > 1,
+    publisher: roles.publisher,
     app: manifest.app,
     adminClientId: manifest.adminClientId,
     consentRedirectUriEncoded: manifest.app.consentRedirectUri ? encodeURIComponent(manifest.app.consentRedirectUri) : '',

@@ -6,7 +6,7 @@ import { sha256Hex } from '../util/hash.js';
 import { solutionFileStem, type SolutionModel } from '../spec/model.js';
 import { writeDirAtomic, writeFileAtomic } from '../runtime/atomic-write.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
-import { createManifest, type Manifest } from './manifest.js';
+import { createManifest, type Manifest, type ManifestSolution } from './manifest.js';
 import { renderAdminReadme } from './readme.js';
 import { stampRunner } from './stamp.js';
 
@@ -38,25 +38,26 @@ export interface PreparedPackage {
 /** Everything the package holds, in memory, so a build writes nothing until all of it is ready. */
 export async function prepareDeployPackage(options: {
   model: SolutionModel & { app: NonNullable<SolutionModel['app']> };
-  solutionZip: { fileName: string; bytes: Buffer; sha256: string };
+  /** Every solution the package imports, in import order, with its zip. */
+  solutions: Array<{ entry: ManifestSolution; bytes: Buffer }>;
   templatesDir: string;
   dvpkgVersion: string;
 }): Promise<PreparedPackage> {
   const stem = `${solutionFileStem(options.model)}_deploy`;
-  const draft = createManifest(options.model, { file: options.solutionZip.fileName, sha256: options.solutionZip.sha256 }, options.dvpkgVersion);
+  const draft = createManifest(options.model, options.solutions.map((s) => s.entry), options.dvpkgVersion);
   const readme = Buffer.from(await renderAdminReadme(draft, options.templatesDir, `${stem}.zip`));
   const runner = await readRunner();
   const manifest: Manifest = { ...draft, integrity: { readmeSha256: sha256Hex(readme), runnerSha256: sha256Hex(runner) } };
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const files = [
     { name: 'deploy.mjs', data: stampRunner(runner, sha256Hex(manifestBytes)), mode: 0o755 },
-    { name: options.solutionZip.fileName, data: options.solutionZip.bytes },
+    ...options.solutions.map((s) => ({ name: s.entry.file, data: s.bytes })),
     { name: 'manifest.json', data: manifestBytes },
     { name: 'README.md', data: readme },
   ];
-  // The solution zip is compressed already, and deflating the 600 KB runner in pure JS would
-  // double a build's time: both are stored as they are.
-  const stored = new Set(['deploy.mjs', options.solutionZip.fileName]);
+  // Solution zips are compressed already, and deflating the 600 KB runner in pure JS would
+  // double a build's time: they are stored as they are.
+  const stored = new Set(['deploy.mjs', ...options.solutions.map((s) => s.entry.file)]);
   const zipBytes = await createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data, store: stored.has(f.name) })));
   return { stem, manifest, files, zipBytes };
 }

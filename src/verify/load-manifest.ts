@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import JSZip from 'jszip';
 import { DvpkgError } from '../errors.js';
-import { manifestProblems, type Manifest } from '../package/manifest.js';
+import { parseManifest, type Manifest } from '../package/manifest.js';
 
 /** `--package` may name the deploy folder, the package zip, or manifest.json itself. */
 
@@ -27,9 +27,9 @@ export async function loadManifest(location: string): Promise<Manifest> {
   } catch (error) {
     throw invalid(location, `manifest.json is not valid JSON (${(error as Error).message})`);
   }
-  const problems = manifestProblems(value);
-  if (problems.length > 0) throw invalid(location, `not a dvpkg manifest:\n  ${problems.join('\n  ')}`);
-  return value as Manifest;
+  const parsed = parseManifest(value);
+  if (!parsed.manifest) throw invalid(location, `not a dvpkg manifest:\n  ${parsed.problems.join('\n  ')}`);
+  return parsed.manifest;
 }
 
 async function readText(file: string, shown: string): Promise<string> {
@@ -48,7 +48,7 @@ async function manifestFromZip(file: string, size: number): Promise<string> {
     throw invalid(file, `not a readable zip (${(error as Error).message})`);
   }
   const names = Object.keys(zip.files);
-  if (names.length > MAX_ENTRIES) throw invalid(file, `has ${names.length} entries; a deploy package has 4`);
+  if (names.length > MAX_ENTRIES) throw invalid(file, `has ${names.length} entries; a deploy package has a few (the runner, the manifest, the README and its solution zips)`);
   const candidates = names.filter((n) => /^(?:[^/]+\/)?manifest\.json$/.test(n));
   if (candidates.length !== 1) throw invalid(file, 'has no manifest.json (at its root or in one top-level folder)');
   const entry = zip.file(candidates[0]!)!;

@@ -6,7 +6,7 @@ import { DataverseCodes, DataverseError, TransientError } from '../dataverse/err
 import * as dv from '../dataverse/operations.js';
 import { ExitCode, isDvpkgError } from '../errors.js';
 import type { RetryEvent } from '../http/retry.js';
-import { appRoles, type Manifest } from '../package/manifest.js';
+import { appRoles, rolesSolution, type Manifest } from '../package/manifest.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { PROBE_TABLES, type CheckResult } from './checks.js';
 
@@ -39,6 +39,11 @@ export interface VerifyReport {
   checks: CheckResult[];
 }
 
+/** One `solution` check for a one-solution package, else one per solution, named after it. */
+function solutionCheck(manifest: Manifest, uniqueName: string): string {
+  return manifest.solutions.length === 1 ? 'solution' : `solution ${uniqueName}`;
+}
+
 type CheckBody = () => Promise<Omit<CheckResult, 'name' | 'durationMs'>>;
 
 /** A Dataverse refusal becomes a failed check that says what the app could not do. */
@@ -61,7 +66,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     exitCode: ExitCode.checksFailed,
     org: options.orgUrl,
     clientId: options.credential.clientId,
-    package: { solution: manifest.solution.uniqueName, version: manifest.solution.version },
+    package: { solution: rolesSolution(manifest).uniqueName, version: rolesSolution(manifest).version },
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
     checks,
@@ -76,7 +81,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const skipRest = (names: string[], reason: string) => {
     for (const name of names) checks.push({ name, status: 'skip', expected: '', actual: reason, details: [], durationMs: 0 });
   };
-  const laterChecks = ['app-user', 'solution', ...manifest.roles.map((r) => `role "${r.name}"`), 'roles-bound', 'effective-privileges'];
+  const laterChecks = ['app-user', ...manifest.solutions.map((s) => solutionCheck(manifest, s.uniqueName)), ...manifest.roles.map((r) => `role "${r.name}"`), 'roles-bound', 'effective-privileges'];
 
   const session = await connect({
     orgUrl: options.orgUrl,
@@ -133,19 +138,21 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     };
   });
 
-  await run('solution', async () => {
-    const expected = `${manifest.solution.uniqueName} ${manifest.solution.version}, managed`;
-    try {
-      const installed = await dv.findSolution(client, manifest.solution.uniqueName);
-      if (!installed) return { status: 'fail', expected, actual: 'not installed', details: [`${manifest.solution.uniqueName} is not installed`] };
-      const problems: string[] = [];
-      if (installed.version !== manifest.solution.version) problems.push(`version ${installed.version} is installed, the package is ${manifest.solution.version}`);
-      if (!installed.ismanaged) problems.push('installed as unmanaged');
-      return { status: problems.length ? 'fail' : 'pass', expected, actual: `${installed.uniquename} ${installed.version}, ${installed.ismanaged ? 'managed' : 'unmanaged'}`, details: problems };
-    } catch (error) {
-      return refusal(error, expected);
-    }
-  });
+  for (const solution of manifest.solutions) {
+    await run(solutionCheck(manifest, solution.uniqueName), async () => {
+      const expected = `${solution.uniqueName} ${solution.version}, managed`;
+      try {
+        const installed = await dv.findSolution(client, solution.uniqueName);
+        if (!installed) return { status: 'fail', expected, actual: 'not installed', details: [`${solution.uniqueName} is not installed`] };
+        const problems: string[] = [];
+        if (installed.version !== solution.version) problems.push(`version ${installed.version} is installed, the package is ${solution.version}`);
+        if (!installed.ismanaged) problems.push('installed as unmanaged');
+        return { status: problems.length ? 'fail' : 'pass', expected, actual: `${installed.uniquename} ${installed.version}, ${installed.ismanaged ? 'managed' : 'unmanaged'}`, details: problems };
+      } catch (error) {
+        return refusal(error, expected);
+      }
+    });
+  }
 
   const orgRoleIds = new Map<string, string>();
   for (const role of manifest.roles) {

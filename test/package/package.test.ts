@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import JSZip from 'jszip';
+import { parseManifest } from '../../src/package/manifest.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { buildSolution } from '../../src/build.js';
@@ -30,11 +31,26 @@ describe('deploy package', () => {
     expect((await stat(path.join(pkg.dir, 'deploy.mjs'))).size).to.be.below(2 * 1024 * 1024);
   });
 
+  it('reads a format-1 manifest (one solution) as format 2, and refuses one it cannot trust', async () => {
+    const result = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
+    const current = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8'));
+    const { solutions, ...rest } = current;
+    const { source: _s, requires: _r, creates: _c, ...solution } = solutions[0];
+    const parsed = parseManifest({ ...rest, formatVersion: 1, solution });
+    expect(parsed.problems).to.equal(undefined);
+    expect(parsed.manifest!.solutions).to.deep.equal(solutions);
+    expect(parseManifest({ ...current, formatVersion: 3 }).problems).to.deep.equal(['formatVersion: 3: expected 1 or 2 (this runner reads formats 1 and 2)']);
+    expect(parseManifest({ ...current, solutions: [solutions[0], solutions[0]] }).problems).to.deep.equal(['solutions[1]: FabrikamSyncConnector is listed twice']);
+    expect(parseManifest({ ...current, solutions: [{ ...solutions[0], file: 'manifest.json' }] }).problems).to.deep.equal(['solutions[0].file: expected a file name in the package folder']);
+  });
+
   it('writes a manifest with the solution hash, the app, every role and privilege, and no secret', async () => {
     const result = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
     const manifest = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8'));
-    expect(manifest.formatVersion).to.equal(1);
-    expect(manifest.solution).to.include({ uniqueName: 'FabrikamSyncConnector', version: '1.0.0.0', file: 'FabrikamSyncConnector_1_0_0_0_managed.zip', sha256: result.solution.sha256 });
+    expect(manifest.formatVersion).to.equal(2);
+    expect(manifest.solutions).to.have.length(1);
+    expect(manifest.solutions[0]).to.include({ uniqueName: 'FabrikamSyncConnector', version: '1.0.0.0', file: 'FabrikamSyncConnector_1_0_0_0_managed.zip', sha256: result.solution.sha256, source: 'built' });
+    expect(manifest.solutions[0]).to.deep.include({ requires: [], creates: [] });
     expect(manifest.app).to.deep.equal({ clientId: '8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d', name: 'Fabrikam Sync', roles: ['Fabrikam Sync Connector'], consentRedirectUri: 'https://sync.fabrikam.example/consented' });
     expect(manifest.roles).to.have.length(1);
     expect(manifest.roles[0].id).to.equal(result.model.roles[0]!.id);

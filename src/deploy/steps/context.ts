@@ -9,7 +9,8 @@ import type { Change } from '../report.js';
 export interface ApplyContext {
   client: DataverseClient;
   manifest: Manifest;
-  solutionZip: Buffer;
+  /** Each solution's zip, by its file name in the package. */
+  zips: Map<string, Buffer>;
   overwriteUnmanaged: boolean;
   consentUrl: string;
   clock: Clock;

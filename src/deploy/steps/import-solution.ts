@@ -22,10 +22,11 @@ type ImportStep = Extract<PlanStep, { kind: 'import-solution' }>;
 class TryAgain extends Error {}
 
 export async function importSolution(step: ImportStep, ctx: ApplyContext): Promise<StepOutcome> {
-  const { client, manifest, clock } = ctx;
-  const target = manifest.solution.version;
+  const { client, clock } = ctx;
+  const target = step.version;
+  const name = step.uniqueName;
   const deadline = clock.now() + IMPORT_TIMEOUT_MS;
-  const doneEarlier: StepOutcome = { status: 'done', outcome: `${target} installed (by an earlier, interrupted attempt)`, changes: [{ kind: 'solution-imported', id: manifest.solution.uniqueName, detail: target }] };
+  const doneEarlier: StepOutcome = { status: 'done', outcome: `${target} installed (by an earlier, interrupted attempt)`, changes: [{ kind: 'solution-imported', id: name, detail: target }] };
   let action: ImportAction = step.action;
   let installedVersion = step.from;
   let refusedVersions = 0;
@@ -33,15 +34,15 @@ export async function importSolution(step: ImportStep, ctx: ApplyContext): Promi
     async (attempt) => {
       if (attempt > 1) {
         await waitForUnfinishedImports(ctx);
-        const now = await dv.findSolutionAndHolding(client, manifest.solution.uniqueName);
+        const now = await dv.findSolutionAndHolding(client, name);
         installedVersion = now.installed?.version;
         action = importAction(now.installed, target, now.holding);
       }
       if (action === 'skip') return { done: true, value: doneEarlier };
-      const refused = importRefusal(action, manifest.solution, installedVersion);
+      const refused = importRefusal(action, step, installedVersion);
       if (refused) throw new DvpkgError(refused.code, refused.message);
       try {
-        return { done: true, value: await startAndFinish(ctx, action, installedVersion, deadline) };
+        return { done: true, value: await startAndFinish(ctx, step, action, installedVersion, deadline) };
       } catch (error) {
         if (error instanceof TryAgain || isConcurrency(error)) ctx.emit({ type: 'info', text: 'another solution import or uninstall is running in this org; waiting for it to finish' });
         else if (error instanceof TransientError) ctx.emit({ type: 'info', text: 'the import request got no clear answer; reading the org before trying again' });
@@ -49,7 +50,7 @@ export async function importSolution(step: ImportStep, ctx: ApplyContext): Promi
         else {
           // A job can fail because an earlier, interrupted run's job got there first: if the
           // target version is now installed, the work is done.
-          const now = await dv.findSolutionAndHolding(client, manifest.solution.uniqueName).catch(() => undefined);
+          const now = await dv.findSolutionAndHolding(client, name).catch(() => undefined);
           if (now && importAction(now.installed, target, now.holding) === 'skip') return { done: true, value: doneEarlier };
           throw error instanceof DataverseError ? importRefused(error) : error;
         }
@@ -89,10 +90,12 @@ function saysConcurrency(text: string): boolean {
 }
 
 /** One attempt: start the import, upgrade or promotion, and see it through. */
-async function startAndFinish(ctx: ApplyContext, action: ImportAction, installedVersion: string | undefined, deadline: number): Promise<StepOutcome> {
-  const { client, manifest, solutionZip } = ctx;
-  const target = manifest.solution.version;
-  const name = manifest.solution.uniqueName;
+async function startAndFinish(ctx: ApplyContext, step: ImportStep, action: ImportAction, installedVersion: string | undefined, deadline: number): Promise<StepOutcome> {
+  const { client } = ctx;
+  const target = step.version;
+  const name = step.uniqueName;
+  const solutionZip = ctx.zips.get(step.file)!;
+  const overwrite = step.overwriteUnmanaged ?? ctx.overwriteUnmanaged;
   if (action === 'promote') {
     const started = await sent(ctx, `the staged upgrade ${name}_Upgrade being applied`, () => dv.deleteAndPromoteAsync(client, name));
     await followJob(ctx, { AsyncOperationId: started.AsyncOperationId }, `the staged upgrade ${name}_Upgrade being applied`, deadline);
@@ -100,7 +103,7 @@ async function startAndFinish(ctx: ApplyContext, action: ImportAction, installed
   }
   const upgrade = action === 'upgrade';
   const started = await sent(ctx, `the import of ${name} ${target} (its start was sent; whether it began is not known)`, () =>
-    upgrade ? dv.stageAndUpgradeAsync(client, solutionZip, ctx.overwriteUnmanaged) : dv.importSolutionAsync(client, solutionZip, ctx.overwriteUnmanaged),
+    upgrade ? dv.stageAndUpgradeAsync(client, solutionZip, overwrite) : dv.importSolutionAsync(client, solutionZip, overwrite),
   );
   await followJob(ctx, started, `the import of ${name} ${target} (import job ${started.ImportJobKey})`, deadline);
   return {

@@ -5,14 +5,20 @@ import { NO_REPLY_ADDRESS } from '../../deploy/steps/app-user.js';
 /** The plan as an admin reads it in a terminal: every change, every privilege granted, and what differs. */
 export function planText(plan: Plan): string {
   const lines: string[] = [];
-  const { solution: name, version, appName, appClientId } = plan.package;
-  const importLine: Record<string, string> = {
-    install: `install ${name} ${version} (managed)`,
-    upgrade: `upgrade ${name} ${plan.solution.installed} -> ${version}`,
-    promote: `apply the upgrade to ${version} already staged as ${name}_Upgrade`,
-    skip: `${name} ${version} is already installed: no import`,
-  };
-  lines.push(`1. Solution: ${importLine[plan.solution.action] ?? `refused (${plan.solution.action})`}`);
+  const { appName, appClientId } = plan.package;
+  const importLine = (s: Plan['solutions'][number]): string =>
+    ({
+      install: `install ${s.uniqueName} ${s.version} (managed)`,
+      upgrade: `upgrade ${s.uniqueName} ${s.installed} -> ${s.version}`,
+      promote: `apply the upgrade to ${s.version} already staged as ${s.uniqueName}_Upgrade`,
+      skip: `${s.uniqueName} ${s.version} is already installed: no import`,
+    })[s.action as string] ?? `${s.uniqueName}: refused (${s.action})`;
+  if (plan.solutions.length === 1) lines.push(`1. Solution: ${importLine(plan.solutions[0]!)}`);
+  else {
+    lines.push('1. Solutions, in this order:');
+    plan.solutions.forEach((s, i) => lines.push(`   ${String.fromCharCode(97 + i)}. ${importLine(s)}`));
+  }
+  for (const r of plan.requirements) lines.push(`   needs ${r.uniqueName} ${r.version} or later in the org: ${r.met ? `${r.installed} is installed` : r.installed ? `only ${r.installed} is installed` : 'not installed'}`);
   const user = plan.appUser.state === 'missing' ? `create in the root business unit${plan.appUser.deletedRows ? ` (a deleted one is still held by Dataverse)` : ''}` : plan.appUser.state;
   lines.push(`2. Application user for ${appName} (${appClientId}): ${user}`);
   const toBind = plan.roles.filter((r) => !r.bound);

@@ -3,6 +3,7 @@ import { resolveCredential, type Credential } from '../../auth/credentials.js';
 import { deployOrg, type DeployResult } from '../../deploy/deploy-org.js';
 import type { DeployEvent } from '../../deploy/events.js';
 import { loadPackage } from '../../deploy/package-files.js';
+import { rolesSolution } from '../../package/manifest.js';
 import { StepRecorder } from '../../deploy/recorder.js';
 import type { RunReport } from '../../deploy/report.js';
 import { ExitCode, formatProblem, isDvpkgError, reportError } from '../../errors.js';
@@ -73,7 +74,8 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
       value: await loadPackage(io.packageDir, io.runner),
     }));
     const { manifest } = pkg;
-    report.package = { solution: manifest.solution.uniqueName, version: manifest.solution.version, solutionSha256: manifest.solution.sha256, appClientId: manifest.app.clientId };
+    const roles = rolesSolution(manifest);
+    report.package = { solution: roles.uniqueName, version: roles.version, solutionSha256: roles.sha256, appClientId: manifest.app.clientId };
     const credential = (): Credential => resolveCredential(options.credential, io.env, redactor, { fallback: 'device-code', publicClientId: options.adminClientId ?? manifest.adminClientId });
     const deployed = await deployOrg(
       pkg,

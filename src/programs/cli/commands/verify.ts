@@ -5,6 +5,7 @@ import type { Output } from '../../../runtime/output.js';
 import { normalizeGuid } from '../../../spec/guid.js';
 import { checkOrgUrl, checkServiceUrl, checkTenant } from '../../../util/url.js';
 import { junitXml } from '../../../verify/junit.js';
+import { rolesSolution } from '../../../package/manifest.js';
 import { loadManifest } from '../../../verify/load-manifest.js';
 import { runVerify, type VerifyReport } from '../../../verify/run.js';
 
@@ -50,7 +51,7 @@ export async function runVerifyCommand(args: VerifyArgs, output: Output, env: No
   });
   output.out(args.json ? `${JSON.stringify(report)}\n` : table(report));
   if (args.report) await writeReport(output, '--report', args.report, `${JSON.stringify(report, null, 2)}\n`);
-  if (args.junit) await writeReport(output, '--junit', args.junit, junitXml(report.checks, `dvpkg verify ${manifest.solution.uniqueName} ${manifest.solution.version}`, report.startedAt));
+  if (args.junit) await writeReport(output, '--junit', args.junit, junitXml(report.checks, `dvpkg verify ${rolesSolution(manifest).uniqueName} ${rolesSolution(manifest).version}`, report.startedAt));
   return report.exitCode;
 }
 
