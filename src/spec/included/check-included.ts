@@ -1,8 +1,8 @@
 import type { Problem } from '../../errors.js';
 import { defaultCatalog, type PrivilegeCatalog } from '../catalog.js';
 import { compareVersions, type RoleModel } from '../model.js';
-import { tablePrivileges } from '../table-privileges.js';
 import type { TableOwnership } from '../components.js';
+import { tablePrivileges } from '../table-privileges.js';
 import type { IncludedSolution, IncludedTableOwnership } from './model.js';
 
 /**

@@ -1,6 +1,5 @@
 import type { Problem } from '../../errors.js';
-import type { RootComponent } from '../components.js';
-import { describeComponent } from '../components.js';
+import { describeComponent, type RootComponent } from '../components.js';
 import { compareVersions } from '../model.js';
 import { xmlList, xmlNode, type XmlNode } from '../../util/xml.js';
 import type { RequiredComponent, SolutionRequirement } from './model.js';
