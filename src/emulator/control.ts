@@ -13,6 +13,7 @@ import { policyProblems } from './seed.js';
 import { route, type Route } from './server.js';
 import {
   addTeam,
+  deleteRoleWithCopies,
   nowIso,
   roleCopyId,
   rootBusinessUnit,
@@ -227,6 +228,18 @@ export function controlRoutes(hooks: ControlHooks): Route[] {
       if (existing) Object.assign(existing, fields);
       else o.solutions.push({ solutionid: randomUUID(), installedon: now, _publisherid_value: null, ...fields });
       return ok(o.solutions.find((s) => s.uniquename === body.uniqueName));
+    }),
+    route('DELETE', new RegExp(`${O}/solutions/(?<solution>[^/]+)$`), (ctx, req) => {
+      const o = org(ctx, req);
+      const name = decodeURIComponent(req.params.solution ?? '').toLowerCase();
+      const target = o.solutions.find((s) => s.uniquename.toLowerCase() === name);
+      if (!target) throw controlError(404, `No solution ${req.params.solution ?? ''} in org ${o.name}.`);
+      // Like an uninstall: the solution, its component rows, and the roles no other solution carries.
+      const roles = o.solutioncomponents.filter((c) => c.solutionid === target.solutionid && c.componenttype === 20).map((c) => c.objectid);
+      o.solutioncomponents = o.solutioncomponents.filter((c) => c.solutionid !== target.solutionid);
+      for (const roleId of roles) if (!o.solutioncomponents.some((c) => c.objectid === roleId)) deleteRoleWithCopies(o, roleId);
+      o.solutions = o.solutions.filter((s) => s !== target);
+      return ok();
     }),
     route('GET', new RegExp(`${C}/faults$`), (ctx) => ok(ctx.faults.spec())),
     route('PUT', new RegExp(`${C}/faults$`), (_ctx, req) => {

@@ -328,6 +328,8 @@ export interface ImportFailure {
   section: 'solutionManifest' | 'securityroles';
   /** The failing component, e.g. the role id, when there is one. */
   component?: { id: string; name: string };
+  /** The job log's `errortext`, when it differs from the API message (e.g. "Solution manifest import: FAILURE: …"). */
+  jobText?: string;
 }
 
 export function importBadZip(): ImportFailure {
@@ -383,6 +385,28 @@ export function importRoleNameConflict(args: { roleId: string; roleName: string 
 /** coe-starter-kit#10402 (solution-format.md §4.4): importing roles needs prvWriteRole. */
 export function importRolePrivilegeMissing(args: { userId: string; privilegeId: string; roleId: string; roleName: string }): ImportFailure {
   return { code: '0x80040220', section: 'securityroles', component: { id: args.roleId, name: args.roleName }, message: `SecLib::CheckPrivilege failed. User: ${args.userId}, PrivilegeName: prvWriteRole, PrivilegeId: ${args.privilegeId}, Required Depth: Basic` };
+}
+
+/** ImportMissingDependenciesError, -2147188707 (packages-research.md Q2.2). */
+export const MISSING_DEPENDENCIES_CODE = '0x8004801D';
+
+function xmlAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * 0x8004801D with the live text: "The following solution cannot be imported: X. Some dependencies are missing.
+ * The missing dependencies are : <MissingDependencies>…</MissingDependencies> , ProductUpdatesOnly : False"
+ * (microsoft/powerapps-tools#1271). The inner XML is the unmet `MissingDependency` entries, one line,
+ * `canResolveMissingDependency="False"` on each, Required/Dependent attributes as the manifest wrote them
+ * (microsoft/coe-starter-kit#9903). The job log prefixes "Solution manifest import: FAILURE: "
+ * (WaelHamze/xrm-ci-framework SolutionManagerTest.cs; microsoft/coe-starter-kit#2500).
+ */
+export function importMissingDependencies(uniqueName: string, missing: Array<{ required: Array<[string, string]>; dependent: Array<[string, string]> }>): ImportFailure {
+  const element = (name: string, attrs: Array<[string, string]>) => `<${name}${attrs.map(([key, value]) => ` ${key}="${xmlAttribute(value)}"`).join('')} />`;
+  const xml = `<MissingDependencies>${missing.map((m) => `<MissingDependency canResolveMissingDependency="False">${element('Required', m.required)}${element('Dependent', m.dependent)}</MissingDependency>`).join('')}</MissingDependencies>`;
+  const message = `The following solution cannot be imported: ${uniqueName}. Some dependencies are missing. The missing dependencies are : ${xml} , ProductUpdatesOnly : False`;
+  return { code: MISSING_DEPENDENCIES_CODE, section: 'solutionManifest', message, jobText: `Solution manifest import: FAILURE: ${message}` };
 }
 
 export function isImportFailure(value: unknown): value is ImportFailure {

@@ -24,12 +24,12 @@ import { ADMIN_PUBLIC_CLIENT_ID, adminPublicClient, defaultSeed, isvApp, readSee
 import { closeServer, createEmulatorServer, listen } from './server.js';
 import { EmulatorState } from './state.js';
 
-export type { EmulatorAppOption, EmulatorOptions, ErrorStatuses, PrivilegeSource } from './options.js';
+export type { ActiveDependencyMode, DependencyMatchMode, EmulatorAppOption, EmulatorOptions, ErrorStatuses, PrivilegeSource } from './options.js';
 export type { FaultRule, FaultSpec, FaultKind } from './faults.js';
 export type { RequestLogEntry } from './request-log.js';
-export type { Seed } from './seed.js';
+export type { Seed, SeedSolution } from './seed.js';
 export { DEFAULTS } from './options.js';
-export { ADMIN_PUBLIC_CLIENT_ID, DEFAULT_IDS, defaultSeed } from './seed.js';
+export { ADMIN_PUBLIC_CLIENT_ID, DEFAULT_IDS, FIRST_PARTY_SOLUTIONS, defaultSeed } from './seed.js';
 export { parseFaultSpec } from './faults.js';
 export { EmulatorConfigError, type EmulatorConfigCode } from './errors.js';
 export { createSelfSignedCertificate } from './certificate.js';

@@ -26,7 +26,25 @@ export interface ErrorStatuses {
   activeUserDelete: number;
   /** 0x80048d3b AssignRoleValidationFailure (no source gives the status). */
   assignRoleValidation: number;
+  /** 0x8004801D missing dependencies answered synchronously (no source gives the status). */
+  missingDependencies: number;
 }
+
+/**
+ * What a `MissingDependency` whose `Required/@solution` is "Active" (the component was unmanaged or in no
+ * solution where it was exported) needs in the target org. No source says how import treats it; field reports
+ * show such entries listed as missing (microsoft/powerapps-tools#738, #742). `component` (default): met when a
+ * solution of the org carries a component of that type and id or name; `ignore`: always met.
+ */
+export type ActiveDependencyMode = 'component' | 'ignore';
+
+/**
+ * Whether a "UniqueName (version)" requirement can be met by the required component arriving in another
+ * solution. The emulator models requirements by solution name and version (`solution`, default); whether the
+ * real check is per component is inferred, so `solution-or-component` also accepts the component recorded in
+ * any solution of the org.
+ */
+export type DependencyMatchMode = 'solution' | 'solution-or-component';
 
 /**
  * Where "Cannot start another [Import]" (0x80071151) surfaces: field reports show it inside the async job
@@ -85,6 +103,10 @@ export interface EmulatorOptions {
    * application registration", entra reference-error-codes.md) is inferred; 65001 is the alternative.
    */
   defaultScopeWithoutPermissionCode?: 650057 | 65001;
+  /** "Active" requirements of an imported solution (default `component`). */
+  activeDependencies?: ActiveDependencyMode;
+  /** How a named solution requirement is met (default `solution`: that solution at that version or later). */
+  dependencyMatch?: DependencyMatchMode;
 }
 
 export interface ResolvedOptions {
@@ -107,6 +129,8 @@ export interface ResolvedOptions {
   concurrentImport: ConcurrentImportMode;
   clientCredentialsCheckOrder: CredentialCheckOrder;
   defaultScopeWithoutPermissionCode: 650057 | 65001;
+  activeDependencies: ActiveDependencyMode;
+  dependencyMatch: DependencyMatchMode;
 }
 
 export const DEFAULTS = {
@@ -127,10 +151,13 @@ export const DEFAULTS = {
     unknownSegment: 404,
     activeUserDelete: 400,
     assignRoleValidation: 403,
+    missingDependencies: 400,
   },
   concurrentImport: 'fail-job' as ConcurrentImportMode,
   clientCredentialsCheckOrder: 'service-principal-first' as CredentialCheckOrder,
   defaultScopeWithoutPermissionCode: 650057 as 650057 | 65001,
+  activeDependencies: 'component' as ActiveDependencyMode,
+  dependencyMatch: 'solution' as DependencyMatchMode,
   // Dataverse takes solution files up to 95 MB (learn: power-platform/alm/solution-concepts-alm "maximum size"), so real
     // packages with thousands of entries must pass; the inflate budget still stops a zip bomb early.
     zipLimits: { maxEntries: 20_000, maxExpandedBytes: 64 * 1024 * 1024 },
@@ -160,5 +187,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     concurrentImport: options.concurrentImport ?? DEFAULTS.concurrentImport,
     clientCredentialsCheckOrder: options.clientCredentialsCheckOrder ?? DEFAULTS.clientCredentialsCheckOrder,
     defaultScopeWithoutPermissionCode: options.defaultScopeWithoutPermissionCode ?? DEFAULTS.defaultScopeWithoutPermissionCode,
+    activeDependencies: options.activeDependencies ?? DEFAULTS.activeDependencies,
+    dependencyMatch: options.dependencyMatch ?? DEFAULTS.dependencyMatch,
   });
 }

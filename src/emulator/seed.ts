@@ -108,6 +108,16 @@ export interface SeedTeam {
   members?: string[];
 }
 
+/** A solution installed in the org from the start (first-party solutions other solutions require). */
+export interface SeedSolution {
+  uniqueName: string;
+  version: string;
+  /** Default true. */
+  managed?: boolean;
+  /** Default: the unique name. */
+  friendlyName?: string;
+}
+
 export interface SeedOrg {
   name: string;
   tenantId: string;
@@ -117,6 +127,8 @@ export interface SeedOrg {
   roles: SeedRole[];
   users: SeedSystemUser[];
   teams?: SeedTeam[];
+  /** Installed solutions (none when absent). */
+  solutions?: SeedSolution[];
 }
 
 export interface Seed {
@@ -155,8 +167,23 @@ export function adminPublicClient(seed: Seed): SeedApp {
   return { clientId: ADMIN_PUBLIC_CLIENT_ID, name: 'Dataverse sample public client', homeTenantId: home?.id ?? '', multiTenant: true, publicClient: true, staticDataversePermission: true };
 }
 
+/**
+ * First-party solutions the shared real fixtures require (their solution.xml `MissingDependencies`), at the
+ * highest version any of them names: templates-for-power-platform mpa_EmployeeExperienceBase 1.0.0.16
+ * (AppModuleWebResources 2.5) and mpa_Kudos 1.0.0.36 (AuthorizationCore 1.97.0.0, BaseCustomControlsCore
+ * 9.0.2309.3020, SettingDefinitionsData 9.1.23094.230918001; the .pdpkg.zip's Kudos 1.0.0.28 needs lower ones),
+ * pnp prompt-library-src (AppModuleWebResources 2.5). msft_ColumnLevelSecurityData, which the powerapps-samples
+ * column-security solutions require, is a sample solution, not a platform one, and is left out.
+ */
+export const FIRST_PARTY_SOLUTIONS: readonly SeedSolution[] = [
+  { uniqueName: 'AppModuleWebResources', version: '2.5' },
+  { uniqueName: 'AuthorizationCore', version: '1.97.0.0' },
+  { uniqueName: 'BaseCustomControlsCore', version: '9.0.2309.3020' },
+  { uniqueName: 'SettingDefinitionsData', version: '9.1.23094.230918001' },
+];
+
 /** Fixed template ids of the provisioning roles, as real orgs carry them (addendum §4). */
-const SYSTEM_ADMINISTRATOR_TEMPLATE = '627090ff-40a3-4053-8790-584edc5be201';
+export const SYSTEM_ADMINISTRATOR_TEMPLATE = '627090ff-40a3-4053-8790-584edc5be201';
 
 export function defaultSeed(): Seed {
   const seed: Seed = {
@@ -189,6 +216,7 @@ export function defaultSeed(): Seed {
           },
         ],
         users: [{ id: DEFAULT_IDS.adminSystemUser, fullName: 'Contoso Admin', entraObjectId: DEFAULT_IDS.adminObjectId, roles: [DEFAULT_IDS.systemAdministratorRole] }],
+        solutions: FIRST_PARTY_SOLUTIONS.map((solution) => ({ ...solution, managed: true })),
       },
     ],
     admin: { upn: 'admin@contoso.example' },
@@ -293,6 +321,18 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
       text(`orgs[${i}].teams[${j}].name`, t.name);
       if (t.kind !== undefined && t.kind !== 'owner' && t.kind !== 'entra-group') fail(`orgs[${i}].teams[${j}].kind`, '"owner" or "entra-group"');
     });
+    if (o.solutions !== undefined && !Array.isArray(o.solutions)) fail(`orgs[${i}].solutions`, 'an array of {uniqueName, version, managed?, friendlyName?}');
+    const seen = new Set<string>();
+    (Array.isArray(o.solutions) ? o.solutions : []).forEach((sol, j) => {
+      const at = `orgs[${i}].solutions[${j}]`;
+      if (!isObject(sol)) return fail(at, 'an object {uniqueName, version, managed?, friendlyName?}');
+      if (typeof sol.uniqueName !== 'string' || !SOLUTION_NAME.test(sol.uniqueName)) fail(`${at}.uniqueName`, 'a solution unique name (letters, digits, underscores; not starting with a digit)');
+      else if (seen.has(sol.uniqueName.toLowerCase())) fail(`${at}.uniqueName`, 'a unique name not listed before in this org');
+      else seen.add(sol.uniqueName.toLowerCase());
+      if (typeof sol.version !== 'string' || !SOLUTION_VERSION.test(sol.version)) fail(`${at}.version`, 'a version of two to four numbers, e.g. 1.0.0.0');
+      if (sol.managed !== undefined && typeof sol.managed !== 'boolean') fail(`${at}.managed`, 'true or false');
+      if (sol.friendlyName !== undefined && (typeof sol.friendlyName !== 'string' || sol.friendlyName === '')) fail(`${at}.friendlyName`, 'a non-empty string');
+    });
     (Array.isArray(o.users) ? o.users : []).forEach((u, j) => {
       guid(`orgs[${i}].users[${j}].id`, u.id);
       if (!Array.isArray(u.roles)) fail(`orgs[${i}].users[${j}].roles`, 'an array of role ids');
@@ -304,6 +344,10 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
   if (problems.length) throw seedError(problems);
   return seed;
 }
+
+/** The rules solution.xml import applies (import/package.ts), shared with the control API. */
+export const SOLUTION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const SOLUTION_VERSION = /^\d+(\.\d+){1,3}$/;
 
 /** Problems of a policies object as [field, expected]; shared with the control API. */
 export function policyProblems(value: unknown): Array<[string, string]> {

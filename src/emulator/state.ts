@@ -150,7 +150,7 @@ export interface OrgState {
    * no longer ships. Other types are recorded as they arrived (objectid derived from the schema name when the
    * manifest names them that way) and otherwise ignored.
    */
-  solutioncomponents: Array<{ solutionid: string; objectid: string; componenttype: number; schemaname?: string }>;
+  solutioncomponents: SolutionComponentRow[];
   importjobs: ImportJobRow[];
   asyncoperations: AsyncOperationRow[];
   accounts: Row[];
@@ -158,6 +158,18 @@ export interface OrgState {
   annotations: Row[];
   /** Id of the import job holding the org's solution lock, if any. */
   activeImportJobId: string | null;
+}
+
+/**
+ * A solution's component. `schemaname` (emulator-only, not a Web API column) is the name the manifest used:
+ * table logical names, web resource and app unique names, connection reference logical names.
+ */
+export interface SolutionComponentRow {
+  solutionid: string;
+  objectid: string;
+  componenttype: number;
+  schemaname?: string;
+  rootcomponentbehavior?: number;
 }
 
 export interface DeviceCodeRecord {
@@ -324,7 +336,16 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
     teams: [],
     teamroles: [],
     teammemberships: [],
-    solutions: [],
+    solutions: (seedOrg.solutions ?? []).map((solution) => ({
+      solutionid: derivedId('seed-solution', seedOrg.name, solution.uniqueName.toLowerCase()),
+      uniquename: solution.uniqueName,
+      friendlyname: solution.friendlyName ?? solution.uniqueName,
+      version: solution.version,
+      ismanaged: solution.managed ?? true,
+      installedon: created,
+      modifiedon: created,
+      _publisherid_value: null,
+    })),
     solutioncomponents: [],
     importjobs: [],
     asyncoperations: [],

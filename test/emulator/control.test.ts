@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULT_IDS, startEmulator, type EmulatorApp, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEFAULT_IDS, FIRST_PARTY_SOLUTIONS, startEmulator, type EmulatorApp, type RunningEmulator } from '../../src/emulator/index.js';
 import { adminSignIn, appToken, control, webApi } from './helpers.js';
 
 const APP = '13131313-1313-4131-8131-131313131313';
@@ -34,10 +34,11 @@ describe('emulator: control API and request log', () => {
   });
 
   it('resets to the seed', async () => {
+    const seeded = FIRST_PARTY_SOLUTIONS.length;
     await control(emulator).post('orgs/contoso/solutions', { uniqueName: 'Tampered', version: '9.9.9.9', managed: true });
-    expect(emulator.state.org('contoso')?.solutions).to.have.length(1);
+    expect(emulator.state.org('contoso')?.solutions).to.have.length(seeded + 1);
     expect((await control(emulator).post('reset')).status).to.equal(204);
-    expect(emulator.state.org('contoso')?.solutions).to.have.length(0);
+    expect(emulator.state.org('contoso')?.solutions).to.have.length(seeded);
   });
 
   it('logs every request with method, path, query, status, caller and duration, and clears the log', async () => {
@@ -63,7 +64,7 @@ describe('emulator: control API and request log', () => {
     expect((await api.get('solutions')).status).to.equal(403);
     expect((await control(emulator).post(`orgs/contoso/roles/${DEFAULT_IDS.systemAdministratorRole}/privileges`, { name: 'prvReadSolution', level: 'Global' })).status).to.equal(204);
     expect((await control(emulator).post('orgs/contoso/solutions', { uniqueName: 'ContosoSecurityRoles', version: '3.0.0.0', managed: true })).status).to.equal(200);
-    expect((await api.get('solutions', { params: { $select: 'uniquename,version,ismanaged' } })).data.value[0]).to.include({ uniquename: 'ContosoSecurityRoles', version: '3.0.0.0', ismanaged: true });
+    expect((await api.get('solutions', { params: { $select: 'uniquename,version,ismanaged', $filter: "uniquename eq 'ContosoSecurityRoles'" } })).data.value[0]).to.include({ uniquename: 'ContosoSecurityRoles', version: '3.0.0.0', ismanaged: true });
 
     emulator.grantConsent(emulator.tenantId, APP);
     const user = await control(emulator).post('orgs/contoso/systemusers', { applicationId: APP, businessUnitId: DEFAULT_IDS.childBusinessUnit });

@@ -255,7 +255,7 @@ describe('emulator: Dataverse behaviour as Microsoft documents it (fidelity audi
         return r.data.statecode === 3 ? r.data : undefined;
       });
       expect(op.statuscode).to.equal(30);
-      const names = (await admin().get('solutions', { params: { $select: 'uniquename,version' } })).data.value;
+      const names = (await admin().get('solutions', { params: { $select: 'uniquename,version', $filter: "uniquename ne 'AppModuleWebResources' and uniquename ne 'AuthorizationCore' and uniquename ne 'BaseCustomControlsCore' and uniquename ne 'SettingDefinitionsData'" } })).data.value;
       expect(names).to.deep.equal([{ solutionid: names[0].solutionid, uniquename: 'ContosoSecurityRoles', version: '2.0.0.0' }]);
       const again = await admin().post('DeleteAndPromoteAsync', { UniqueName: 'ContosoSecurityRoles' });
       const failed = await waitFor(async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULT_IDS, startEmulator, type EmulatorApp, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEFAULT_IDS, FIRST_PARTY_SOLUTIONS, startEmulator, type EmulatorApp, type RunningEmulator } from '../../src/emulator/index.js';
 import { adminSignIn, appToken, control, solutionZip, waitFor, webApi, type TestRole } from './helpers.js';
 
 const ROLE_A: TestRole = {
@@ -12,6 +12,10 @@ const ROLE_A: TestRole = {
 };
 const ROLE_B: TestRole = { id: '77777777-7777-4777-8777-777777777777', name: 'Fabrikam Sync Writer', privileges: [{ name: 'prvWriteAccount', level: 'Local' }] };
 const APP = '88888888-8888-4888-8888-888888888888';
+
+/** The org's solutions other than the first-party ones the default seed installs. */
+const FIRST_PARTY = new Set(FIRST_PARTY_SOLUTIONS.map((s) => s.uniqueName));
+const own = <T extends { uniquename: string }>(rows: T[]): T[] => rows.filter((row) => !FIRST_PARTY.has(row.uniquename));
 
 interface Job {
   progress: number;
@@ -199,7 +203,7 @@ describe('emulator: solution import', () => {
     expect(await rolesNamed(ROLE_B.name)).to.deep.equal([]);
     expect(await rolesNamed(ROLE_A.name)).to.have.length(2);
     const solutions = await api().get('solutions', { params: { $select: 'uniquename,version' } });
-    expect(solutions.data.value.map((s: { uniquename: string; version: string }) => `${s.uniquename}@${s.version}`)).to.deep.equal(['ContosoSecurityRoles@1.1.0.0']);
+    expect(own<{ uniquename: string; version: string }>(solutions.data.value).map((s) => `${s.uniquename}@${s.version}`)).to.deep.equal(['ContosoSecurityRoles@1.1.0.0']);
     const missingJobId = await api().post('StageAndUpgrade', { CustomizationFile: await solutionZip({ version: '1.2.0.0' }) });
     expect(missingJobId.data.error.code).to.equal('0x80040203');
   });
@@ -220,14 +224,14 @@ describe('emulator: solution import', () => {
     const sameHolding = await importSync(await solutionZip({ roles: [ROLE_A], version: '1.0.0.0' }), { HoldingSolution: true });
     expect(sameHolding.data.error.code).to.equal('0x80048541');
     expect((await importSync(await solutionZip({ roles: [ROLE_A], version: '1.5.0.0' }), { HoldingSolution: true })).status).to.equal(204);
-    const names = (await api().get('solutions', { params: { $select: 'uniquename', $orderby: 'uniquename asc' } })).data.value.map((s: { uniquename: string }) => s.uniquename);
+    const names = own<{ uniquename: string }>((await api().get('solutions', { params: { $select: 'uniquename', $orderby: 'uniquename asc' } })).data.value).map((s) => s.uniquename);
     expect(names).to.deep.equal(['ContosoSecurityRoles', 'ContosoSecurityRoles_Upgrade']);
     expect(await rolesNamed(ROLE_B.name)).to.have.length(2);
     const promoted = await api().post('DeleteAndPromote', { UniqueName: 'ContosoSecurityRoles' });
     expect(promoted.status).to.equal(200);
     expect(promoted.data.SolutionId).to.match(/^[0-9a-f-]{36}$/);
     expect(await rolesNamed(ROLE_B.name)).to.deep.equal([]);
-    const after = (await api().get('solutions', { params: { $select: 'uniquename,version' } })).data.value;
+    const after = own<{ uniquename: string }>((await api().get('solutions', { params: { $select: 'uniquename,version' } })).data.value);
     expect(after).to.deep.equal([{ solutionid: promoted.data.SolutionId, uniquename: 'ContosoSecurityRoles', version: '1.5.0.0' }]);
     const again = await api().post('DeleteAndPromote', { UniqueName: 'ContosoSecurityRoles' });
     expect(again.data.error.code).to.equal('0x8004853b');

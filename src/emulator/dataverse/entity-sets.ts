@@ -3,7 +3,7 @@ import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { webApiBase } from '../context.js';
 import { columnNotEmulated, invalidKey, queryNotSupported, recordNotFound } from '../errors.js';
 import { normalizeGuid } from '../util/guid.js';
-import type { OrgState, Row } from '../state.js';
+import { derivedId, type OrgState, type Row } from '../state.js';
 import type { Caller } from './auth.js';
 import { applyQuery, filterFields, parseQueryOptions, project, type QueryOptions } from './odata.js';
 import { requirePrivilege, type EntityName } from './security.js';
@@ -67,6 +67,19 @@ export const ENTITY_SETS = {
     columns: ['systemuserid', 'fullname', 'domainname', 'internalemailaddress', 'applicationid', 'azureactivedirectoryobjectid', 'isdisabled', 'accessmode', 'deletedstate', '_businessunitid_value', 'createdon'],
     rows: (org) => org.systemusers,
     navigations: { systemuserroles_association: userRoles },
+  },
+  solutioncomponents: {
+    // Columns of powerapps-docs reference/entities/solutioncomponent.md; read with prvReadSolution (inferred).
+    set: 'solutioncomponents', entity: 'solutioncomponent', key: 'solutioncomponentid', readPrivilege: 'prvReadSolution',
+    columns: ['solutioncomponentid', 'componenttype', 'objectid', '_solutionid_value', 'rootcomponentbehavior', 'ismetadata'],
+    rows: (org) => org.solutioncomponents.map((c) => ({
+      solutioncomponentid: derivedId('solutioncomponent', org.name, c.solutionid, c.objectid),
+      componenttype: c.componenttype,
+      objectid: c.objectid,
+      _solutionid_value: c.solutionid,
+      rootcomponentbehavior: c.rootcomponentbehavior ?? null,
+      ismetadata: true,
+    })),
   },
   importjobs: {
     set: 'importjobs', entity: 'importjob', key: 'importjobid', readPrivilege: 'prvReadImportJob',

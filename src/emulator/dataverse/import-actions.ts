@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { webApiBase } from '../context.js';
-import { importFailureError, invalidArgument, recordNotFound, solutionConcurrency, upgradeNotAvailable } from '../errors.js';
+import { MISSING_DEPENDENCIES_CODE, importFailureError, invalidArgument, recordNotFound, solutionConcurrency, upgradeNotAvailable } from '../errors.js';
 import { normalizeGuid } from '../util/guid.js';
 import { promote, type ImportMode } from '../import/apply.js';
 import type { OrgState } from '../state.js';
@@ -14,6 +14,10 @@ import { jsonBody } from './request-body.js';
 
 function context(ctx: EmulatorContext, org: OrgState, type: string): string {
   return `${webApiBase(ctx, org.name)}$metadata#Microsoft.Dynamics.CRM.${type}`;
+}
+
+function failureStatus(ctx: EmulatorContext, code: string): number {
+  return code === MISSING_DEPENDENCIES_CODE ? ctx.options.statuses.missingDependencies : ctx.options.statuses.importFailure;
 }
 
 function startImport(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller, args: { mode: ImportMode; async: boolean; requireJobId: boolean }) {
@@ -37,13 +41,13 @@ function startImport(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, 
 
 export async function importSolution(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller): Promise<Reply> {
   const outcome = await startImport(ctx, req, org, caller, { mode: 'update', async: false, requireJobId: false }).done;
-  if (!outcome.ok) throw importFailureError(outcome.failure, ctx.options.statuses.importFailure);
+  if (!outcome.ok) throw importFailureError(outcome.failure, failureStatus(ctx, outcome.failure.code));
   return odataReply(204);
 }
 
 export async function stageAndUpgrade(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller): Promise<Reply> {
   const outcome = await startImport(ctx, req, org, caller, { mode: 'upgrade', async: false, requireJobId: true }).done;
-  if (!outcome.ok) throw importFailureError(outcome.failure, ctx.options.statuses.importFailure);
+  if (!outcome.ok) throw importFailureError(outcome.failure, failureStatus(ctx, outcome.failure.code));
   return odataReply(200, { '@odata.context': context(ctx, org, 'StageAndUpgradeResponse'), SolutionId: outcome.solutionId });
 }
 

@@ -66,6 +66,7 @@ export function reportedUserPrivileges(org: OrgState, userId: string): Map<strin
 /** Entity names and object type codes for the PrivilegeDenied message. */
 export const ENTITY_INFO = {
   solution: 7100,
+  solutioncomponent: 7103,
   role: 1036,
   privilege: 1023,
   systemuser: 8,

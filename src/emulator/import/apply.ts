@@ -7,6 +7,7 @@ import {
   importHoldingExists,
   importLowerVersion,
   importManagedOverUnmanaged,
+  importMissingDependencies,
   importPrivilegeDepth,
   importRoleNameConflict,
   importRolePrivilegeMissing,
@@ -28,7 +29,10 @@ import {
   type PrivilegeRow,
   type SolutionRow,
 } from '../state.js';
-import type { SolutionPackage } from './package.js';
+import type { DependencyNode, PackageDependency, SolutionPackage } from './package.js';
+import type { ActiveDependencyMode, DependencyMatchMode } from '../options.js';
+import { normalizeGuid } from '../util/guid.js';
+import { SYSTEM_ADMINISTRATOR_TEMPLATE } from '../seed.js';
 
 /** update = plain ImportSolution; holding = HoldingSolution=true; upgrade = StageAndUpgrade. */
 export type ImportMode = 'update' | 'holding' | 'upgrade';
@@ -37,6 +41,20 @@ export const HOLDING_SUFFIX = '_Upgrade';
 
 /** solutioncomponent.componenttype 20 = Role (powerapps-docs reference/entities/solutioncomponent.md). */
 const ROLE_COMPONENT = 20;
+/** 380 = Environment Variable Definition (same choice list). */
+export const ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT = 380;
+/**
+ * Connection references are a solution-aware table, so their componenttype is the table's object type code,
+ * which no Microsoft page lists; 10150 is what field code filters msdyn_solutioncomponentsummaries on (inferred).
+ */
+export const CONNECTION_REFERENCE_COMPONENT = 10150;
+
+/** `Required/@type` written as a table name instead of a number (coe-starter-kit#9903, packages-research.md Q2.1). */
+const NAMED_COMPONENT_TYPES: Readonly<Record<string, number>> = {
+  connectionreference: CONNECTION_REFERENCE_COMPONENT,
+  environmentvariabledefinition: ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT,
+  environmentvariablevalue: 381,
+};
 
 function solutionByName(org: OrgState, uniqueName: string): SolutionRow | undefined {
   return org.solutions.find((s) => s.uniquename.toLowerCase() === uniqueName.toLowerCase());
@@ -52,6 +70,46 @@ export function checkVersionAndMode(org: OrgState, pkg: SolutionPackage, mode: I
   if (order < 0) return importLowerVersion();
   if (order === 0 && (mode !== 'update' || strictSameVersion)) return importLowerVersion();
   return undefined;
+}
+
+/** "UniqueName (version)" from `Required/@solution`; "Active" (or nothing) names no solution. */
+export function requiredSolution(value: string): { uniqueName: string; version?: string } | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed.toLowerCase() === 'active') return undefined;
+  const match = /^(.+?)\s*\((\d+(?:\.\d+){0,3})\)$/.exec(trimmed);
+  return match ? { uniqueName: match[1] ?? trimmed, version: match[2] ?? '' } : { uniqueName: trimmed };
+}
+
+function attribute(node: DependencyNode, name: string): string | undefined {
+  return node.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+}
+
+/** Whether any solution of the org carries the required component: same componenttype, and the same id or name. */
+function componentPresent(org: OrgState, required: DependencyNode): boolean {
+  const rawType = attribute(required, 'type') ?? '';
+  const type = /^\d+$/.test(rawType) ? Number(rawType) : NAMED_COMPONENT_TYPES[rawType.toLowerCase()];
+  if (type === undefined) return false;
+  const id = normalizeGuid(attribute(required, 'id'));
+  const names = required.filter(([key]) => key === 'schemaName' || key.startsWith('id.')).map(([, value]) => value.toLowerCase());
+  return org.solutioncomponents.some((c) => c.componenttype === type && ((id !== undefined && c.objectid === id) || (c.schemaname !== undefined && names.includes(c.schemaname.toLowerCase()))));
+}
+
+function dependencyMet(org: OrgState, dependency: PackageDependency, modes: { active: ActiveDependencyMode; match: DependencyMatchMode }): boolean {
+  const solution = requiredSolution(dependency.solution);
+  if (!solution) return modes.active === 'ignore' || componentPresent(org, dependency.required);
+  const installed = solutionByName(org, solution.uniqueName);
+  if (installed && (solution.version === undefined || compareSolutionVersions(installed.version, solution.version) >= 0)) return true;
+  return modes.match === 'solution-or-component' && componentPresent(org, dependency.required);
+}
+
+/**
+ * The solution's requirements (solution.xml `MissingDependencies`) against the org: a "UniqueName (version)"
+ * requirement is met by that solution installed at that version or later; an "Active" one as `active` says.
+ * Unmet entries fail the import with 0x8004801D listing them.
+ */
+export function checkDependencies(org: OrgState, pkg: SolutionPackage, modes: { active: ActiveDependencyMode; match: DependencyMatchMode }): ImportFailure | undefined {
+  const missing = pkg.dependencies.filter((dependency) => !dependencyMet(org, dependency, modes));
+  return missing.length ? importMissingDependencies(pkg.uniqueName, missing) : undefined;
 }
 
 /** The org's privileges plus the ones the package's own tables bring (a role may use those in the same import). */
@@ -87,23 +145,42 @@ export function checkRoles(org: OrgState, pkg: SolutionPackage, caller: { userId
   return undefined;
 }
 
-/** Creates the privileges of the tables the package defines; existing names (system tables) stay as they are. */
+/**
+ * Creates the privileges of the tables the package defines; existing names (system tables) stay as they are.
+ * System Administrator "Can view all data in the system" (powerapps-docs maker/model-driven-apps/
+ * privileges-required-customization.md), so the roles with its template get each new privilege at its deepest depth.
+ */
 function applyTables(org: OrgState, pkg: SolutionPackage): void {
   const known = new Set(org.privileges.map((p) => p.name.toLowerCase()));
+  const administrators = org.roles.filter((r) => r.roletemplateid === SYSTEM_ADMINISTRATOR_TEMPLATE && r.roleid === r._parentrootroleid_value).map((r) => r.roleid);
   for (const table of pkg.tables) {
     for (const definition of customTablePrivileges(table.schemaName, table.ownership)) {
-      if (!known.has(definition.name.toLowerCase())) org.privileges.push(privilegeRow(definition));
+      if (known.has(definition.name.toLowerCase())) continue;
+      const row = privilegeRow(definition);
+      org.privileges.push(row);
+      known.add(definition.name.toLowerCase());
+      const depth = allowedDepths(row).at(-1) ?? 'Global';
+      for (const roleid of administrators) org.roleprivileges.push({ roleid, privilegeid: row.privilegeid, depth });
     }
   }
 }
 
 /** Root components the emulator does not model, recorded so tests can see they arrived. */
 function recordOtherComponents(org: OrgState, pkg: SolutionPackage, solutionId: string): void {
+  const record = (componenttype: number, id: string | undefined, schemaName: string | undefined, behavior: number | undefined) => {
+    const objectid = id ?? derivedId('component', org.name, String(componenttype), schemaName ?? '');
+    if (org.solutioncomponents.some((c) => c.solutionid === solutionId && c.objectid === objectid)) return;
+    org.solutioncomponents.push({ solutionid: solutionId, objectid, componenttype, ...(schemaName ? { schemaname: schemaName } : {}), ...(behavior !== undefined ? { rootcomponentbehavior: behavior } : {}) });
+  };
   for (const component of pkg.components) {
     if (component.componentType === ROLE_COMPONENT) continue;
-    const objectid = component.id ?? derivedId('component', org.name, String(component.componentType), component.schemaName ?? '');
-    if (org.solutioncomponents.some((c) => c.solutionid === solutionId && c.objectid === objectid)) continue;
-    org.solutioncomponents.push({ solutionid: solutionId, objectid, componenttype: component.componentType, ...(component.schemaName ? { schemaname: component.schemaName } : {}) });
+    record(component.componentType, component.id, component.schemaName, component.behavior);
+  }
+  // Real exports list connection references only in customizations.xml, not as root components.
+  for (const reference of pkg.connectionReferences) record(CONNECTION_REFERENCE_COMPONENT, undefined, reference.logicalName, undefined);
+  for (const name of pkg.environmentVariableDefinitions) {
+    const listed = pkg.components.some((c) => c.componentType === ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT && c.schemaName?.toLowerCase() === name.toLowerCase());
+    if (!listed) record(ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT, undefined, name, undefined);
   }
 }
 
@@ -119,7 +196,8 @@ function applyRoles(org: OrgState, pkg: SolutionPackage, solutionId: string): vo
       if (privilege) org.roleprivileges.push({ roleid: role.id, privilegeid: privilege.privilegeid, depth: grant.level });
     }
     if (!org.solutioncomponents.some((c) => c.solutionid === solutionId && c.objectid === role.id)) {
-      org.solutioncomponents.push({ solutionid: solutionId, objectid: role.id, componenttype: ROLE_COMPONENT });
+      const behavior = pkg.components.find((c) => c.componentType === ROLE_COMPONENT && c.id === role.id)?.behavior;
+      org.solutioncomponents.push({ solutionid: solutionId, objectid: role.id, componenttype: ROLE_COMPONENT, ...(behavior !== undefined ? { rootcomponentbehavior: behavior } : {}) });
     }
   }
 }

@@ -25,6 +25,24 @@ export interface PackageComponent {
   componentType: number;
   id?: string;
   schemaName?: string;
+  /** `@behavior`: solutioncomponent.rootcomponentbehavior (0 include subcomponents, 1 do not, 2 shell only). */
+  behavior?: number;
+}
+
+/** The attributes of a `MissingDependency`'s `Required` or `Dependent` element, in document order, names as written. */
+export type DependencyNode = Array<[string, string]>;
+
+/** One solution.xml `MissingDependencies/MissingDependency` (packages-research.md Q2.1). */
+export interface PackageDependency {
+  required: DependencyNode;
+  dependent: DependencyNode;
+  /** `Required/@solution`: "UniqueName (version)", or "Active" (the component was in no managed solution at export). */
+  solution: string;
+}
+
+/** A `customizations.xml` `connectionreferences/connectionreference`: not a root component in real exports. */
+export interface PackageConnectionReference {
+  logicalName: string;
 }
 
 export interface SolutionPackage {
@@ -38,11 +56,17 @@ export interface SolutionPackage {
   tables: PackageTable[];
   /** Every root component, modelled or not. */
   components: PackageComponent[];
+  /** solution.xml `MissingDependencies`: what the target org must already hold. */
+  dependencies: PackageDependency[];
+  /** Connection references customizations.xml defines. */
+  connectionReferences: PackageConnectionReference[];
+  /** Environment variable definitions found as `environmentvariabledefinitions/<schemaname>/…` entries of the zip. */
+  environmentVariableDefinitions: string[];
 }
 
 type Node = Record<string, unknown>;
 
-const ARRAYS = new Set(['Role', 'RolePrivilege', 'LocalizedName', 'RootComponent', 'Entity']);
+const ARRAYS = new Set(['Role', 'RolePrivilege', 'LocalizedName', 'RootComponent', 'Entity', 'MissingDependency', 'connectionreference']);
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -72,6 +96,14 @@ function textOf(node: unknown, name: string): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'object' && value !== null && typeof (value as Node)['#text'] === 'string') return (value as Node)['#text'] as string;
   return undefined;
+}
+
+/** An element's attributes as [name, value] pairs in document order (fast-xml-parser keeps insertion order). */
+function attributes(node: Node | undefined): DependencyNode {
+  if (!node) return [];
+  return Object.entries(node)
+    .filter(([key, value]) => key.startsWith('@_') && typeof value === 'string')
+    .map(([key, value]) => [key.slice(2), value as string]);
 }
 
 function list(node: Node | undefined, name: string): Node[] {
@@ -126,7 +158,31 @@ export function parseSolutionPackage(files: SolutionFiles): SolutionPackage | Im
   const components: PackageComponent[] = list(child(manifest, 'RootComponents'), 'RootComponent').map((component) => {
     const id = normalizeGuid(component['@_id']);
     const schemaName = component['@_schemaName'];
-    return { componentType: Number(component['@_type']), ...(id ? { id } : {}), ...(typeof schemaName === 'string' ? { schemaName } : {}) };
+    const behavior = Number(component['@_behavior']);
+    return { componentType: Number(component['@_type']), ...(id ? { id } : {}), ...(typeof schemaName === 'string' ? { schemaName } : {}), ...(component['@_behavior'] !== undefined && Number.isInteger(behavior) ? { behavior } : {}) };
   });
-  return { uniqueName, friendlyName: typeof friendlyName === 'string' && friendlyName ? friendlyName : uniqueName, version, managed: managed === '1', publisher, roles, tables, components };
+  const dependencies: PackageDependency[] = list(child(manifest, 'MissingDependencies'), 'MissingDependency').map((dependency) => {
+    const required = attributes(child(dependency, 'Required'));
+    return { required, dependent: attributes(child(dependency, 'Dependent')), solution: required.find(([name]) => name === 'solution')?.[1] ?? '' };
+  });
+  const connectionReferences = list(child(root, 'connectionreferences'), 'connectionreference')
+    .map((reference) => reference['@_connectionreferencelogicalname'])
+    .filter((name): name is string => typeof name === 'string' && name !== '')
+    .map((logicalName) => ({ logicalName }));
+  const environmentVariableDefinitions = [...new Set((files.entryNames ?? [])
+    .map((name) => /^environmentvariabledefinitions\/([^/]+)\//i.exec(name)?.[1])
+    .filter((name): name is string => name !== undefined && name !== ''))];
+  return {
+    uniqueName,
+    friendlyName: typeof friendlyName === 'string' && friendlyName ? friendlyName : uniqueName,
+    version,
+    managed: managed === '1',
+    publisher,
+    roles,
+    tables,
+    components,
+    dependencies,
+    connectionReferences,
+    environmentVariableDefinitions,
+  };
 }

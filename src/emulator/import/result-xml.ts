@@ -19,7 +19,7 @@ function ticks(date: Date): string {
 function result(date: Date, failure?: ImportFailure): string {
   const time = date.toISOString().slice(11, 22);
   return failure
-    ? `<result result="failure" errorcode="${failure.code}" errortext="${escape(failure.message)}" datetime="${time}" datetimeticks="${ticks(date)}" />`
+    ? `<result result="failure" errorcode="${failure.code}" errortext="${escape(failure.jobText ?? failure.message)}" datetime="${time}" datetimeticks="${ticks(date)}" />`
     : `<result result="success" errorcode="0" errortext="" datetime="${time}" datetimeticks="${ticks(date)}" />`;
 }
 

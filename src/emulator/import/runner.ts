@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { duplicatedImportJobId, importConcurrency, isImportFailure, solutionConcurrency, upgradeNotAvailableFailure, type ImportFailure } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { nowIso, type AsyncOperationRow, type ImportJobRow, type OrgState } from '../state.js';
-import { applyPackage, checkRoles, checkVersionAndMode, promote, type ImportMode } from './apply.js';
+import { applyPackage, checkDependencies, checkRoles, checkVersionAndMode, promote, type ImportMode } from './apply.js';
 import { parseSolutionPackage, type SolutionPackage } from './package.js';
 import { importResultXml } from './result-xml.js';
 import { readSolutionZip } from './zip.js';
@@ -153,7 +153,9 @@ export class ImportRunner {
       await this.#sleep(this.#options.importDurationMs / PROGRESS_STEPS);
       const failure = isImportFailure(parsed)
         ? parsed
-        : checkVersionAndMode(org, parsed, request.mode, this.#options.strictSameVersionImport) ?? checkRoles(org, parsed, request.caller);
+        : checkVersionAndMode(org, parsed, request.mode, this.#options.strictSameVersionImport)
+          ?? checkDependencies(org, parsed, { active: this.#options.activeDependencies, match: this.#options.dependencyMatch })
+          ?? checkRoles(org, parsed, request.caller);
       outcome = failure ? { ok: false, failure } : { ok: true, solutionId: applyPackage(org, parsed as SolutionPackage, request.mode) };
     } catch (error) {
       outcome = { ok: false, failure: { code: '0x80048033', section: 'solutionManifest', message: `An error occurred while importing a Solution. ${error instanceof Error ? error.message : String(error)}` } };

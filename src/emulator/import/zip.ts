@@ -9,6 +9,8 @@ export interface SolutionFiles {
   solutionXml: string;
   customizationsXml: string;
   contentTypesXml: string;
+  /** Every file entry's name as JSZip resolved it (folders such as `environmentvariabledefinitions/…`). */
+  entryNames?: string[];
 }
 
 export interface ZipLimits {
@@ -70,7 +72,7 @@ export async function readSolutionZip(data: Buffer, limits: ZipLimits): Promise<
   const byName = new Map(entries.map((f) => [f.name.toLowerCase(), f]));
   const budget = { remaining: limits.maxExpandedBytes };
   const out: Partial<SolutionFiles> = {};
-  for (const [key, name] of Object.entries(ROOT_FILES) as Array<[keyof SolutionFiles, string]>) {
+  for (const [key, name] of Object.entries(ROOT_FILES) as Array<[keyof typeof ROOT_FILES, string]>) {
     const file = byName.get(name);
     if (!file) return importBadZip();
     try {
@@ -80,5 +82,6 @@ export async function readSolutionZip(data: Buffer, limits: ZipLimits): Promise<
       return importBadZip();
     }
   }
+  out.entryNames = entries.map((f) => f.name);
   return out as SolutionFiles;
 }
