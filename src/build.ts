@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadSpec, type LoadSpecOptions } from './spec/index.js';
-import type { SolutionModel } from './spec/model.js';
+import type { IncludedSolutionModel, SolutionModel } from './spec/model.js';
 import { solutionFileStem } from './spec/model.js';
 import { renderWithTemplatesDir, SOLUTION_FILES } from './render/solution.js';
 import { createZip } from './pack/zip.js';
@@ -47,7 +47,7 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
     app && !options.solutionOnly
       ? await prepareDeployPackage({
           model: { ...model, app },
-          solutions: [{ entry: builtSolution(model, fileName, sha256), bytes }],
+          solutions: [...(model.included ?? []).map((s) => ({ entry: includedSolution(s), bytes: s.bytes })), { entry: builtSolution(model, fileName, sha256), bytes }],
           templatesDir: await templatesForPackage(options.templates),
           dvpkgVersion: DVPKG_VERSION,
         })
@@ -66,6 +66,22 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
     warnings,
     solution: { uniqueName: model.uniqueName, version: model.version, zip, fileName, sha256, bytes },
     ...(pkg ? { package: pkg } : {}),
+  };
+}
+
+/** One of the ISV's own solutions, as the manifest lists it. */
+function includedSolution(s: IncludedSolutionModel): ManifestSolution {
+  return {
+    uniqueName: s.uniqueName,
+    displayName: s.displayName,
+    version: s.version,
+    file: s.fileName,
+    sha256: s.sha256,
+    publisher: s.publisher,
+    source: 'included',
+    requires: s.requires,
+    creates: s.creates,
+    ...(s.overwriteUnmanagedCustomizations !== undefined ? { overwriteUnmanagedCustomizations: s.overwriteUnmanagedCustomizations } : {}),
   };
 }
 

@@ -122,7 +122,12 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
   const problems = missing.map((name) => `your account lacks ${name}, needed to ${callerNeed(name)}; sign in as a System Administrator`);
   // Dataverse lets a user assign a role only if it holds every privilege of that role itself (0x80048d3b).
   if (snapshot.caller && unbound.length > 0) {
-    for (const grant of missingGrants(unbound, held)) problems.push(`your account cannot give the role: it does not hold ${grant} itself; sign in as a System Administrator`);
+    // A privilege of a table this package creates cannot be held before the import; Dataverse gives the
+    // new table's privileges to System Administrator when it creates the table, so it is judged at binding.
+    const created = new Set(manifest.solutions.flatMap((s) => s.creates.map((name) => name.toLowerCase())));
+    const heldNames = new Set(held.map((p) => p.PrivilegeName.toLowerCase()));
+    const checkable = unbound.map((role) => ({ ...role, privileges: role.privileges.filter((p) => heldNames.has(p.name.toLowerCase()) || !created.has(p.name.toLowerCase())) }));
+    for (const grant of missingGrants(checkable, held)) problems.push(`your account cannot give the role: it does not hold ${grant} itself; sign in as a System Administrator`);
   }
   for (const r of requirements.filter((x) => !x.met)) {
     problems.push(`${r.requiredBy} needs ${r.uniqueName} ${r.version} or later in the org (${r.installed ? `${r.installed} is installed` : 'it is not installed'}); install or upgrade it first`);

@@ -5,7 +5,9 @@ import { displayPath } from '../util/paths.js';
 import { defaultCatalog, type PrivilegeCatalog } from './catalog.js';
 import { loadJsonSpec } from './load-json.js';
 import { loadUnpackedSpec } from './load-unpacked.js';
-import type { SolutionModel } from './model.js';
+import { solutionFileStem, type IncludedSolutionModel, type SolutionModel } from './model.js';
+import { checkIncludedSolutions, type TargetRequirement } from './included/check-included.js';
+import { includedTables, loadIncludedSolutions, type LoadedIncluded } from './included-solutions.js';
 import type { SpecInput } from './source.js';
 import { validateSpec } from './validate.js';
 
@@ -24,6 +26,35 @@ export interface LoadedSpec {
   model: SolutionModel;
   format: SpecInput['format'];
   warnings: Problem[];
+}
+
+function includedModel(loaded: LoadedIncluded, outside: TargetRequirement[]): IncludedSolutionModel {
+  const { solution, options, bytes } = loaded;
+  return {
+    uniqueName: solution.uniqueName,
+    displayName: solution.displayName,
+    version: solution.version,
+    publisher: { uniqueName: solution.publisher.uniqueName, displayName: solution.publisher.displayName },
+    fileName: path.basename(solution.origin.entries.at(-1) ?? solution.origin.path),
+    bytes,
+    sha256: solution.sha256,
+    requires: outside.filter((r) => r.requiredBy.includes(solution.uniqueName)).map((r) => ({ uniqueName: r.uniqueName, version: r.minVersion ?? '0.0.0.0' })),
+    creates: solution.tables.flatMap((t) => t.privileges.map((p) => p.name)),
+    ...(options.overwriteUnmanagedCustomizations !== undefined ? { overwriteUnmanagedCustomizations: options.overwriteUnmanagedCustomizations } : {}),
+  };
+}
+
+/** Each solution ships under its own file name; two of the same name, or one named as dvpkg's role solution, cannot. */
+function packageFileProblems(included: LoadedIncluded[], model: SolutionModel, file: string): Problem[] {
+  const taken = new Map<string, string>([[`${solutionFileStem(model)}_managed.zip`.toLowerCase(), `the role solution ${model.uniqueName}`]]);
+  const problems: Problem[] = [];
+  included.forEach(({ solution }, i) => {
+    const name = path.basename(solution.origin.entries.at(-1) ?? solution.origin.path);
+    const other = taken.get(name.toLowerCase());
+    if (other) problems.push({ severity: 'error', file, path: `solutions[${i}]`, value: solution.file, expected: `a solution file named unlike the others in the package (${name} is ${other} too); rename one` });
+    else taken.set(name.toLowerCase(), solution.uniqueName);
+  });
+  return problems;
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -50,6 +81,9 @@ export async function readSpecInput(dir: string): Promise<SpecInput> {
 /** Reads and validates; throws DVPKG_SPEC_INVALID listing every error (and warning) at once. */
 export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Promise<LoadedSpec> {
   const input = await readSpecInput(dir);
+  // The ISV's own solutions come first: the tables they define are what role privileges may name.
+  const included = input.format === 'json' && input.solution ? await loadIncludedSolutions(input.solution, dir, input.problems) : [];
+  if (included.length > 0) input.tables = [...(input.tables ?? []), ...includedTables(included.map((i) => i.solution))];
   const result = validateSpec(input, {
     strict: options.strict ?? false,
     catalog: options.catalog ?? defaultCatalog(),
@@ -58,6 +92,11 @@ export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Prom
     ...(options.rolesOnly !== undefined ? { rolesOnly: options.rolesOnly } : {}),
     ...(options.uniqueName !== undefined ? { uniqueName: options.uniqueName } : {}),
   });
+  if (result.model && included.length > 0) {
+    const check = checkIncludedSolutions(included.map((i) => i.solution), result.model.roles);
+    result.problems.push(...check.problems, ...packageFileProblems(included, result.model, input.solution?.file ?? 'solution.json'));
+    result.model.included = included.map((i) => includedModel(i, check.targetRequirements));
+  }
   const errors = result.problems.filter((p) => p.severity === 'error');
   if (!result.model || errors.length > 0) {
     const count = errors.length;

@@ -38,6 +38,23 @@ export interface AppModel {
   consentRedirectUri?: string;
 }
 
+/** One of the ISV's own managed solutions the package imports before the role solution. */
+export interface IncludedSolutionModel {
+  uniqueName: string;
+  displayName: string;
+  version: string;
+  publisher: { uniqueName: string; displayName: string };
+  /** Its file name in the deploy package. */
+  fileName: string;
+  bytes: Buffer;
+  sha256: string;
+  /** Solutions outside the package it needs in the org (at that version or later). */
+  requires: Array<{ uniqueName: string; version: string }>;
+  /** Privileges its tables create (inferred from their ownership). */
+  creates: string[];
+  overwriteUnmanagedCustomizations?: boolean;
+}
+
 export interface SolutionModel {
   uniqueName: string;
   displayName: string;
@@ -49,6 +66,8 @@ export interface SolutionModel {
   /** Absent for an unpacked tree that carries no app information. */
   app?: AppModel;
   roles: RoleModel[];
+  /** The ISV's own solutions, in import order, from solution.json's `solutions`. */
+  included?: IncludedSolutionModel[];
 }
 
 export function compareNames(a: string, b: string): number {

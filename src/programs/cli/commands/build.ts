@@ -40,6 +40,11 @@ export async function runBuild(args: BuildArgs): Promise<number> {
         roles: result.model.roles.map((r) => ({ id: r.id, name: r.name, privileges: r.privileges.length })),
       },
       package: result.package ? { dir: result.package.dir, zip: result.package.zip, sha256: result.package.sha256 } : null,
+      // Every solution the package imports, in import order (the package's manifest lists the same).
+      solutions: [
+        ...(result.model.included ?? []).map((s) => ({ uniqueName: s.uniqueName, version: s.version, file: s.fileName, sha256: s.sha256, source: 'included' })),
+        { uniqueName: result.solution.uniqueName, version: result.solution.version, file: result.solution.fileName, sha256: result.solution.sha256, source: 'built' },
+      ],
       warnings: result.warnings,
     };
     cliOutput.out(`${JSON.stringify(output)}\n`);
@@ -48,8 +53,10 @@ export async function runBuild(args: BuildArgs): Promise<number> {
   for (const warning of result.warnings) cliOutput.err(`${formatProblem(warning)}\n`);
   const roles = result.model.roles.length;
   const privileges = result.model.roles.reduce((n, r) => n + r.privileges.length, 0);
+  const included = (result.model.included ?? []).map((s) => `  includes  ${s.uniqueName} ${s.version} (${s.fileName}), imported first\n`).join('');
   cliOutput.out(
     `Built ${result.solution.uniqueName} ${result.solution.version} (managed, ${roles} role${roles === 1 ? '' : 's'}, ${privileges} privileges)\n` +
+      included +
       `  solution  ${displayPath(result.solution.zip)}\n` +
       `  sha256    ${result.solution.sha256}\n` +
       (result.package

@@ -1,0 +1,90 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isDvpkgError, type Problem } from '../errors.js';
+import type { TableDefinition } from './components.js';
+import { openBoundedZip, ZipRefused } from './included/bounded-zip.js';
+import { MAX_SOLUTION_BYTES } from './included/limits.js';
+import type { ImportOptions, IncludedSolution, PackagedSolution, SolutionOrigin } from './included/model.js';
+import { readPdPackage } from './included/read-pd-package.js';
+import { readPdProject } from './included/read-pd-project.js';
+import { readSolutionZip } from './included/read-solution-zip.js';
+import type { SourceDoc } from './source.js';
+
+/**
+ * The `solutions` list of solution.json: the ISV's own managed solutions, in import order, each a
+ * managed solution zip, a Package Deployer project folder, or a built Package Deployer package
+ * (`.pdpkg.zip`, or an AppSource package holding one), with per-entry import options.
+ */
+
+export interface LoadedIncluded extends PackagedSolution {
+  /** The solution zip's bytes, to ship in the deploy package. */
+  bytes: Buffer;
+}
+
+const ENTRY_FIELDS = new Set(['path', 'overwriteUnmanagedCustomizations', 'publishWorkflowsAndActivatePlugins']);
+
+export async function loadIncludedSolutions(doc: SourceDoc, dir: string, problems: Problem[]): Promise<LoadedIncluded[]> {
+  const list = (doc.data as { solutions?: unknown }).solutions;
+  if (list === undefined) return [];
+  const fail = (at: string, value: unknown, expected: string) => problems.push({ severity: 'error', file: doc.file, path: at, value, expected });
+  if (!Array.isArray(list)) {
+    fail('solutions', list, 'a list of managed solution zips, Package Deployer projects or packages, in import order');
+    return [];
+  }
+  const loaded: LoadedIncluded[] = [];
+  for (const [i, entry] of list.entries()) {
+    const at = `solutions[${i}]`;
+    const spec = typeof entry === 'string' ? { path: entry } : entry;
+    if (spec === null || typeof spec !== 'object' || typeof (spec as { path?: unknown }).path !== 'string' || (spec as { path: string }).path === '') {
+      fail(at, entry, 'a path, or { "path", "overwriteUnmanagedCustomizations"?, "publishWorkflowsAndActivatePlugins"? }');
+      continue;
+    }
+    const options: ImportOptions = {};
+    for (const [key, value] of Object.entries(spec)) {
+      if (!ENTRY_FIELDS.has(key)) fail(`${at}.${key}`, value, `one of ${[...ENTRY_FIELDS].join(', ')}`);
+      else if (key !== 'path' && typeof value !== 'boolean') fail(`${at}.${key}`, value, 'true or false');
+      else if (key !== 'path') options[key as keyof ImportOptions] = value as boolean;
+    }
+    const file = path.resolve(dir, (spec as { path: string }).path);
+    try {
+      for (const packaged of await readEntry(file)) loaded.push({ ...packaged, options: { ...packaged.options, ...options }, bytes: await solutionBytes(packaged.solution.origin) });
+    } catch (error) {
+      if (!isDvpkgError(error)) throw error;
+      if (error.problems.length > 0) problems.push(...error.problems);
+      else fail(`${at}.path`, (spec as { path: string }).path, error.message);
+    }
+  }
+  return loaded;
+}
+
+/** What one entry names: a folder is a Package Deployer project; a zip holding ImportConfig.xml (or an AppSource package.zip) a built package. */
+async function readEntry(file: string): Promise<PackagedSolution[]> {
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) return (await readPdProject(file)).solutions;
+  if (info?.isFile() && (await isPackage(file))) return (await readPdPackage(file)).solutions;
+  return [{ solution: await readSolutionZip(file), options: {} }];
+}
+
+async function isPackage(file: string): Promise<boolean> {
+  if (/\.pdpkg\.zip$/i.test(file)) return true;
+  try {
+    const zip = await openBoundedZip(await readFile(file));
+    return zip.names.some((name) => /(^|\/)importconfig\.xml$/i.test(name) || name.toLowerCase() === 'package.zip');
+  } catch (error) {
+    // Not a readable zip: the solution reader names the problem.
+    if (error instanceof ZipRefused) return false;
+    throw error;
+  }
+}
+
+/** The zip's bytes: the file itself, or an entry of a package (an AppSource package nests one more zip). */
+async function solutionBytes(origin: SolutionOrigin): Promise<Buffer> {
+  let data: Buffer = await readFile(origin.path);
+  for (const entry of origin.entries) data = Buffer.from(await (await openBoundedZip(data)).read(entry, MAX_SOLUTION_BYTES, entry));
+  return data;
+}
+
+/** The tables of the included solutions, for checking role privileges on them by name and ownership. */
+export function includedTables(solutions: readonly IncludedSolution[]): TableDefinition[] {
+  return solutions.flatMap((s) => s.tables.map((t) => (t.ownership === 'business' ? { schemaName: t.schemaName } : { schemaName: t.schemaName, ownership: t.ownership })));
+}

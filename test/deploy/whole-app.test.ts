@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { runCli } from '../support/cli.js';
+import path from 'node:path';
+import { buildSolution } from '../../src/build.js';
+import type { RunningEmulator } from '../../src/emulator/index.js';
+import { isDvpkgError } from '../../src/errors.js';
+import { formatProblem } from '../../src/errors.js';
+import { orgRequests, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
+import { REAL_FIXTURES, SAMPLE_SRC } from '../support/paths.js';
+import { runInProcess } from '../support/runner-harness.js';
+import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
+
+/** Whole-app packages (issue 11): the ISV's own managed solutions, in order, before the role solution. */
+const SOLUTIONS = path.join(REAL_FIXTURES, 'templates-for-power-platform', 'solutions');
+const BASE = path.join(SOLUTIONS, 'mpa_EmployeeExperienceBase_managed.zip');
+const KUDOS = path.join(SOLUTIONS, 'mpa_Kudos_managed.zip');
+const PDPKG = path.join(REAL_FIXTURES, 'templates-for-power-platform', 'built', 'mpa_Kudos.DeploymentPackage.1.0.0.pdpkg.zip');
+
+async function spec(solutions: unknown[], privileges: Record<string, string> = { prvReadmpa_kudo: 'Global', prvReadmpa_eelocalization: 'Global' }): Promise<string> {
+  const solution = JSON.parse(await readFile(path.join(SAMPLE_SRC, 'solution.json'), 'utf8')) as Record<string, unknown> & { app: Record<string, unknown> };
+  const dir = await tempDir('dvpkg-whole-app-');
+  await writeTree(dir, {
+    'solution.json': { ...solution, uniqueName: 'KudosConnectorRoles', displayName: 'Kudos Connector Roles', solutions, app: { ...solution.app, roles: ['Kudos Connector'] } },
+    'roles/kudos.json': { name: 'Kudos Connector', privileges },
+  });
+  return dir;
+}
+
+async function build(src: string): Promise<BuiltPackage> {
+  const result = await buildSolution({ src, out: await tempDir('dvpkg-whole-app-out-') });
+  return { dir: result.package!.dir, runner: path.join(result.package!.dir, 'deploy.mjs'), version: result.model.version };
+}
+
+async function problemsOf(src: string): Promise<string[]> {
+  const error = await buildSolution({ src, out: await tempDir() }).then(() => expect.fail('the build should fail'), (e: unknown) => e);
+  expect(isDvpkgError(error)).to.equal(true);
+  return (error as { problems: Parameters<typeof formatProblem>[0][] }).problems.filter((p) => p.severity === 'error').map(formatProblem);
+}
+
+describe('whole-app packages: the ISV\'s own solutions in order (in-process)', function () {
+  this.timeout(60_000);
+  let emulator: RunningEmulator;
+  afterEach(async () => {
+    await emulator?.close();
+  });
+  after(removeTempDirs);
+
+  const imports = () => emulator.log().filter((e) => e.method === 'POST' && e.path.endsWith('/ImportSolutionAsync'));
+  const installed = () => Object.fromEntries(emulator.state.data.orgs[0]!.solutions.map((s) => [s['uniquename'], s['version']]));
+
+  for (const [label, solutions] of [
+    ['two managed zips', [BASE, KUDOS]],
+    ['a built Package Deployer package', [PDPKG]],
+  ] as const) {
+    it(`deploys ${label} and a role on their tables: every solution in order, the role bound, a re-run makes no writes`, async () => {
+      const pkg = await build(await spec([...solutions]));
+      const manifest = JSON.parse(await readFile(path.join(pkg.dir, 'manifest.json'), 'utf8')) as { solutions: Array<{ uniqueName: string; source: string }> };
+      expect(manifest.solutions.map((s) => [s.uniqueName, s.source])).to.deep.equal([['mpa_EmployeeExperienceBase', 'included'], ['mpa_Kudos', 'included'], ['KudosConnectorRoles', 'built']]);
+      emulator = await startSampleEmulator();
+      emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+      const first = await runInProcess(pkg, emulator, ['--yes']);
+      expect(first.code, first.stdout + first.stderr).to.equal(0);
+      expect(first.stdout).to.contain('1. Solutions, in this order:');
+      expect(imports()).to.have.length(3);
+      expect(installed()).to.include({ mpa_EmployeeExperienceBase: solutions.length === 2 ? '1.0.0.16' : '1.0.0.10', mpa_Kudos: solutions.length === 2 ? '1.0.0.36' : '1.0.0.28', KudosConnectorRoles: '1.0.0.0' });
+      expect(first.stdout).to.contain('holds all 2 declared privileges');
+      emulator.clearLog();
+      const again = await runInProcess(pkg, emulator, ['--yes']);
+      expect(again.code, again.stdout + again.stderr).to.equal(0);
+      expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
+    });
+  }
+
+  it('stops before any write when a solution the package requires is missing from the org, naming it', async () => {
+    const pkg = await build(await spec([BASE, KUDOS]));
+    emulator = await startSampleEmulator();
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const org = emulator.state.data.orgs[0]!;
+    org.solutions = org.solutions.filter((s) => s['uniquename'] !== 'AuthorizationCore');
+    const result = await runInProcess(pkg, emulator, ['--yes']);
+    expect(result.code, result.stdout + result.stderr).to.equal(5);
+    expect(result.stderr).to.contain('mpa_Kudos needs AuthorizationCore 1.97.0.0 or later in the org (it is not installed); install or upgrade it first');
+    expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
+  });
+
+  it('refuses at build: the two zips in the wrong order (naming both), and a misspelled custom privilege (with a suggestion)', async () => {
+    expect((await problemsOf(await spec([KUDOS, BASE]))).join('\n')).to.contain('mpa_Kudos after mpa_EmployeeExperienceBase, which it requires').and.contain('list them in this order: mpa_EmployeeExperienceBase, mpa_Kudos');
+    expect((await problemsOf(await spec([BASE, KUDOS], { prvReadmpa_kduo: 'Global' }))).join('\n')).to.contain('did you mean prvReadmpa_kudo?');
+  });
+
+  it('build --json lists every solution in import order; the text output names the included ones', async () => {
+    const src = await spec([BASE, KUDOS]);
+    const out = await tempDir();
+    const json = await runCli(['build', '--src', src, '--out', out, '--json']);
+    expect(json.code, json.stderr).to.equal(0);
+    const solutions = (JSON.parse(json.stdout) as { solutions: Array<{ uniqueName: string; source: string; file: string; sha256: string }> }).solutions;
+    expect(solutions.map((s) => [s.uniqueName, s.source, s.file])).to.deep.equal([
+      ['mpa_EmployeeExperienceBase', 'included', 'mpa_EmployeeExperienceBase_managed.zip'],
+      ['mpa_Kudos', 'included', 'mpa_Kudos_managed.zip'],
+      ['KudosConnectorRoles', 'built', 'KudosConnectorRoles_1_0_0_0_managed.zip'],
+    ]);
+    expect(solutions[0]!.sha256).to.equal(createHash('sha256').update(await readFile(BASE)).digest('hex'));
+    const text = await runCli(['build', '--src', src, '--out', out]);
+    expect(text.stdout).to.contain('includes  mpa_EmployeeExperienceBase 1.0.0.16 (mpa_EmployeeExperienceBase_managed.zip), imported first');
+  });
+
+  it('names a solutions entry that is not a list, not a path, or names an unknown option', async () => {
+    const problems = (await problemsOf(await spec([42, { path: BASE, overwrite: true }]))).join('\n');
+    expect(problems).to.contain('solutions[0]: 42: expected a path, or { "path"');
+    expect(problems).to.contain('solutions[1].overwrite: true: expected one of path, overwriteUnmanagedCustomizations, publishWorkflowsAndActivatePlugins');
+  });
+});
