@@ -96,6 +96,49 @@ async function deployRoundTrips(out) {
   }
 }
 
+const fixtures = path.resolve(root, '../shared/fixtures/real/templates-for-power-platform/solutions');
+
+/** A whole-app spec: the given solution zips, then a role on their tables. */
+async function wholeAppSpec(dir, solutions, privileges) {
+  await mkdir(path.join(dir, 'roles'), { recursive: true });
+  await writeFile(
+    path.join(dir, 'solution.json'),
+    JSON.stringify({
+      uniqueName: 'BenchAppRoles',
+      displayName: 'Bench App Roles',
+      version: '1.0.0.0',
+      publisher: { uniqueName: 'bench', displayName: 'Bench', prefix: 'bench', optionValuePrefix: 12345 },
+      app: { clientId: '44444444-5555-4666-8777-888888888888', name: 'Bench App', consentRedirectUri: 'https://bench.example/consented' },
+      solutions,
+    }),
+  );
+  await writeFile(path.join(dir, 'roles', 'app.json'), JSON.stringify({ name: 'Bench App', privileges }));
+}
+
+/** A managed solution zip of about `megabytes` MB: the three root files and one incompressible web resource, stored. */
+async function largeSolutionZip(file, megabytes) {
+  const { default: JSZip } = await import('jszip');
+  const { randomBytes } = await import('node:crypto');
+  const zip = new JSZip();
+  zip.file('solution.xml', '<ImportExportXml version="9.2.0.0" SolutionPackageVersion="9.2" languagecode="1033" generatedBy="CrmLive"><SolutionManifest><UniqueName>BenchLarge</UniqueName><LocalizedNames><LocalizedName description="Bench Large" languagecode="1033" /></LocalizedNames><Version>1.0.0.0</Version><Managed>1</Managed><Publisher><UniqueName>bench</UniqueName><LocalizedNames><LocalizedName description="Bench" languagecode="1033" /></LocalizedNames><CustomizationPrefix>bench</CustomizationPrefix></Publisher><RootComponents><RootComponent type="61" schemaName="bench_/large.bin" behavior="0" /></RootComponents><MissingDependencies /></SolutionManifest></ImportExportXml>');
+  zip.file('customizations.xml', '<ImportExportXml><Entities /><Roles /><WebResources /></ImportExportXml>');
+  zip.file('[Content_Types].xml', '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/octet-stream" /></Types>');
+  zip.file('WebResources/large.bin', randomBytes(megabytes * 1024 * 1024), { compression: 'STORE' });
+  await writeFile(file, await zip.generateAsync({ type: 'nodebuffer', compression: 'STORE' }));
+  return (await stat(file)).size;
+}
+
+/** One deploy of a built package by a spawned deploy.mjs, with its peak RSS (the probe reports it). */
+async function deployOnce(pkgDir, appClientId) {
+  const emulator = await startEmulator({ apps: [appClientId], importDurationMs: 50 });
+  try {
+    emulator.grantConsent(emulator.tenantId, appClientId);
+    return await once([path.join(pkgDir, 'deploy.mjs'), '--org', emulator.orgUrl, '--authority-host', emulator.authorityHost, '--yes']);
+  } finally {
+    await emulator.close();
+  }
+}
+
 const work = await mkdtemp(path.join(os.tmpdir(), 'dvpkg-bench-'));
 try {
   console.log(`dvpkg benchmark (${runs} runs each, median wall time, peak RSS), node ${process.version}, ${os.cpus().length} CPUs\n`);
@@ -109,6 +152,16 @@ try {
     await generateSpec(src, 20, perRole);
     results.scaling.push({ perRole, ...(await measure(`dvpkg build (20 roles x ${perRole} privileges)`, [cli, 'build', '--src', src, '--out', path.join(work, `out-${perRole}`), '--json'])) });
   }
+  const kudos = path.join(work, 'kudos');
+  await wholeAppSpec(kudos, [path.join(fixtures, 'mpa_EmployeeExperienceBase_managed.zip'), path.join(fixtures, 'mpa_Kudos_managed.zip')], { prvReadmpa_kudo: 'Global', prvReadmpa_eelocalization: 'Global' });
+  results.kudos = await measure('dvpkg build (Kudos: 2 real solutions + roles)', [cli, 'build', '--src', kudos, '--out', path.join(work, 'kudos-out'), '--json']);
+  const large = path.join(work, 'large');
+  await mkdir(large, { recursive: true });
+  results.largeZipBytes = await largeSolutionZip(path.join(large, 'BenchLarge_managed.zip'), 90);
+  await wholeAppSpec(large, ['BenchLarge_managed.zip'], { prvReadAccount: 'Global' });
+  results.large = await measure('dvpkg build (one 90 MB solution + roles)', [cli, 'build', '--src', large, '--out', path.join(work, 'large-out'), '--json']);
+  results.largeDeploy = await deployOnce(path.join(work, 'large-out', 'BenchAppRoles_1_0_0_0_deploy'), '44444444-5555-4666-8777-888888888888');
+  console.log(`${'deploy.mjs (uploading the 90 MB solution)'.padEnd(44)} ${results.largeDeploy.ms.toFixed(0).padStart(7)} ms ${(results.largeDeploy.rssKb / 1024).toFixed(1).padStart(8)} MB`);
   results.deploy = await deployRoundTrips(path.join(work, 'deploy'));
   const runner = path.join(work, 'deploy', 'FabrikamSyncConnector_1_0_0_0_deploy', 'deploy.mjs');
   results.runnerHelp = await measure('node deploy.mjs --help', [runner, '--help']);
@@ -129,6 +182,9 @@ try {
   console.log(`time growth exponent 250->2000:  ${summary.growthExponent.toFixed(2)}   (1.0 = linear)`);
   console.log(`fresh install:                   ${results.deploy.fresh.withoutPolls} requests to the org (+${results.deploy.fresh.polls} import polls, +${results.deploy.fresh.entra} to Entra)   (target <= 12)`);
   console.log(`no-op re-run:                    ${results.deploy.rerun.withoutPolls} requests, ${results.deploy.rerun.writes} writes   (target <= 5, 0 writes)`);
+  console.log(`Kudos build / bare node:         ${(results.kudos.medianMs / results.bare.medianMs).toFixed(2)}x   (target <= 3x)`);
+  console.log(`90 MB package build:             ${results.large.medianMs.toFixed(0)} ms, ${results.large.peakRssMb.toFixed(0)} MB   (target <= 5000 ms, <= 600 MB)`);
+  console.log(`runner uploading it:             peak ${(results.largeDeploy.rssKb / 1024).toFixed(0)} MB = ${(results.largeDeploy.rssKb * 1024 / results.largeZipBytes).toFixed(1)}x the zip   (target <= 4x)`);
   console.log(`deploy.mjs --help:               ${results.runnerHelp.medianMs.toFixed(0)} ms   (target <= 300 ms)`);
   console.log(`deploy.mjs size:                 ${(results.runnerBytes / 1024).toFixed(0)} KB   (target <= 2048 KB)`);
   await mkdir(path.join(root, '.bench'), { recursive: true });

@@ -112,7 +112,8 @@ export class DataverseClient {
     // Writes are retried only when the service refused them before doing anything (429) or the
     // request never reached it; a read is retried on any transient failure.
     const write = WRITE_METHODS.has(method);
-    const data = body === undefined ? undefined : JSON.stringify(body);
+    // A Buffer is a JSON body serialised already (an import's, which can be large).
+    const data = body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body);
     let forceRefresh = false;
     let renewed = false;
     const attempt = async (n: number): Promise<AttemptResult<AxiosResponse<T>>> => {

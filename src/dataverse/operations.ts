@@ -168,19 +168,28 @@ export interface ImportStarted {
 }
 
 export async function importSolutionAsync(client: DataverseClient, zip: Buffer, overwriteUnmanaged: boolean): Promise<ImportStarted> {
-  return client.post('ImportSolutionAsync', {
-    CustomizationFile: zip.toString('base64'),
-    OverwriteUnmanagedCustomizations: overwriteUnmanaged,
-    PublishWorkflows: true,
-  }, { neverRepeat: true });
+  return client.post('ImportSolutionAsync', importBody(zip, overwriteUnmanaged), { neverRepeat: true });
 }
 
 export async function stageAndUpgradeAsync(client: DataverseClient, zip: Buffer, overwriteUnmanaged: boolean): Promise<ImportStarted> {
-  return client.post('StageAndUpgradeAsync', {
-    CustomizationFile: zip.toString('base64'),
-    OverwriteUnmanagedCustomizations: overwriteUnmanaged,
-    PublishWorkflows: true,
-  }, { neverRepeat: true });
+  return client.post('StageAndUpgradeAsync', importBody(zip, overwriteUnmanaged), { neverRepeat: true });
+}
+
+const BASE64_CHUNK = 3 * 1024 * 1024;
+
+/**
+ * The JSON body of an import, written straight into one buffer: a solution can be 95 MB, and its
+ * base64 as a string, then as JSON text, then as bytes would hold four copies at once.
+ */
+export function importBody(zip: Buffer, overwriteUnmanaged: boolean): Buffer {
+  const head = Buffer.from('{"CustomizationFile":"');
+  const tail = Buffer.from(`","OverwriteUnmanagedCustomizations":${overwriteUnmanaged},"PublishWorkflows":true}`);
+  const body = Buffer.allocUnsafe(head.length + Math.ceil(zip.length / 3) * 4 + tail.length);
+  let at = head.copy(body, 0);
+  // Chunks of a multiple of 3 bytes encode without padding, so their base64 joins up.
+  for (let i = 0; i < zip.length; i += BASE64_CHUNK) at += body.write(zip.subarray(i, i + BASE64_CHUNK).toString('base64'), at, 'latin1');
+  tail.copy(body, at);
+  return body;
 }
 
 export interface AsyncOperationRow {

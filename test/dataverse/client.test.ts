@@ -106,3 +106,12 @@ describe('Dataverse Web API client', () => {
     }
   });
 });
+
+describe('import request bodies', () => {
+  it('write the zip as base64 JSON straight into one buffer, across chunk boundaries', async () => {
+    const { importBody } = await import('../../src/dataverse/operations.js');
+    const zip = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 7 }, (_, i) => (i * 31) & 0xff));
+    const parsed = JSON.parse(importBody(zip, true).toString('latin1')) as Record<string, unknown>;
+    expect(parsed).to.deep.equal({ CustomizationFile: zip.toString('base64'), OverwriteUnmanagedCustomizations: true, PublishWorkflows: true });
+  });
+});
