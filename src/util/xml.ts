@@ -41,6 +41,11 @@ export const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\
 export interface ParseXmlOptions {
   /** Element names that are always arrays, even with one child. */
   arrays?: readonly string[];
+  /**
+   * Elements whose content the caller does not need: kept as unparsed text, which makes reading a
+   * large export (forms, views, ribbons) several times faster. The whole document is still validated.
+   */
+  skip?: readonly string[];
 }
 
 export function stripBom(text: string): string {
@@ -115,6 +120,7 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): Record<st
     ignoreDeclaration: true,
     ignorePiTags: true,
     isArray: (name) => arrays.has(name),
+    stopNodes: (options.skip ?? []).map((name) => `*.${name}`),
     tagValueProcessor: (_name, value) => decodeXmlText(value),
     attributeValueProcessor: (_name, value) => decodeXmlText(value),
   });

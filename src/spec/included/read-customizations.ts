@@ -15,13 +15,16 @@ import { parseXmlOrProblem, textOf } from './xml-fields.js';
 
 const ARRAYS = ['Entity', 'Role', 'RolePrivilege'];
 
+/** The bulk of an export that the reader does not look at: columns, forms, views, ribbons, apps, flows. */
+const SKIP = ['attributes', 'FormXml', 'SavedQueries', 'RibbonDiffXml', 'Visualizations', 'EntityRelationships', 'optionsets', 'Workflows', 'CanvasApps', 'AppModules', 'AppModuleSiteMaps', 'WebResources', 'CustomControls', 'connectionreferences'];
+
 export function readCustomizations(
   text: string,
   file: string,
   rootComponents: readonly RootComponent[],
   problems: Problem[],
 ): { tables: IncludedTable[]; roles: RoleModel[] } | undefined {
-  const root = parseXmlOrProblem(text, file, ARRAYS, problems);
+  const root = parseXmlOrProblem(text, file, ARRAYS, problems, SKIP);
   if (!root) return undefined;
   const xml = xmlNode(root['ImportExportXml']);
   const entities = xmlList(xmlNode(xml['Entities'])['Entity']).map(xmlNode);

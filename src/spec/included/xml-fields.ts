@@ -11,9 +11,9 @@ export function textOf(value: unknown): string | undefined {
 }
 
 /** Parses or records a problem naming the file (and line, when the parser knows it). */
-export function parseXmlOrProblem(text: string, file: string, arrays: readonly string[], problems: Problem[]): XmlNode | undefined {
+export function parseXmlOrProblem(text: string, file: string, arrays: readonly string[], problems: Problem[], skip: readonly string[] = []): XmlNode | undefined {
   try {
-    return parseXml(text, { arrays });
+    return parseXml(text, { arrays, skip });
   } catch (error) {
     if (!(error instanceof XmlInputError)) throw error;
     const at = error.line === undefined ? '' : `:${error.line}${error.column === undefined ? '' : `:${error.column}`}`;
