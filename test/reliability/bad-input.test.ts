@@ -11,6 +11,7 @@ import { buildSamplePackage, startSampleEmulator, type BuiltPackage } from '../s
 import { REPO_ROOT } from '../support/paths.js';
 import { validRole, validSolution } from '../support/spec-builders.js';
 import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
+import { BASE_ZIP, KUDOS_ZIP, PD_PROJECT, PDPKG } from '../support/whole-app-package.js';
 import { adminSignIn, solutionZip, waitFor, webApi } from '../emulator/helpers.js';
 
 /**
@@ -291,6 +292,36 @@ async function writeStampedManifest(packageDir: string, text: string): Promise<v
 
 const solutionZipName = () => path.basename(pkg.dir).replace(/_deploy$/, '_managed.zip');
 
+// Included solutions (issue 11): the real Kudos fixtures, damaged or mislabelled copies in the spec folder
+
+type Tree = Record<string, string | Buffer | object>;
+const fixture = (() => {
+  const cache = new Map<string, Promise<Buffer>>();
+  return (file: string) => {
+    if (!cache.has(file)) cache.set(file, readFile(file));
+    return cache.get(file)!;
+  };
+})();
+/** A copy of `zipFile` changed by `change` (JSZip rewrites it). */
+async function rezipped(zipFile: string, change: (zip: JSZip) => Promise<void> | void): Promise<Buffer> {
+  const zip = await JSZip.loadAsync(await fixture(zipFile));
+  await change(zip);
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+}
+/** A JSON spec whose solution.json lists `solutions`, with `files` beside it. */
+const includingSpec = (solutions: unknown, files: Tree = {}): Tree => jsonSpec({ 'solution.json': validSolution({ solutions }), ...files });
+/** The `pac package init` project of the fixtures, with its .csproj's `..\..\Solutions\…` zips placed as given. */
+async function pdProject(zips: Record<string, string>): Promise<Tree> {
+  const tree: Tree = {};
+  for (const name of ['mpa_Kudos.DeploymentPackage.csproj', 'PkgAssets/ImportConfig.xml', 'PkgAssets/manifest.ppkg.json']) tree[`DeploymentPackages/mpa_Kudos/${name}`] = await readFile(path.join(PD_PROJECT, name));
+  for (const [name, file] of Object.entries(zips)) tree[`Solutions/${name}/bin/Release/${name}_managed.zip`] = await fixture(file);
+  return tree;
+}
+/** The same bad input given to `build` (nothing may land in --out) and to `check`. */
+function buildAndCheck(name: string, tree: () => Promise<Tree>, message: RegExp): CliCase[] {
+  return (['build', 'check'] as const).map((command) => ({ name: `${name} (${command})`, given: async (d: string) => build(d, await tree(), [], command), exit: 2, code: 'DVPKG_SPEC_INVALID', message }));
+}
+
 const CLI_CASES: Record<string, CliCase[]> = {
   'dvpkg build / check: JSON spec': [
     { name: 'solution.json with a syntax error', given: (d) => build(d, jsonSpec({ 'solution.json': '{ "uniqueName": "ContosoRoles",, }' })), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /solution\.json:1:\d+: \(missing\): expected valid JSON/ },
@@ -356,6 +387,23 @@ const CLI_CASES: Record<string, CliCase[]> = {
     { name: '--unique-name without --roles-only', given: (d) => check(d, unpackedTree(), ['--unique-name', 'ContosoSecurity']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /error: --unique-name: "ContosoSecurity": expected to be given with --roles-only/ },
     { name: '--unique-name given without a value', given: (d) => build(d, appTree(), ['--roles-only', '--unique-name']), exit: 2, code: 'DVPKG_USAGE', message: /Not enough arguments following: unique-name/ },
     { name: '--roles-only whose <UniqueName>Roles is too long', given: (d) => build(d, appTree(undefined, { 'Other/Solution.xml': SOLUTION_XML.replace('<UniqueName>ContosoRoles</UniqueName>', `<UniqueName>C${'o'.repeat(61)}</UniqueName>`) }), ['--roles-only']), exit: 2, code: 'DVPKG_SPEC_INVALID', message: /Other[\\/]Solution\.xml: UniqueName: "Co{61}Roles": expected a role solution name that is at most 65 characters \(got 67\) \(pass --unique-name\)/ },
+  ],
+
+  'dvpkg build / check: included solutions ("solutions" in solution.json)': [
+    ...buildAndCheck('solution zip cut in half', async () => includingSpec(['solutions/base_managed.zip'], { 'solutions/base_managed.zip': half(await fixture(BASE_ZIP)) }), /solutions[\\/]base_managed\.zip: \(missing\): expected a readable solution zip: not a zip file \(no end-of-central-directory record; is the file cut short\?\)/),
+    ...buildAndCheck('text file named .zip', async () => includingSpec(['solutions/base_managed.zip'], { 'solutions/base_managed.zip': 'Export the solution as managed and put the zip here.\n' }), /solutions[\\/]base_managed\.zip: \(missing\): expected a readable solution zip: not a zip file/),
+    ...buildAndCheck('unmanaged solution zip (<Managed>0</Managed>)', async () => includingSpec(['solutions/base_managed.zip'], { 'solutions/base_managed.zip': await rezipped(BASE_ZIP, async (zip) => { zip.file('solution.xml', (await zip.file('solution.xml')!.async('string')).replace('<Managed>1</Managed>', '<Managed>0</Managed>')); }) }), /solutions[\\/]base_managed\.zip: solution\.xml: Managed: "mpa_EmployeeExperienceBase \(unmanaged\)": expected a managed solution \(<Managed>1<\/Managed>\)[^\n]*\(export mpa_EmployeeExperienceBase again as managed\)/),
+    ...buildAndCheck('the same solution listed twice (two copies)', async () => includingSpec(['solutions/base_managed.zip', 'solutions/copy_managed.zip'], { 'solutions/base_managed.zip': await fixture(BASE_ZIP), 'solutions/copy_managed.zip': await fixture(BASE_ZIP) }), /solutions[\\/]copy_managed\.zip: solution\.xml: UniqueName: "mpa_EmployeeExperienceBase": expected each solution once \([^\n]*solutions[\\/]base_managed\.zip is mpa_EmployeeExperienceBase 1\.0\.0\.16 too\)/),
+    ...buildAndCheck('the same zip listed twice', async () => includingSpec(['solutions/base_managed.zip', 'solutions/base_managed.zip'], { 'solutions/base_managed.zip': await fixture(BASE_ZIP) }), /expected each solution once[\s\S]*solution\.json: solutions\[1\]: "[^"\n]*base_managed\.zip": expected a solution file named unlike the others in the package/),
+    ...buildAndCheck('the two solutions in the wrong order', async () => includingSpec(['solutions/kudos_managed.zip', 'solutions/base_managed.zip'], { 'solutions/base_managed.zip': await fixture(BASE_ZIP), 'solutions/kudos_managed.zip': await fixture(KUDOS_ZIP) }), /solutions[\\/]kudos_managed\.zip: import order: "mpa_Kudos, mpa_EmployeeExperienceBase": expected mpa_Kudos after mpa_EmployeeExperienceBase, which it requires \(list them in this order: mpa_EmployeeExperienceBase, mpa_Kudos\)/),
+    ...buildAndCheck('solution zip with a "../evil.xml" entry', async () => includingSpec(['solutions/base_managed.zip'], { 'solutions/base_managed.zip': await rezipped(BASE_ZIP, (zip) => void zip.file('../evil.xml', '<evil />')) }), /solutions[\\/]base_managed\.zip: \(missing\): expected a readable solution zip: entry "\.\.\/evil\.xml" points outside the zip/),
+    ...buildAndCheck('a path that does not exist', async () => includingSpec(['solutions/nope_managed.zip']), /solutions[\\/]nope_managed\.zip: \(missing\): expected a readable file \(ENOENT\)/),
+    ...buildAndCheck('Package Deployer project whose PdSolution file is missing', async () => includingSpec(['DeploymentPackages/mpa_Kudos'], await pdProject({ mpa_Kudos: KUDOS_ZIP })), /mpa_Kudos\.DeploymentPackage\.csproj:20: PdSolution\.Include: "\.\.\\\\\.\.\\\\Solutions\\\\mpa_EmployeeExperienceBase\\\\bin\\\\Release\\\\mpa_EmployeeExperienceBase_managed\.zip": expected an existing solution zip \(there is no file at [^\n]*mpa_EmployeeExperienceBase_managed\.zip\)/),
+    ...buildAndCheck('folder with no .csproj', async () => includingSpec(['DeploymentPackages/mpa_Kudos'], { 'DeploymentPackages/mpa_Kudos/PkgAssets/ImportConfig.xml': await readFile(path.join(PD_PROJECT, 'PkgAssets', 'ImportConfig.xml')) }), /DeploymentPackages[\\/]mpa_Kudos: "none": expected one \.csproj file \(a `pac package init` project\)/),
+    ...buildAndCheck('.pdpkg.zip without ImportConfig.xml', async () => includingSpec(['built/kudos.pdpkg.zip'], { 'built/kudos.pdpkg.zip': await rezipped(PDPKG, (zip) => void zip.remove('PkgAssets/ImportConfig.xml')) }), /built[\\/]kudos\.pdpkg\.zip: \(missing\): expected a Package Deployer package: a folder \(PkgAssets\/\) with ImportConfig\.xml at the zip root, or an AppSource package with package\.zip/),
+    ...buildAndCheck('solution zip named .pdpkg.zip', async () => includingSpec(['built/base.pdpkg.zip'], { 'built/base.pdpkg.zip': await fixture(BASE_ZIP) }), /built[\\/]base\.pdpkg\.zip: \(missing\): expected a Package Deployer package: a folder \(PkgAssets\/\) with ImportConfig\.xml at the zip root/),
+    ...buildAndCheck('"solutions" that is not a list', async () => includingSpec('solutions/base_managed.zip', { 'solutions/base_managed.zip': await fixture(BASE_ZIP) }), /solution\.json: solutions: "solutions\/base_managed\.zip": expected a list of managed solution zips, Package Deployer projects or packages, in import order/),
+    ...buildAndCheck('entry object with an unknown key', async () => includingSpec([{ path: 'solutions/base_managed.zip', overwrite: true }], { 'solutions/base_managed.zip': await fixture(BASE_ZIP) }), /solution\.json: solutions\[0\]\.overwrite: true: expected one of path, overwriteUnmanagedCustomizations, publishWorkflowsAndActivatePlugins/),
   ],
 
   'dvpkg build / check: templates, flags and folders': [
