@@ -25,7 +25,8 @@ export interface BuildOptions extends LoadSpecOptions {
 export interface BuildResult {
   model: SolutionModel;
   warnings: Problem[];
-  solution: { uniqueName: string; version: string; zip: string; fileName: string; sha256: string; bytes: Buffer };
+  /** The role solution dvpkg built; absent for a Package Deployer source, whose roles ship in its own solutions. */
+  solution?: { uniqueName: string; version: string; zip: string; fileName: string; sha256: string; bytes: Buffer };
   /** Absent when the spec names no app (an unpacked tree without --client-id) or with solutionOnly. */
   package?: PackageResult;
 }
@@ -38,35 +39,34 @@ export function managedZipName(model: SolutionModel): string {
 export async function buildSolution(options: BuildOptions): Promise<BuildResult> {
   const { model, warnings } = await loadSpec(options.src, options);
   const templatesDir = options.templates ?? DEFAULT_TEMPLATES_DIR;
-  const files = await renderWithTemplatesDir(model, templatesDir);
-  const bytes = await createZip(SOLUTION_FILES.map((name) => ({ name, data: files[name] })));
-  const fileName = managedZipName(model);
-  const sha256 = sha256Hex(bytes);
+  // A Package Deployer source ships its roles inside its own solutions: nothing to build for them.
+  const built = model.rolesFrom === 'included' ? undefined : await buildRoleSolution(model, templatesDir, options.out);
   const app = model.app;
   const prepared =
     app && !options.solutionOnly
       ? await prepareDeployPackage({
           model: { ...model, app },
-          solutions: [...(model.included ?? []).map((s) => ({ entry: includedSolution(s), bytes: s.bytes })), { entry: builtSolution(model, fileName, sha256), bytes }],
+          solutions: [...(model.included ?? []).map((s) => ({ entry: includedSolution(s), bytes: s.bytes })), ...(built ? [{ entry: builtSolution(model, built.fileName, built.sha256), bytes: built.bytes }] : [])],
           templatesDir: await templatesForPackage(options.templates),
           dvpkgVersion: DVPKG_VERSION,
         })
       : undefined;
-  const zip = path.join(options.out, fileName);
-  await checkOutputs(options.out, [zip, ...(prepared ? [path.join(options.out, `${prepared.stem}.zip`)] : [])], prepared ? [path.join(options.out, prepared.stem)] : []);
+  await checkOutputs(options.out, [...(built ? [built.zip] : []), ...(prepared ? [path.join(options.out, `${prepared.stem}.zip`)] : [])], prepared ? [path.join(options.out, prepared.stem)] : []);
   let pkg: PackageResult | undefined;
   try {
-    await writeFileAtomic(zip, bytes);
+    if (built) await writeFileAtomic(built.zip, built.bytes);
     pkg = prepared ? await writeDeployPackage(prepared, options.out) : undefined;
   } catch (error) {
     throw outputError(options.out, error);
   }
-  return {
-    model,
-    warnings,
-    solution: { uniqueName: model.uniqueName, version: model.version, zip, fileName, sha256, bytes },
-    ...(pkg ? { package: pkg } : {}),
-  };
+  return { model, warnings, ...(built ? { solution: built } : {}), ...(pkg ? { package: pkg } : {}) };
+}
+
+async function buildRoleSolution(model: SolutionModel, templatesDir: string, out: string): Promise<NonNullable<BuildResult['solution']>> {
+  const files = await renderWithTemplatesDir(model, templatesDir);
+  const bytes = await createZip(SOLUTION_FILES.map((name) => ({ name, data: files[name] })));
+  const fileName = managedZipName(model);
+  return { uniqueName: model.uniqueName, version: model.version, zip: path.join(out, fileName), fileName, sha256: sha256Hex(bytes), bytes };
 }
 
 /** One of the ISV's own solutions, as the manifest lists it. */

@@ -17,6 +17,8 @@ export interface ManifestRole {
   name: string;
   description: string;
   privileges: Array<{ name: string; level: Level }>;
+  /** The included solution that ships it, when dvpkg did not build it. */
+  solution?: string;
 }
 
 export interface ManifestSolution {
@@ -62,7 +64,7 @@ export function createManifest(
       roles: model.app.roles,
       ...(model.app.consentRedirectUri ? { consentRedirectUri: model.app.consentRedirectUri } : {}),
     },
-    roles: model.roles.map((role) => ({ id: role.id, name: role.name, description: role.description, privileges: role.privileges })),
+    roles: model.roles.map((role) => ({ id: role.id, name: role.name, description: role.description, privileges: role.privileges, ...(role.solution ? { solution: role.solution } : {}) })),
     adminClientId: DEFAULT_ADMIN_CLIENT_ID,
   };
 }
@@ -72,9 +74,10 @@ export function appRoles(manifest: Manifest): ManifestRole[] {
   return manifest.roles.filter((role) => manifest.app.roles.includes(role.name));
 }
 
-/** The solution that carries the package's roles: the one dvpkg built, else the last one. */
+/** The solution that carries the package's roles: the one dvpkg built, else the one that ships the app's roles. */
 export function rolesSolution(manifest: Manifest): ManifestSolution {
-  return manifest.solutions.find((s) => s.source === 'built') ?? manifest.solutions.at(-1)!;
+  const shipping = appRoles(manifest)[0]?.solution;
+  return manifest.solutions.find((s) => s.source === 'built') ?? manifest.solutions.find((s) => s.uniqueName === shipping) ?? manifest.solutions.at(-1)!;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -115,6 +118,7 @@ export function parseManifest(value: unknown): Parsed {
     m.roles.forEach((role, i) => {
       if (!role || typeof role.id !== 'string' || !GUID.test(role.id) || typeof role.name !== 'string') problems.push(`roles[${i}]: expected id (GUID) and name`);
       else if (!Array.isArray(role.privileges) || role.privileges.some((p) => typeof p?.name !== 'string' || !LEVELS.has(p.level))) problems.push(`roles[${i}].privileges: expected { name, level } items`);
+      else if (role.solution !== undefined && !(Array.isArray(solutions) && (solutions as Array<{ uniqueName?: unknown }>).some((s) => s?.uniqueName === role.solution))) problems.push(`roles[${i}].solution: expected one of the package's solutions`);
     });
     for (const name of m.app?.roles ?? []) if (!m.roles.some((r) => r?.name === name)) problems.push(`app.roles: ${JSON.stringify(name)} is not one of the roles`);
   }

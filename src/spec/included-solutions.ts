@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isDvpkgError, type Problem } from '../errors.js';
 import type { TableDefinition } from './components.js';
@@ -47,7 +47,9 @@ export async function loadIncludedSolutions(doc: SourceDoc, dir: string, problem
     }
     const file = path.resolve(dir, (spec as { path: string }).path);
     try {
-      for (const packaged of await readEntry(file)) loaded.push({ ...packaged, options: { ...packaged.options, ...options }, bytes: await solutionBytes(packaged.solution.origin) });
+      const source = await readSolutionSource(file);
+      problems.push(...source.notices);
+      for (const packaged of source.solutions) loaded.push({ ...packaged, options: { ...packaged.options, ...options } });
     } catch (error) {
       if (!isDvpkgError(error)) throw error;
       if (error.problems.length > 0) problems.push(...error.problems);
@@ -57,12 +59,38 @@ export async function loadIncludedSolutions(doc: SourceDoc, dir: string, problem
   return loaded;
 }
 
-/** What one entry names: a folder is a Package Deployer project; a zip holding ImportConfig.xml (or an AppSource package.zip) a built package. */
-async function readEntry(file: string): Promise<PackagedSolution[]> {
+export interface SolutionSource {
+  kind: 'zip' | 'project' | 'package';
+  solutions: LoadedIncluded[];
+  /** Said once about the source: a package's extension DLL, which dvpkg does not run. */
+  notices: Problem[];
+}
+
+/** A folder is a Package Deployer project; a zip holding ImportConfig.xml (or an AppSource package.zip) a built package; any other file a solution zip. */
+export async function readSolutionSource(file: string): Promise<SolutionSource> {
   const info = await stat(file).catch(() => undefined);
-  if (info?.isDirectory()) return (await readPdProject(file)).solutions;
-  if (info?.isFile() && (await isPackage(file))) return (await readPdPackage(file)).solutions;
-  return [{ solution: await readSolutionZip(file), options: {} }];
+  const withBytes = async (solutions: PackagedSolution[]) => Promise.all(solutions.map(async (s) => ({ ...s, bytes: await solutionBytes(s.solution.origin) })));
+  if (info?.isDirectory()) return { kind: 'project', solutions: await withBytes((await readPdProject(file)).solutions), notices: [] };
+  if (info?.isFile() && (await isPackage(file))) {
+    const pd = await readPdPackage(file);
+    const notices: Problem[] = pd.extensionAssemblies.map((dll) => ({
+      severity: 'warning',
+      file: pd.file,
+      path: dll,
+      value: dll,
+      expected: 'no custom code: dvpkg imports the solutions and does not run the package\'s extension code (Package Deployer would); check with its publisher that the package needs none of it',
+    }));
+    return { kind: 'package', solutions: await withBytes(pd.solutions), notices };
+  }
+  return { kind: 'zip', solutions: await withBytes([{ solution: await readSolutionZip(file), options: {} }]), notices: [] };
+}
+
+/** Is `src` a Package Deployer project folder or a package file, which `--src` may name directly? */
+export async function isPackageDeployerSource(src: string): Promise<boolean> {
+  const info = await stat(src).catch(() => undefined);
+  if (info?.isFile()) return isPackage(src);
+  if (!info?.isDirectory()) return false;
+  return (await readdir(src)).some((name) => name.toLowerCase().endsWith('.csproj'));
 }
 
 async function isPackage(file: string): Promise<boolean> {

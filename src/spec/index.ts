@@ -7,7 +7,8 @@ import { loadJsonSpec } from './load-json.js';
 import { loadUnpackedSpec } from './load-unpacked.js';
 import { solutionFileStem, type IncludedSolutionModel, type SolutionModel } from './model.js';
 import { checkIncludedSolutions, type TargetRequirement } from './included/check-included.js';
-import { includedTables, loadIncludedSolutions, type LoadedIncluded } from './included-solutions.js';
+import { includedTables, isPackageDeployerSource, loadIncludedSolutions, type LoadedIncluded } from './included-solutions.js';
+import { loadPackageSource } from './load-package-source.js';
 import type { SpecInput } from './source.js';
 import { validateSpec } from './validate.js';
 
@@ -20,11 +21,13 @@ export interface LoadSpecOptions {
   rolesOnly?: boolean;
   /** That role solution's unique name (`--unique-name`); `<UniqueName>Roles` without it. */
   uniqueName?: string;
+  /** With a Package Deployer source: the roles the application user gets (`--app-role`). */
+  appRoles?: readonly string[];
 }
 
 export interface LoadedSpec {
   model: SolutionModel;
-  format: SpecInput['format'];
+  format: SpecInput['format'] | 'package';
   warnings: Problem[];
 }
 
@@ -80,6 +83,14 @@ export async function readSpecInput(dir: string): Promise<SpecInput> {
 
 /** Reads and validates; throws DVPKG_SPEC_INVALID listing every error (and warning) at once. */
 export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Promise<LoadedSpec> {
+  if (await isPackageDeployerSource(dir)) {
+    const loaded = await loadPackageSource(dir, options, includedModel);
+    const errors = loaded.problems.filter((p) => p.severity === 'error');
+    if (!loaded.model || errors.length > 0) {
+      throw new DvpkgError('DVPKG_SPEC_INVALID', `${displayPath(dir)}: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the Package Deployer source`, { problems: loaded.problems });
+    }
+    return { model: loaded.model, format: 'package', warnings: loaded.problems };
+  }
   const input = await readSpecInput(dir);
   // The ISV's own solutions come first: the tables they define are what role privileges may name.
   const included = input.format === 'json' && input.solution ? await loadIncludedSolutions(input.solution, dir, input.problems) : [];

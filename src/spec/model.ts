@@ -14,6 +14,8 @@ export interface RoleModel {
   name: string;
   description: string;
   customizable: boolean;
+  /** The included solution that ships the role, when dvpkg does not build it (a Package Deployer source). */
+  solution?: string;
   /** `isinherited` as an unpacked export wrote it; omitted from output when undefined. */
   isInherited?: '0' | '1';
   /** Sorted case-insensitively by name, as Dataverse exports them. */
@@ -68,6 +70,8 @@ export interface SolutionModel {
   roles: RoleModel[];
   /** The ISV's own solutions, in import order, from solution.json's `solutions`. */
   included?: IncludedSolutionModel[];
+  /** `included`: the roles ship inside the included solutions and no role solution is built. */
+  rolesFrom?: 'built' | 'included';
 }
 
 export function compareNames(a: string, b: string): number {

@@ -32,9 +32,9 @@ describe('build', () => {
   it('builds the sample into a managed zip holding exactly the three root files', async () => {
     const out = await tempDir();
     const result = await buildSolution({ src: SAMPLE_SRC, out });
-    expect(path.basename(result.solution.zip)).to.equal('FabrikamSyncConnector_1_0_0_0_managed.zip');
+    expect(path.basename(result.solution!.zip)).to.equal('FabrikamSyncConnector_1_0_0_0_managed.zip');
     expect(await readdir(out)).to.include('FabrikamSyncConnector_1_0_0_0_managed.zip');
-    const zip = await JSZip.loadAsync(await readFile(result.solution.zip));
+    const zip = await JSZip.loadAsync(await readFile(result.solution!.zip));
     expect(Object.keys(zip.files).sort()).to.deep.equal(['[Content_Types].xml', 'customizations.xml', 'solution.xml']);
     const solution = await zip.file('solution.xml')!.async('string');
     expect(solution).to.contain('<Managed>1</Managed>');
@@ -43,8 +43,8 @@ describe('build', () => {
   it('gives the same bytes for the same input', async () => {
     const a = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
     const b = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
-    expect(a.solution.sha256).to.equal(b.solution.sha256);
-    expect((await readFile(a.solution.zip)).equals(await readFile(b.solution.zip))).to.equal(true);
+    expect(a.solution!.sha256).to.equal(b.solution!.sha256);
+    expect((await readFile(a.solution!.zip)).equals(await readFile(b.solution!.zip))).to.equal(true);
   });
 
   const promptLibrary = path.join(REAL_FIXTURES, 'pnp-powerplatform-samples', 'prompt-library-src');
@@ -74,12 +74,12 @@ describe('build', () => {
     expect(result.model.uniqueName).to.equal('PromptManagerRoles');
     expect(result.model.displayName).to.equal('Prompt Manager (roles)');
     expect(result.model.version).to.equal('1.0.0.6');
-    expect(path.basename(result.solution.zip)).to.equal('PromptManagerRoles_1_0_0_6_managed.zip');
+    expect(path.basename(result.solution!.zip)).to.equal('PromptManagerRoles_1_0_0_6_managed.zip');
     const roleFiles = (await readdir(path.join(promptLibrary, 'Roles'))).sort();
     const expected = [];
     for (const file of roleFiles) expected.push(...rolesOf(await readFile(path.join(promptLibrary, 'Roles', file), 'utf8'), true));
     expect(expected).to.have.length(3);
-    const zip = await JSZip.loadAsync(await readFile(result.solution.zip));
+    const zip = await JSZip.loadAsync(await readFile(result.solution!.zip));
     const built = rolesOf(await zip.file('customizations.xml')!.async('string'), false);
     const byId = (roles: typeof built) => [...roles].sort((x, y) => x.id.localeCompare(y.id));
     expect(byId(built)).to.deep.equal(byId(expected));
@@ -92,7 +92,7 @@ describe('build', () => {
   it('names the role solution after uniqueName when given one, and carries no app without app details', async () => {
     const result = await buildSolution({ src: promptLibrary, out: await tempDir(), rolesOnly: true, uniqueName: 'PromptLibrarySecurity' });
     expect(result.model.uniqueName).to.equal('PromptLibrarySecurity');
-    expect(path.basename(result.solution.zip)).to.equal('PromptLibrarySecurity_1_0_0_6_managed.zip');
+    expect(path.basename(result.solution!.zip)).to.equal('PromptLibrarySecurity_1_0_0_6_managed.zip');
     expect(result.model.app).to.equal(undefined);
     expect(result.model.roles).to.have.length(3);
   });

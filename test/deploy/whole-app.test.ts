@@ -11,6 +11,7 @@ import { orgRequests, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage }
 import { REAL_FIXTURES, SAMPLE_SRC } from '../support/paths.js';
 import { runInProcess } from '../support/runner-harness.js';
 import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
+import { completePdProject } from '../spec/included/fixtures.js';
 
 /** Whole-app packages (issue 11): the ISV's own managed solutions, in order, before the role solution. */
 const SOLUTIONS = path.join(REAL_FIXTURES, 'templates-for-power-platform', 'solutions');
@@ -85,6 +86,29 @@ describe('whole-app packages: the ISV\'s own solutions in order (in-process)', f
     expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
   });
 
+  it('a failure in the second solution\'s import stops the run naming it, leaves the first installed, and a re-run finishes', async () => {
+    const pkg = await build(await spec([BASE, KUDOS]));
+    emulator = await startSampleEmulator({ importDurationMs: 200 });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const org = emulator.state.data.orgs[0]!;
+    const authorization = org.solutions.find((s) => s['uniquename'] === 'AuthorizationCore')!;
+    // Once the first import has started, a solution the second one needs goes away: its import fails in the job (0x8004801D).
+    const running = runInProcess(pkg, emulator, ['--yes']);
+    const deadline = Date.now() + 20_000;
+    while (imports().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    org.solutions = org.solutions.filter((s) => s !== authorization);
+    const failed = await running;
+    expect(failed.code, failed.stdout + failed.stderr).to.equal(6);
+    expect(failed.stderr).to.contain('the import failed').and.contain('0x8004801D').and.contain('mpa_Kudos');
+    expect(installed()).to.include({ mpa_EmployeeExperienceBase: '1.0.0.16' });
+    expect(installed()).to.not.have.property('mpa_Kudos');
+    org.solutions.push(authorization);
+    const again = await runInProcess(pkg, emulator, ['--yes']);
+    expect(again.code, again.stdout + again.stderr).to.equal(0);
+    expect(again.stdout).to.contain('mpa_EmployeeExperienceBase 1.0.0.16 is already installed: no import');
+    expect(installed()).to.include({ mpa_Kudos: '1.0.0.36', KudosConnectorRoles: '1.0.0.0' });
+  });
+
   it('refuses at build: the two zips in the wrong order (naming both), and a misspelled custom privilege (with a suggestion)', async () => {
     expect((await problemsOf(await spec([KUDOS, BASE]))).join('\n')).to.contain('mpa_Kudos after mpa_EmployeeExperienceBase, which it requires').and.contain('list them in this order: mpa_EmployeeExperienceBase, mpa_Kudos');
     expect((await problemsOf(await spec([BASE, KUDOS], { prvReadmpa_kduo: 'Global' }))).join('\n')).to.contain('did you mean prvReadmpa_kudo?');
@@ -104,6 +128,51 @@ describe('whole-app packages: the ISV\'s own solutions in order (in-process)', f
     expect(solutions[0]!.sha256).to.equal(createHash('sha256').update(await readFile(BASE)).digest('hex'));
     const text = await runCli(['build', '--src', src, '--out', out]);
     expect(text.stdout).to.contain('includes  mpa_EmployeeExperienceBase 1.0.0.16 (mpa_EmployeeExperienceBase_managed.zip), imported first');
+  });
+
+  describe('--src a Package Deployer package or project: its solutions as they are, the app user on one of its roles', () => {
+    const app = { app: { clientId: SAMPLE_CLIENT_ID, name: 'Kudos Sync' } };
+
+    it('builds the real .pdpkg.zip with --app-role, ships no role solution, warns about its DLL, and deploys it binding that role', async () => {
+      const result = await buildSolution({ src: PDPKG, out: await tempDir('dvpkg-pd-out-'), ...app, appRoles: ['Kudos - Program Admin'] });
+      expect(result.solution).to.equal(undefined);
+      expect(result.warnings.map(formatProblem).join('\n')).to.contain('mpa_Kudos.DeploymentPackage.dll').and.contain('expected no custom code');
+      const manifest = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8')) as { solutions: Array<{ uniqueName: string; source: string }>; roles: Array<{ name: string; solution?: string }> };
+      expect(manifest.solutions.map((s) => [s.uniqueName, s.source])).to.deep.equal([['mpa_EmployeeExperienceBase', 'included'], ['mpa_Kudos', 'included']]);
+      expect(manifest.roles.map((r) => [r.name, r.solution])).to.deep.equal([['Kudos - Program Admin', 'mpa_Kudos']]);
+      const pkg = { dir: result.package!.dir, runner: path.join(result.package!.dir, 'deploy.mjs'), version: result.model.version };
+      emulator = await startSampleEmulator();
+      emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+      const first = await runInProcess(pkg, emulator, ['--yes']);
+      expect(first.code, first.stdout + first.stderr).to.equal(0);
+      expect(imports()).to.have.length(2);
+      expect(installed()).to.include({ mpa_EmployeeExperienceBase: '1.0.0.10', mpa_Kudos: '1.0.0.28' });
+      const org = emulator.state.data.orgs[0]!;
+      const role = org.roles.find((r) => r['name'] === 'Kudos - Program Admin')!;
+      const user = org.systemusers.find((u) => String(u['applicationid']).toLowerCase() === SAMPLE_CLIENT_ID.toLowerCase())!;
+      expect(role, 'the role the package ships').to.not.equal(undefined);
+      expect(org.systemuserroles.some((b) => b['systemuserid'] === user['systemuserid'] && b['roleid'] === role['roleid'])).to.equal(true);
+      emulator.clearLog();
+      const again = await runInProcess(pkg, emulator, ['--yes']);
+      expect(again.code, again.stdout + again.stderr).to.equal(0);
+      expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
+    });
+
+    it('a pac package init project, complete with its solution zips, gives the same solutions', async () => {
+      const result = await buildSolution({ src: await completePdProject(), out: await tempDir('dvpkg-pd-out-'), ...app, appRoles: ['kudos - program admin'] });
+      expect((result.model.included ?? []).map((s) => s.uniqueName)).to.deep.equal(['mpa_EmployeeExperienceBase', 'mpa_Kudos']);
+      expect(result.model.roles.map((r) => r.name)).to.deep.equal(['Kudos - Program Admin']);
+    });
+
+    it('without --client-id, --app-name or --app-role it names each flag, and lists the package\'s roles', async () => {
+      const missing = await buildSolution({ src: PDPKG, out: await tempDir() }).then(() => expect.fail('the build should fail'), (e: unknown) => e);
+      const text = (missing as { problems: Parameters<typeof formatProblem>[0][] }).problems.map(formatProblem).join('\n');
+      expect(text).to.contain('--client-id').and.contain('--app-name').and.contain('--app-role').and.contain('"Kudos - Program Admin"');
+      const cli = await runCli(['build', '--src', PDPKG, '--out', await tempDir(), '--client-id', SAMPLE_CLIENT_ID, '--app-name', 'Kudos Sync', '--app-role', 'Kudos Admin']);
+      expect(cli.code).to.equal(2);
+      expect(cli.stderr).to.contain('--app-role: "Kudos Admin": expected a role one of the package\'s solutions ships').and.contain('"Kudos - Employee"');
+      expect(cli.stderr).to.not.match(/at .+\.(ts|js):\d+/);
+    });
   });
 
   it('names a solutions entry that is not a list, not a path, or names an unknown option', async () => {

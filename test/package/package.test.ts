@@ -49,7 +49,7 @@ describe('deploy package', () => {
     const manifest = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8'));
     expect(manifest.formatVersion).to.equal(2);
     expect(manifest.solutions).to.have.length(1);
-    expect(manifest.solutions[0]).to.include({ uniqueName: 'FabrikamSyncConnector', version: '1.0.0.0', file: 'FabrikamSyncConnector_1_0_0_0_managed.zip', sha256: result.solution.sha256, source: 'built' });
+    expect(manifest.solutions[0]).to.include({ uniqueName: 'FabrikamSyncConnector', version: '1.0.0.0', file: 'FabrikamSyncConnector_1_0_0_0_managed.zip', sha256: result.solution!.sha256, source: 'built' });
     expect(manifest.solutions[0]).to.deep.include({ requires: [], creates: [] });
     expect(manifest.app).to.deep.equal({ clientId: '8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d', name: 'Fabrikam Sync', roles: ['Fabrikam Sync Connector'], consentRedirectUri: 'https://sync.fabrikam.example/consented' });
     expect(manifest.roles).to.have.length(1);
@@ -70,7 +70,7 @@ describe('deploy package', () => {
     expect(readme).to.contain('adminconsent?client_id=8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d&redirect_uri=https%3A%2F%2Fsync.fabrikam.example%2Fconsented');
     expect(readme).to.contain('node deploy.mjs --org');
     expect(readme).to.match(/\| 8 \| the package has been changed/);
-    expect(readme).to.contain(`sha256 ${result.solution.sha256}`);
+    expect(readme).to.contain(`sha256 ${result.solution!.sha256}`);
     expect(readme).to.match(/## How to remove it/);
   });
 

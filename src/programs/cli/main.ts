@@ -19,13 +19,14 @@ function parsePort(value: string): number {
 function rejectRepeatedFlags(argv: Record<string, unknown>): true {
   for (const [key, value] of Object.entries(argv)) {
     // Skips yargs' camel-case copies (clientId for client-id), so each flag is reported once, as typed.
-    if (key === '_' || key === 'app' || /[A-Z]/.test(key) || !Array.isArray(value)) continue;
+    if (key === '_' || key === 'app' || key === 'app-role' || /[A-Z]/.test(key) || !Array.isArray(value)) continue;
     throw usageError(`--${key} given ${value.length} times (${value.join(', ')}); give it once`);
   }
   return true;
 }
 
 const ROLES_ONLY_HELP = 'For an unpacked solution that holds more than roles: build only its roles, into a separate solution <UniqueName>Roles';
+const APP_ROLE_HELP = 'With a Package Deployer project or package as --src: a role it ships that the application user gets (repeatable)';
 const UNIQUE_NAME_HELP = 'With --roles-only: the role solution\'s unique name';
 
 async function main(argv: string[]): Promise<number> {
@@ -43,13 +44,14 @@ async function main(argv: string[]): Promise<number> {
       'Validate the spec, render and zip a managed solution, and write the deploy package',
       (y) =>
         y
-          .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder (solution.json + roles/*.json) or an unpacked solution (Other/Solution.xml)' })
+          .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder (solution.json + roles/*.json), an unpacked solution (Other/Solution.xml), or a Package Deployer project or package' })
           .option('out', { type: 'string', requiresArg: true, default: 'out', describe: 'Output folder' })
           .option('version', { type: 'string', requiresArg: true, describe: 'Override the solution version (four parts, e.g. 1.2.0.0)' })
           .option('templates', { type: 'string', requiresArg: true, describe: 'Folder with solution.xml.hbs, customizations.xml.hbs, [Content_Types].xml.hbs and README.md.hbs' })
           .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings (privileges not in the built-in catalog) as errors' })
           .option('client-id', { type: 'string', requiresArg: true, describe: 'ISV app registration id, for an unpacked solution without app details' })
           .option('app-name', { type: 'string', requiresArg: true, describe: 'ISV app display name, with --client-id' })
+          .option('app-role', { type: 'string', requiresArg: true, array: true, default: [] as string[], describe: APP_ROLE_HELP })
           .option('roles-only', { type: 'boolean', default: false, describe: ROLES_ONLY_HELP })
           .option('unique-name', { type: 'string', requiresArg: true, describe: UNIQUE_NAME_HELP })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
@@ -63,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
           strict: args.strict,
           clientId: args['client-id'],
           appName: args['app-name'],
+          appRoles: args['app-role'],
           rolesOnly: args['roles-only'],
           uniqueName: args['unique-name'],
           json: args.json,
@@ -74,14 +77,17 @@ async function main(argv: string[]): Promise<number> {
       'Validate the spec only; writes nothing',
       (y) =>
         y
-          .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder or unpacked solution' })
+          .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder, unpacked solution, or Package Deployer project or package' })
           .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings as errors' })
+          .option('client-id', { type: 'string', requiresArg: true, describe: 'ISV app registration id, for a source without app details' })
+          .option('app-name', { type: 'string', requiresArg: true, describe: 'ISV app display name, with --client-id' })
+          .option('app-role', { type: 'string', requiresArg: true, array: true, default: [] as string[], describe: APP_ROLE_HELP })
           .option('roles-only', { type: 'boolean', default: false, describe: ROLES_ONLY_HELP })
           .option('unique-name', { type: 'string', requiresArg: true, describe: UNIQUE_NAME_HELP })
           .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
       async (args) => {
         const { runCheck } = await import('./commands/check.js');
-        exitCode = await runCheck({ src: args.src, strict: args.strict, rolesOnly: args['roles-only'], uniqueName: args['unique-name'], json: args.json });
+        exitCode = await runCheck({ src: args.src, strict: args.strict, rolesOnly: args['roles-only'], uniqueName: args['unique-name'], clientId: args['client-id'], appName: args['app-name'], appRoles: args['app-role'], json: args.json });
       },
     )
     .command(

@@ -35,7 +35,7 @@ async function main(): Promise<number> {
     say('== 1. ISV release pipeline: dvpkg build');
     const build = await buildSolution({ src: path.join(PACKAGE_ROOT, 'solution-src'), out });
     const app = build.model.app!;
-    say(`   ${build.solution.fileName}  sha256 ${build.solution.sha256}`);
+    say(`   ${build.solution!.fileName}  sha256 ${build.solution!.sha256}`);
     say(`   deploy package ${build.package!.dir}`);
 
     // The app's reply URL is registered on it, as on the real registration: the consent link needs one.

@@ -12,6 +12,7 @@ export interface BuildArgs {
   strict: boolean;
   clientId: string | undefined;
   appName: string | undefined;
+  appRoles: string[];
   rolesOnly: boolean;
   uniqueName: string | undefined;
   json: boolean;
@@ -23,6 +24,7 @@ export async function runBuild(args: BuildArgs): Promise<number> {
     out: path.resolve(args.out),
     strict: args.strict,
     rolesOnly: args.rolesOnly,
+    appRoles: args.appRoles,
     ...(args.uniqueName !== undefined ? { uniqueName: args.uniqueName } : {}),
     ...(args.version !== undefined ? { version: args.version } : {}),
     ...(args.templates !== undefined ? { templates: path.resolve(args.templates) } : {}),
@@ -30,21 +32,19 @@ export async function runBuild(args: BuildArgs): Promise<number> {
       ? { app: { ...(args.clientId !== undefined ? { clientId: args.clientId } : {}), ...(args.appName !== undefined ? { name: args.appName } : {}) } }
       : {}),
   });
+  const built = result.solution;
+  // Every solution the package imports, in import order (the package's manifest lists the same).
+  const solutions = [
+    ...(result.model.included ?? []).map((s) => ({ uniqueName: s.uniqueName, version: s.version, file: s.fileName, sha256: s.sha256, source: 'included' })),
+    ...(built ? [{ uniqueName: built.uniqueName, version: built.version, file: built.fileName, sha256: built.sha256, source: 'built' }] : []),
+  ];
   if (args.json) {
     const output = {
-      solution: {
-        uniqueName: result.solution.uniqueName,
-        version: result.solution.version,
-        zip: result.solution.zip,
-        sha256: result.solution.sha256,
-        roles: result.model.roles.map((r) => ({ id: r.id, name: r.name, privileges: r.privileges.length })),
-      },
+      solution: built
+        ? { uniqueName: built.uniqueName, version: built.version, zip: built.zip, sha256: built.sha256, roles: result.model.roles.map((r) => ({ id: r.id, name: r.name, privileges: r.privileges.length })) }
+        : null,
       package: result.package ? { dir: result.package.dir, zip: result.package.zip, sha256: result.package.sha256 } : null,
-      // Every solution the package imports, in import order (the package's manifest lists the same).
-      solutions: [
-        ...(result.model.included ?? []).map((s) => ({ uniqueName: s.uniqueName, version: s.version, file: s.fileName, sha256: s.sha256, source: 'included' })),
-        { uniqueName: result.solution.uniqueName, version: result.solution.version, file: result.solution.fileName, sha256: result.solution.sha256, source: 'built' },
-      ],
+      solutions,
       warnings: result.warnings,
     };
     cliOutput.out(`${JSON.stringify(output)}\n`);
@@ -53,12 +53,13 @@ export async function runBuild(args: BuildArgs): Promise<number> {
   for (const warning of result.warnings) cliOutput.err(`${formatProblem(warning)}\n`);
   const roles = result.model.roles.length;
   const privileges = result.model.roles.reduce((n, r) => n + r.privileges.length, 0);
-  const included = (result.model.included ?? []).map((s) => `  includes  ${s.uniqueName} ${s.version} (${s.fileName}), imported first\n`).join('');
+  const included = (result.model.included ?? []).map((s) => `  includes  ${s.uniqueName} ${s.version} (${s.fileName}), imported ${built ? 'first' : 'in this order'}\n`).join('');
   cliOutput.out(
-    `Built ${result.solution.uniqueName} ${result.solution.version} (managed, ${roles} role${roles === 1 ? '' : 's'}, ${privileges} privileges)\n` +
-      included +
-      `  solution  ${displayPath(result.solution.zip)}\n` +
-      `  sha256    ${result.solution.sha256}\n` +
+    (built
+      ? `Built ${built.uniqueName} ${built.version} (managed, ${roles} role${roles === 1 ? '' : 's'}, ${privileges} privileges)\n${included}` +
+        `  solution  ${displayPath(built.zip)}\n` +
+        `  sha256    ${built.sha256}\n`
+      : `Packaged ${solutions.length} solution${solutions.length === 1 ? '' : 's'} for ${result.model.app?.name}: the application user gets ${result.model.roles.map((r) => `"${r.name}"`).join(', ')} (${privileges} privileges)\n${included}`) +
       (result.package
         ? `  package   ${displayPath(result.package.dir)}/ (run: node ${displayPath(path.join(result.package.dir, 'deploy.mjs'))} --org <url>)\n` +
           `            ${displayPath(result.package.zip)}\n` +
