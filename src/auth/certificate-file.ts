@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { usageError } from '../errors.js';
+import { fileErrorReason } from '../util/file-errors.js';
 
 export interface CertificateCredential {
   privateKeyPem: string;
@@ -14,7 +15,7 @@ export function readCertificateFile(file: string, source: string): CertificateCr
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw usageError(`${source} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw usageError(`${source} ${file}: cannot read it (${fileErrorReason(error)})`);
   }
   const key = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.exec(text)?.[0];
   const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text)?.[0];

@@ -3,6 +3,7 @@ import { usageError } from '../errors.js';
 import { normalizeGuid } from '../spec/guid.js';
 import type { Redactor } from '../runtime/output.js';
 import { readCertificateFile, type CertificateCredential } from './certificate-file.js';
+import { fileErrorReason } from '../util/file-errors.js';
 
 /**
  * The one place credentials are resolved, for the runner and for `dvpkg verify`, with one
@@ -64,7 +65,7 @@ export function resolveCredential(
     try {
       text = readFileSync(secretFile, 'utf8').trim();
     } catch (error) {
-      throw usageError(`--client-secret-file ${secretFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw usageError(`--client-secret-file ${secretFile}: cannot read it (${fileErrorReason(error)})`);
     }
     redactor.add(text);
     secret = { value: text, source: '--client-secret-file' };

@@ -4,6 +4,7 @@ import { DvpkgError } from '../errors.js';
 import { parseManifest, type Manifest } from '../package/manifest.js';
 import { isStamped, unstampRunner } from '../package/stamp.js';
 import { sha256Hex } from '../util/hash.js';
+import { fileErrorReason } from '../util/file-errors.js';
 
 export interface LoadedPackage {
   dir: string;
@@ -22,7 +23,7 @@ async function read(file: string, what: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
-    throw new DvpkgError('DVPKG_INTEGRITY_FAILED', `${what}: missing (${(error as NodeJS.ErrnoException).code ?? 'error'}); the package is incomplete`);
+    throw new DvpkgError('DVPKG_INTEGRITY_FAILED', `${what}: missing (${fileErrorReason(error)}); the package is incomplete`);
   }
 }
 

@@ -6,6 +6,7 @@ import { DvpkgError } from '../errors.js';
 import { displayPath } from '../util/paths.js';
 import { escapeXml } from '../util/xml.js';
 import { DEFAULT_TEMPLATES_DIR, PRECOMPILED_TEMPLATES_DIR } from '../util/package-root.js';
+import { fileErrorReason } from '../util/file-errors.js';
 
 export type Template = (context: object) => string;
 
@@ -49,7 +50,7 @@ async function compileFile(dir: string, file: string, name: string): Promise<Tem
   try {
     source = await readFile(file, 'utf8');
   } catch (error) {
-    throw new DvpkgError('DVPKG_TEMPLATE_INVALID', `--templates ${displayPath(dir)}: missing template ${name} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    throw new DvpkgError('DVPKG_TEMPLATE_INVALID', `--templates ${displayPath(dir)}: missing template ${name} (${fileErrorReason(error)})`);
   }
   try {
     handlebars.parse(source);

@@ -8,6 +8,7 @@ import type { ImportOptions, IncludedSolution, PackagedSolution, SolutionOrigin 
 import { readPdPackage } from './included/read-pd-package.js';
 import { readPdProject } from './included/read-pd-project.js';
 import { readSolutionZip } from './included/read-solution-zip.js';
+import { displayPath } from '../util/paths.js';
 import type { SourceDoc } from './source.js';
 
 /**
@@ -46,6 +47,10 @@ export async function loadIncludedSolutions(doc: SourceDoc, dir: string, problem
       else if (key !== 'path') options[key as keyof ImportOptions] = value as boolean;
     }
     const file = path.resolve(dir, (spec as { path: string }).path);
+    if (!(await stat(file).catch(() => undefined))) {
+      fail(`${at}`, (spec as { path: string }).path, `a managed solution zip, a Package Deployer project folder or a .pdpkg.zip (there is nothing at ${displayPath(file)})`);
+      continue;
+    }
     try {
       const source = await readSolutionSource(file);
       problems.push(...source.notices);

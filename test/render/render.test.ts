@@ -135,6 +135,6 @@ describe('render', () => {
       messages.add((error as Error).message);
     }
     expect([...messages]).to.have.lengthOf(1);
-    expect([...messages][0]).to.match(/missing template solution\.xml\.hbs \(ENOENT\)/);
+    expect([...messages][0]).to.match(/missing template solution\.xml\.hbs \(there is no file there\)/);
   });
 });

@@ -13,6 +13,7 @@ import { CREDENTIAL_ENV } from '../../auth/credentials.js';
 import { DVPKG_VERSION } from '../../version.js';
 import { HELP, parseRunnerArgs, type DeployRunnerOptions } from './args.js';
 import { createRenderer, terminalConfirm } from './render.js';
+import { fileErrorReason } from '../../util/file-errors.js';
 
 /** deploy.mjs as a program: options, the package check, one org's deploy, the report, the exit code. */
 
@@ -110,7 +111,7 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
     try {
       await output.file(options.reportPath, `${JSON.stringify(report, null, 2)}\n`);
     } catch (error) {
-      emit({ type: 'warning', text: `could not write --report ${options.reportPath}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` } satisfies DeployEvent);
+      emit({ type: 'warning', text: `could not write --report ${options.reportPath}: ${fileErrorReason(error, 'write')}` } satisfies DeployEvent);
     }
   }
   emit({ type: 'done', report });

@@ -39,7 +39,11 @@ function climbsOut(name: string): boolean {
 
 export async function openBoundedZip(data: Buffer, maxEntries = MAX_ZIP_ENTRIES): Promise<BoundedZip> {
   const count = declaredEntryCount(data);
-  if (count === undefined) throw new ZipRefused('not a zip file (no end-of-central-directory record; is the file cut short?)');
+  if (count === undefined) {
+    // A zip starts with a local file header (PK\x03\x04); one that does but has no end record was cut short.
+    const startsLikeZip = data.length >= 4 && data.readUInt32LE(0) === 0x04034b50;
+    throw new ZipRefused(startsLikeZip ? 'not a zip file (no end-of-central-directory record; is the file cut short?)' : 'not a zip file (it does not start with a zip signature)');
+  }
   // 0xFFFF is the Zip64 marker for "more than fits here", which no real solution needs.
   if (count > maxEntries) throw new ZipRefused(`it has ${count === 0xffff ? 'more than 65,534' : count} entries; the limit is ${maxEntries}`);
   let zip: JSZip;

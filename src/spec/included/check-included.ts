@@ -37,7 +37,7 @@ export function checkIncludedSolutions(solutions: readonly IncludedSolution[], r
     const key = solution.uniqueName.toLowerCase();
     const earlier = first.get(key);
     if (earlier) {
-      problems.push({ severity: 'error', file: solution.file, path: 'solution.xml: UniqueName', value: solution.uniqueName, expected: `each solution once (${earlier.file} is ${earlier.uniqueName} ${earlier.version} too)` });
+      problems.push({ severity: 'error', file: solution.file, path: 'solution.xml: UniqueName', value: solution.uniqueName, expected: earlier.file === solution.file ? 'each solution once (this file is listed twice)' : `each solution once (${earlier.file} is ${earlier.uniqueName} ${earlier.version} too)` });
     } else first.set(key, solution);
     if (!solution.managed) {
       problems.push({

@@ -36,7 +36,7 @@ export async function readPdProject(dir: string): Promise<PdProject> {
   const names = await readdir(dir).catch(() => undefined);
   const projects = (names ?? []).filter((name) => name.toLowerCase().endsWith('.csproj'));
   if (projects.length !== 1) {
-    const found = projects.length === 0 ? 'none' : projects.join(', ');
+    const found = projects.length === 0 ? undefined : projects.join(', ');
     throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `${shownDir}: not a Package Deployer project`, {
       problems: [{ severity: 'error', file: shownDir, path: '', value: found, expected: 'one .csproj file (a `pac package init` project)' }],
     });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { DvpkgError, type Problem } from '../../errors.js';
+import { fileErrorReason } from '../../util/file-errors.js';
 import { displayPath } from '../../util/paths.js';
 import { openBoundedZip, ZipRefused } from './bounded-zip.js';
 import { MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON, MAX_XML_ENTRY_BYTES, megabytes } from './limits.js';
@@ -25,9 +26,9 @@ export function unreadable(shown: string, problems: Problem[]): DvpkgError {
 
 /** A file's bytes, refusing a larger one before reading any of it. */
 export async function readBoundedFile(file: string, shown: string, maxBytes: number, reason: string): Promise<Buffer> {
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `${shown}: cannot be read (${error.code ?? error.message})`, {
-      problems: [{ severity: 'error', file: shown, path: '', value: undefined, expected: `a readable file (${error.code ?? 'read failed'})` }],
+  const info = await stat(file).catch((error: unknown) => {
+    throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `${shown}: cannot be read (${fileErrorReason(error)})`, {
+      problems: [{ severity: 'error', file: shown, path: '', value: undefined, expected: `a readable file (${fileErrorReason(error)})` }],
     });
   });
   if (!info.isFile() || info.size > maxBytes) {

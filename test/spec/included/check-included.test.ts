@@ -44,9 +44,10 @@ describe('checkIncludedSolutions', function () {
     });
   });
 
-  it('refuses the same unique name twice', () => {
-    const { problems } = checkIncludedSolutions([base, base], []);
-    expect(problems.map((p) => p.expected)).to.deep.equal([`each solution once (${base.file} is mpa_EmployeeExperienceBase 1.0.0.16 too)`]);
+  it('refuses the same unique name twice, naming the other file, or saying the one file is listed twice', () => {
+    const copy = { ...base, file: '/elsewhere/copy_managed.zip' };
+    expect(checkIncludedSolutions([base, copy], []).problems.map((p) => p.expected)).to.deep.equal([`each solution once (${base.file} is mpa_EmployeeExperienceBase 1.0.0.16 too)`]);
+    expect(checkIncludedSolutions([base, base], []).problems.map((p) => p.expected)).to.deep.equal(['each solution once (this file is listed twice)']);
   });
 
   it('refuses a required solution older than the version required', () => {

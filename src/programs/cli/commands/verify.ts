@@ -8,6 +8,7 @@ import { junitXml } from '../../../verify/junit.js';
 import { rolesSolution } from '../../../package/manifest.js';
 import { loadManifest } from '../../../verify/load-manifest.js';
 import { runVerify, type VerifyReport } from '../../../verify/run.js';
+import { fileErrorReason } from '../../../util/file-errors.js';
 
 export interface VerifyArgs {
   org: string;
@@ -60,7 +61,7 @@ async function writeReport(output: Output, flag: string, file: string, text: str
   try {
     await output.file(file, text);
   } catch (error) {
-    throw usageError(`${flag} ${file}: cannot write it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw usageError(`${flag} ${file}: cannot write it (${fileErrorReason(error, 'write')})`);
   }
 }
 
