@@ -63,7 +63,8 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
 }
 
 async function buildRoleSolution(model: SolutionModel, templatesDir: string, out: string): Promise<NonNullable<BuildResult['solution']>> {
-  const files = await renderWithTemplatesDir(model, templatesDir);
+  // Roles that ship inside one of the ISV's own solutions are not built again.
+  const files = await renderWithTemplatesDir({ ...model, roles: model.roles.filter((r) => r.solution === undefined) }, templatesDir);
   const bytes = await createZip(SOLUTION_FILES.map((name) => ({ name, data: files[name] })));
   const fileName = managedZipName(model);
   return { uniqueName: model.uniqueName, version: model.version, zip: path.join(out, fileName), fileName, sha256: sha256Hex(bytes), bytes };

@@ -102,6 +102,7 @@ export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Prom
     ...(options.app !== undefined ? { app: options.app } : {}),
     ...(options.rolesOnly !== undefined ? { rolesOnly: options.rolesOnly } : {}),
     ...(options.uniqueName !== undefined ? { uniqueName: options.uniqueName } : {}),
+    includedRoles: included.flatMap(({ solution }) => solution.roles.map((role) => ({ ...role, solution: solution.uniqueName }))),
   });
   if (result.model && included.length > 0) {
     const check = checkIncludedSolutions(included.map((i) => i.solution), result.model.roles);

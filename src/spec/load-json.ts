@@ -17,7 +17,9 @@ export async function loadJsonSpec(dir: string): Promise<SpecInput> {
     const doc = await readJsonDoc(path.join(rolesDir, name), problems);
     if (doc) roles.push(doc);
   }
-  if (names.length === 0) {
+  // With included solutions, app.roles may name roles they ship instead: validation decides.
+  const includes = typeof solution?.data === 'object' && solution.data !== null && 'solutions' in solution.data;
+  if (names.length === 0 && !includes) {
     problems.push({
       severity: 'error',
       file: displayPath(rolesDir),

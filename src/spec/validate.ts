@@ -27,6 +27,8 @@ export interface ValidateOptions {
   rolesOnly?: boolean;
   /** `--unique-name`: that role solution's unique name. */
   uniqueName?: string;
+  /** Roles the spec's included solutions ship, which `app.roles` may name instead of a role in roles/. */
+  includedRoles?: readonly RoleModel[];
 }
 
 export interface ValidationResult {
@@ -110,15 +112,20 @@ export function validateSpec(input: SpecInput, options: ValidateOptions): Valida
   const solution = solutionDoc ? checkSolution(solutionDoc, input, options, problems) : undefined;
   const privileges: PrivilegeChecks = { catalog: options.catalog, tables: tablePrivileges(input.tables ?? []) };
   const roles = input.roles.map((doc) => checkRole(doc, solution?.publisherName, privileges, problems));
-  if (input.roles.length === 0 && input.problems.length === 0) {
-    problems.push({ severity: 'error', file: input.dir, path: 'roles', value: undefined, expected: 'at least one role' });
+  const includedRoles = options.includedRoles ?? [];
+  // roles/ may be empty when app.roles names roles the included solutions ship.
+  const namesIncluded = includedRoles.length > 0 && solution?.appDraft?.roles !== undefined;
+  if (input.roles.length === 0 && input.problems.length === 0 && !namesIncluded) {
+    const shipped = includedRoles.length > 0 ? `, or app.roles naming roles the included solutions ship (${includedRoles.map((r) => formatValue(r.name)).join(', ')})` : '';
+    problems.push({ severity: 'error', file: input.dir, path: 'roles', value: undefined, expected: `at least one role${shipped}` });
   }
   checkRoleSet(input.roles, roles, problems);
   const rolesOnly = { rolesOnly: options.rolesOnly ?? false, ...(options.uniqueName !== undefined ? { uniqueName: options.uniqueName } : {}) };
   const roleIds = new Set(roles.map((r) => r.id).filter((id): id is string => id !== undefined));
   checkRootComponents(input, roleIds, solution?.model?.uniqueName, rolesOnly, problems);
   const identity = solution?.model ? rolesOnlyIdentity(input, solution.model, rolesOnly, problems) : undefined;
-  const app = solution?.appDraft ? checkAppRoles(solution.appDraft, roles, problems) : undefined;
+  const picked: RoleModel[] = [];
+  const app = solution?.appDraft ? checkAppRoles(solution.appDraft, roles, includedRoles, picked, problems) : undefined;
   if (options.strict) {
     for (const problem of problems) if (problem.severity === 'warning') problem.severity = 'error';
   }
@@ -129,7 +136,8 @@ export function validateSpec(input: SpecInput, options: ValidateOptions): Valida
     ...solution.model,
     ...(identity ?? {}),
     ...(app ? { app } : {}),
-    roles: roles.map((r) => r.model!),
+    roles: [...roles.map((r) => r.model!), ...picked],
+    ...(roles.length === 0 && picked.length > 0 ? { rolesFrom: 'included' as const } : {}),
   };
   return { model, problems };
 }
@@ -285,26 +293,44 @@ function checkRedirectUri(value: unknown, input: SpecInput, checks: FileChecks):
   return value as string;
 }
 
-function checkAppRoles(draft: NonNullable<CheckedSolution['appDraft']>, roles: CheckedRole[], problems: Problem[]): AppModel | undefined {
+function checkAppRoles(
+  draft: NonNullable<CheckedSolution['appDraft']>,
+  roles: CheckedRole[],
+  includedRoles: readonly RoleModel[],
+  picked: RoleModel[],
+  problems: Problem[],
+): AppModel | undefined {
   const known = roles.map((r) => r.name).filter((n): n is string => n !== undefined);
   const redirect = draft.consentRedirectUri === undefined ? {} : { consentRedirectUri: draft.consentRedirectUri };
   if (draft.roles === undefined) return { clientId: draft.clientId, name: draft.name, roles: known, ...redirect };
+  const candidates = [...known, ...includedRoles.map((r) => r.name)];
+  const names: string[] = [];
   let ok = true;
   draft.roles.forEach((roleName, index) => {
-    if (!known.includes(roleName)) {
-      ok = false;
-      const close = known.find((k) => k.toLowerCase() === roleName.toLowerCase());
-      problems.push({
-        severity: 'error',
-        file: draft.checks.file,
-        path: `app.roles[${index}]`,
-        value: roleName,
-        expected: `the name of a role in this spec (${known.map((k) => formatValue(k)).join(', ') || 'none'})`,
-        ...(close ? { hint: `did you mean ${formatValue(close)}?` } : {}),
-      });
+    if (known.includes(roleName) || names.includes(roleName)) {
+      if (!names.includes(roleName)) names.push(roleName);
+      return;
     }
+    // A role of roles/ wins over one of the same name an included solution ships.
+    const shipped = includedRoles.find((r) => r.name === roleName);
+    if (shipped) {
+      picked.push(shipped);
+      names.push(roleName);
+      return;
+    }
+    ok = false;
+    const close = candidates.find((k) => k.toLowerCase() === roleName.toLowerCase());
+    const where = includedRoles.length > 0 ? 'in roles/ or shipped by an included solution' : 'in this spec';
+    problems.push({
+      severity: 'error',
+      file: draft.checks.file,
+      path: `app.roles[${index}]`,
+      value: roleName,
+      expected: `the name of a role ${where} (${candidates.map((k) => formatValue(k)).join(', ') || 'none'})`,
+      ...(close ? { hint: `did you mean ${formatValue(close)}?` } : {}),
+    });
   });
-  return ok ? { clientId: draft.clientId, name: draft.name, roles: [...new Set(draft.roles)], ...redirect } : undefined;
+  return ok ? { clientId: draft.clientId, name: draft.name, roles: names, ...redirect } : undefined;
 }
 
 interface CheckedRole {

@@ -175,6 +175,46 @@ describe('whole-app packages: the ISV\'s own solutions in order (in-process)', f
     });
   });
 
+  it('app.roles may name a role an included solution ships: roles/ empty, no role solution built, the role bound', async () => {
+    const solution = JSON.parse(await readFile(path.join(SAMPLE_SRC, 'solution.json'), 'utf8')) as Record<string, unknown> & { app: Record<string, unknown> };
+    const src = await tempDir('dvpkg-whole-app-');
+    await writeTree(src, { 'solution.json': { ...solution, uniqueName: 'KudosSync', solutions: [BASE, KUDOS], app: { ...solution.app, roles: ['Kudos - Program Admin'] } } });
+    const result = await buildSolution({ src, out: await tempDir('dvpkg-whole-app-out-') });
+    expect(result.solution).to.equal(undefined);
+    const manifest = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8')) as { solutions: Array<{ uniqueName: string }>; roles: Array<{ name: string; solution?: string }> };
+    expect(manifest.solutions.map((s) => s.uniqueName)).to.deep.equal(['mpa_EmployeeExperienceBase', 'mpa_Kudos']);
+    expect(manifest.roles.map((r) => [r.name, r.solution])).to.deep.equal([['Kudos - Program Admin', 'mpa_Kudos']]);
+    emulator = await startSampleEmulator();
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const run = await runInProcess({ dir: result.package!.dir, runner: path.join(result.package!.dir, 'deploy.mjs'), version: result.model.version }, emulator, ['--yes']);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    const org = emulator.state.data.orgs[0]!;
+    const role = org.roles.find((r) => r['name'] === 'Kudos - Program Admin')!;
+    expect(org.systemuserroles.filter((b) => b['roleid'] === role['roleid'])).to.have.length(1);
+  });
+
+  it('app.roles may mix a role of roles/ and one an included solution ships: only the first is built into the role solution', async () => {
+    const src = await spec([BASE, KUDOS]);
+    const solution = JSON.parse(await readFile(path.join(src, 'solution.json'), 'utf8')) as Record<string, unknown> & { app: Record<string, unknown> };
+    await writeTree(src, { 'solution.json': { ...solution, app: { ...solution.app, roles: ['Kudos Connector', 'Kudos - Manager'] } } });
+    const result = await buildSolution({ src, out: await tempDir('dvpkg-whole-app-out-') });
+    const roleXml = await (await import('jszip')).default.loadAsync(result.solution!.bytes).then((zip) => zip.file('customizations.xml')!.async('string'));
+    expect(roleXml).to.contain('name="Kudos Connector"').and.not.contain('Kudos - Manager');
+    const manifest = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8')) as { app: { roles: string[] }; roles: Array<{ name: string; solution?: string }> };
+    expect(manifest.app.roles).to.deep.equal(['Kudos Connector', 'Kudos - Manager']);
+    expect(manifest.roles.map((r) => [r.name, r.solution])).to.deep.equal([['Kudos Connector', undefined], ['Kudos - Manager', 'mpa_Kudos']]);
+  });
+
+  it('with roles/ empty, an app.roles name that no included solution ships is named with the roles they do ship', async () => {
+    const solution = JSON.parse(await readFile(path.join(SAMPLE_SRC, 'solution.json'), 'utf8')) as Record<string, unknown> & { app: Record<string, unknown> };
+    const src = await tempDir('dvpkg-whole-app-');
+    await writeTree(src, { 'solution.json': { ...solution, solutions: [BASE, KUDOS], app: { ...solution.app, roles: ['kudos - program admin'] } } });
+    const text = (await problemsOf(src)).join('\n');
+    expect(text).to.contain('app.roles[0]: "kudos - program admin": expected the name of a role in roles/ or shipped by an included solution').and.contain('"Kudos - Employee"').and.contain('did you mean "Kudos - Program Admin"?');
+    await writeTree(src, { 'solution.json': { ...solution, solutions: [BASE, KUDOS], app: { ...solution.app, roles: undefined } } });
+    expect((await problemsOf(src)).join('\n')).to.contain('expected at least one role, or app.roles naming roles the included solutions ship ("');
+  });
+
   it('names a solutions entry that is not a list, not a path, or names an unknown option', async () => {
     const problems = (await problemsOf(await spec([42, { path: BASE, overwrite: true }]))).join('\n');
     expect(problems).to.contain('solutions[0]: 42: expected a path, or { "path"');
