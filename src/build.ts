@@ -82,6 +82,7 @@ function includedSolution(s: IncludedSolutionModel): ManifestSolution {
     source: 'included',
     requires: s.requires,
     creates: s.creates,
+    tables: s.tables,
     ...(s.overwriteUnmanagedCustomizations !== undefined ? { overwriteUnmanagedCustomizations: s.overwriteUnmanagedCustomizations } : {}),
   };
 }

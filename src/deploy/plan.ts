@@ -3,7 +3,7 @@ import type { Level } from '../spec/model.js';
 import { appRoles, rolesSolution, type Manifest } from '../package/manifest.js';
 import type { PrivilegeRow } from '../dataverse/operations.js';
 import { compareVersions } from '../spec/model.js';
-import { describePrivilege, LEVEL_SHORT } from '../package/describe-privilege.js';
+import { describePrivilege, LEVEL_SHORT, packageTableNames } from '../package/describe-privilege.js';
 import { describeDiff, diffRolePrivileges, extraRoles, matchRoles, missingGrants, privilegesBeyondDeclared, unboundRoles, type PrivilegeDiff } from '../core/org-roles.js';
 import { callerNeed, missingCallerPrivileges, privilegeProblems, requiredCallerPrivileges, type ImportAction } from './decide.js';
 import { solutionActions, type OrgSnapshot } from './snapshot.js';
@@ -137,6 +137,7 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
   if (problems.length > 0) refusals.push({ code: 'DVPKG_PREFLIGHT_FAILED', message: `preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed`, details: problems });
 
   const { differences, privilegeChanges } = compare(manifest, snapshot, action, orgIds);
+  const tableNames = packageTableNames(manifest.solutions);
   return {
     org: options.org,
     package: { solution: rolesSolution(manifest).uniqueName, version: rolesSolution(manifest).version, appName: manifest.app.name, appClientId: manifest.app.clientId },
@@ -145,7 +146,7 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
     appUser: { state: appUser ? (appUser.isdisabled ? 'disabled' : 'exists') : 'missing', ...(appUser ? { id: appUser.systemuserid } : {}), deletedRows: snapshot.deletedAppUsers.length },
     roles: targets.map((r) => ({ id: r.id, name: r.name, bound: !unbound.includes(r) })),
     steps,
-    grants: targets.flatMap((role) => role.privileges.map((p) => ({ role: role.name, privilege: p.name, level: p.level, ...describePrivilege(p.name), depth: LEVEL_SHORT[p.level] }))),
+    grants: targets.flatMap((role) => role.privileges.map((p) => ({ role: role.name, privilege: p.name, level: p.level, ...describePrivilege(p.name, tableNames), depth: LEVEL_SHORT[p.level] }))),
     caller: { required, missing },
     consent: { state: snapshot.consent.state, ...(snapshot.consent.code !== undefined ? { code: snapshot.consent.code } : {}), consentUrl: options.consentUrl },
     privilegeChanges,

@@ -37,12 +37,22 @@ export interface PrivilegeWords {
   access: string;
 }
 
-export function describePrivilege(name: string): PrivilegeWords {
+/**
+ * The package's own tables by the name the admin sees in the app, with the schema name to search
+ * for: "Kudo (mpa_kudo)". Keyed by the lower-case schema name, as privilege names embed it.
+ */
+export function packageTableNames(solutions: ReadonlyArray<{ tables?: ReadonlyArray<{ schemaName: string; displayName: string }> }>): Map<string, string> {
+  return new Map(
+    solutions.flatMap((s) => s.tables ?? []).map((t) => [t.schemaName.toLowerCase(), t.displayName === t.schemaName ? t.schemaName : `${t.displayName} (${t.schemaName})`]),
+  );
+}
+
+export function describePrivilege(name: string, tables: ReadonlyMap<string, string> = new Map()): PrivilegeWords {
   const body = name.startsWith('prv') ? name.slice(3) : name;
   for (const verb of VERBS) {
     if (body.toLowerCase().startsWith(verb.toLowerCase()) && body.length > verb.length) {
       const table = body.slice(verb.length);
-      return { table: TABLE_WORDS[table] ?? table, access: VERB_WORDS[verb] };
+      return { table: tables.get(table.toLowerCase()) ?? TABLE_WORDS[table] ?? table, access: VERB_WORDS[verb] };
     }
   }
   return { table: '(not a table)', access: body.replace(/([a-z])([A-Z])/g, '$1 $2') };

@@ -34,6 +34,8 @@ export interface ManifestSolution {
   requires: Array<{ uniqueName: string; version: string }>;
   /** Privileges the tables it defines create, so a role imported later may grant them. */
   creates: string[];
+  /** The custom tables it defines (schema and display name), so the admin README names them in plain words. */
+  tables?: Array<{ schemaName: string; displayName: string }>;
   overwriteUnmanagedCustomizations?: boolean;
 }
 
@@ -108,6 +110,9 @@ export function parseManifest(value: unknown): Parsed {
       if (!s || (s.source !== 'built' && s.source !== 'included')) problems.push(`${at}.source: expected "built" or "included"`);
       if (!s || !Array.isArray(s.requires) || s.requires.some((r) => typeof r?.uniqueName !== 'string' || typeof r?.version !== 'string')) problems.push(`${at}.requires: expected { uniqueName, version } items`);
       if (!s || !Array.isArray(s.creates) || s.creates.some((c) => typeof c !== 'string')) problems.push(`${at}.creates: expected privilege names`);
+      if (s?.tables !== undefined && (!Array.isArray(s.tables) || s.tables.some((t) => typeof t?.schemaName !== 'string' || typeof t?.displayName !== 'string'))) {
+        problems.push(`${at}.tables: expected tables with a schemaName and a displayName`);
+      }
     });
   }
   if (!m.app || typeof m.app.clientId !== 'string' || !GUID.test(m.app.clientId)) problems.push('app.clientId: expected a lower-case GUID');

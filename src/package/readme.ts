@@ -1,5 +1,5 @@
 import { rolesSolution, type Manifest } from './manifest.js';
-import { describePrivilege, LEVEL_SHORT } from './describe-privilege.js';
+import { describePrivilege, LEVEL_SHORT, packageTableNames } from './describe-privilege.js';
 import { loadTemplate } from '../render/templates.js';
 
 /** Renders README.md for the subscriber's admin from `README.md.hbs`. */
@@ -7,6 +7,7 @@ export async function renderAdminReadme(manifest: Omit<Manifest, 'integrity'>, t
   const template = await loadTemplate(templatesDir, 'README.md.hbs');
   const appRoleNames = new Set(manifest.app.roles);
   const roles = rolesSolution(manifest as Manifest);
+  const tableNames = packageTableNames(manifest.solutions);
   return template({
     solution: { ...roles },
     solutions: manifest.solutions.map((s, i) => ({ ...s, step: i + 1, included: s.source === 'included' })),
@@ -24,7 +25,7 @@ export async function renderAdminReadme(manifest: Omit<Manifest, 'integrity'>, t
       name: role.name,
       description: role.description,
       isAppRole: appRoleNames.has(role.name),
-      privileges: role.privileges.map((p) => ({ ...describePrivilege(p.name), level: LEVEL_SHORT[p.level], name: p.name })),
+      privileges: role.privileges.map((p) => ({ ...describePrivilege(p.name, tableNames), level: LEVEL_SHORT[p.level], name: p.name })),
     })),
   });
 }

@@ -43,6 +43,7 @@ function includedModel(loaded: LoadedIncluded, outside: TargetRequirement[]): In
     sha256: solution.sha256,
     requires: outside.filter((r) => r.requiredBy.includes(solution.uniqueName)).map((r) => ({ uniqueName: r.uniqueName, version: r.minVersion ?? '0.0.0.0' })),
     creates: solution.tables.flatMap((t) => t.privileges.map((p) => p.name)),
+    tables: solution.tables.map((t) => ({ schemaName: t.schemaName, displayName: t.displayName })),
     ...(options.overwriteUnmanagedCustomizations !== undefined ? { overwriteUnmanagedCustomizations: options.overwriteUnmanagedCustomizations } : {}),
   };
 }

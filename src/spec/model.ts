@@ -54,6 +54,8 @@ export interface IncludedSolutionModel {
   requires: Array<{ uniqueName: string; version: string }>;
   /** Privileges its tables create (inferred from their ownership). */
   creates: string[];
+  /** The custom tables it defines, for the admin README's plain words. */
+  tables: Array<{ schemaName: string; displayName: string }>;
   overwriteUnmanagedCustomizations?: boolean;
 }
 

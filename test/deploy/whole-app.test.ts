@@ -67,6 +67,7 @@ describe('whole-app packages: the ISV\'s own solutions in order (in-process)', f
       expect(imports()).to.have.length(3);
       expect(installed()).to.include({ mpa_EmployeeExperienceBase: solutions.length === 2 ? '1.0.0.16' : '1.0.0.10', mpa_Kudos: solutions.length === 2 ? '1.0.0.36' : '1.0.0.28', KudosConnectorRoles: '1.0.0.0' });
       expect(first.stdout).to.contain('holds all 2 declared privileges');
+      expect(first.stdout, 'the plan names the custom tables as the app shows them').to.contain('Kudo (mpa_kudo)').and.contain('Employee Experience Localization (mpa_eelocalization)');
       emulator.clearLog();
       const again = await runInProcess(pkg, emulator, ['--yes']);
       expect(again.code, again.stdout + again.stderr).to.equal(0);
@@ -140,6 +141,9 @@ describe('whole-app packages: the ISV\'s own solutions in order (in-process)', f
       const manifest = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8')) as { solutions: Array<{ uniqueName: string; source: string }>; roles: Array<{ name: string; solution?: string }> };
       expect(manifest.solutions.map((s) => [s.uniqueName, s.source])).to.deep.equal([['mpa_EmployeeExperienceBase', 'included'], ['mpa_Kudos', 'included']]);
       expect(manifest.roles.map((r) => [r.name, r.solution])).to.deep.equal([['Kudos - Program Admin', 'mpa_Kudos']]);
+      // Custom tables by the display name their solution gives them, with the schema name beside it.
+      const readme = await readFile(path.join(result.package!.dir, 'README.md'), 'utf8');
+      expect(readme).to.contain('| Kudo (mpa_kudo) | Read | Organization |').and.contain('| Employee Experience Localization (mpa_eelocalization) | Read |');
       const pkg = { dir: result.package!.dir, runner: path.join(result.package!.dir, 'deploy.mjs'), version: result.model.version };
       emulator = await startSampleEmulator();
       emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
