@@ -175,7 +175,9 @@ export async function stageAndUpgradeAsync(client: DataverseClient, zip: Buffer,
   return client.post('StageAndUpgradeAsync', importBody(zip, overwriteUnmanaged), { neverRepeat: true });
 }
 
-const BASE64_CHUNK = 3 * 1024 * 1024;
+// A multiple of 3 bytes; small enough that each chunk's base64 string is collected young instead of
+// piling up off-heap until a full GC (3 MB chunks added ~50 MB to the peak of a 90 MB upload).
+const BASE64_CHUNK = 3 * 64 * 1024;
 
 /**
  * The JSON body of an import, written straight into one buffer: a solution can be 95 MB, and its
