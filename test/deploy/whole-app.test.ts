@@ -162,10 +162,25 @@ describe('whole-app packages: the ISV\'s own solutions in order (in-process)', f
       expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
     });
 
-    it('a pac package init project, complete with its solution zips, gives the same solutions', async () => {
+    it('a pac package init project, complete with its solution zips, deploys the same solutions in order and binds the role', async () => {
       const result = await buildSolution({ src: await completePdProject(), out: await tempDir('dvpkg-pd-out-'), ...app, appRoles: ['kudos - program admin'] });
       expect((result.model.included ?? []).map((s) => s.uniqueName)).to.deep.equal(['mpa_EmployeeExperienceBase', 'mpa_Kudos']);
       expect(result.model.roles.map((r) => r.name)).to.deep.equal(['Kudos - Program Admin']);
+      const pkg = { dir: result.package!.dir, runner: path.join(result.package!.dir, 'deploy.mjs'), version: result.model.version };
+      emulator = await startSampleEmulator();
+      emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+      const first = await runInProcess(pkg, emulator, ['--yes']);
+      expect(first.code, first.stdout + first.stderr).to.equal(0);
+      expect(imports().map((e) => e.path)).to.have.length(2);
+      const org = emulator.state.data.orgs[0]!;
+      const order = org.solutions.map((s) => s['uniquename']);
+      expect(order.indexOf('mpa_EmployeeExperienceBase')).to.be.lessThan(order.indexOf('mpa_Kudos'));
+      const role = org.roles.find((r) => r['name'] === 'Kudos - Program Admin')!;
+      expect(org.systemuserroles.filter((b) => b['roleid'] === role['roleid'])).to.have.length(1);
+      emulator.clearLog();
+      const again = await runInProcess(pkg, emulator, ['--yes']);
+      expect(again.code, again.stdout + again.stderr).to.equal(0);
+      expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
     });
 
     it('without --client-id, --app-name or --app-role it names each flag, and lists the package\'s roles', async () => {
