@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from './context.js';
 import { settleDeviceCode } from './entra/devicecode.js';
-import { EmulatorError, controlError } from './errors.js';
+import { EmulatorError, controlError } from './wire-errors.js';
 import type { FaultSpec } from './faults.js';
 import { LEVELS, isLevel, type Level } from './levels.js';
-import { normalizeGuid } from './util/guid.js';
+import { normalizeGuid } from './support/guid.js';
 import { policyProblems } from './seed.js';
 import { route, type Route } from './server.js';
 import {

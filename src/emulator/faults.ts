@@ -9,7 +9,7 @@
  * connection instead of answering, which models a lost response to a request the server did carry out.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { EmulatorConfigError } from './errors.js';
+import { EmulatorConfigError } from './wire-errors.js';
 
 export type FaultKind = '429' | '503' | 'drop' | 'latency';
 

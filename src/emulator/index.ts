@@ -8,8 +8,8 @@
  */
 import type { Server } from 'node:http';
 import { keyPairFor } from './certificate.js';
-import { EmulatorConfigError } from './errors.js';
-import { normalizeGuid } from './util/guid.js';
+import { EmulatorConfigError } from './wire-errors.js';
+import { normalizeGuid } from './support/guid.js';
 import { orgUrl, type EmulatorContext } from './context.js';
 import { controlRoutes } from './control.js';
 import { dataverseRoutes } from './dataverse/routes.js';
@@ -31,7 +31,7 @@ export type { Seed, SeedSolution } from './seed.js';
 export { DEFAULTS } from './options.js';
 export { ADMIN_PUBLIC_CLIENT_ID, DEFAULT_IDS, FIRST_PARTY_SOLUTIONS, defaultSeed } from './seed.js';
 export { parseFaultSpec } from './faults.js';
-export { EmulatorConfigError, type EmulatorConfigCode } from './errors.js';
+export { EmulatorConfigError, type EmulatorConfigCode } from './wire-errors.js';
 export { createSelfSignedCertificate } from './certificate.js';
 export { emulatorMsalAuthority, type EmulatorMsalAuthority } from './msal-config.js';
 export { EmulatorState } from './state.js';

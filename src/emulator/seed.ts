@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { X509Certificate, randomBytes, createPublicKey, createHash } from 'node:crypto';
-import { EmulatorConfigError } from './errors.js';
+import { EmulatorConfigError } from './wire-errors.js';
 import { LEVELS, isLevel, type Level } from './levels.js';
-import { normalizeGuid } from './util/guid.js';
+import { normalizeGuid } from './support/guid.js';
 import { createSelfSignedCertificate, keyPairFor } from './certificate.js';
 
 export type TenantKind = 'isv' | 'subscriber';

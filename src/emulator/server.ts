@@ -19,7 +19,7 @@ import {
   routeNotImplemented,
   serviceProtectionLimit,
   serviceUnavailable,
-} from './errors.js';
+} from './wire-errors.js';
 import type { FaultDecision } from './faults.js';
 import { loggableQuery, type RequestKind } from './request-log.js';
 

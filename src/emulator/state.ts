@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LEVELS, type Level } from './levels.js';
-import { nameBasedUuid, normalizeGuid } from './util/guid.js';
+import { nameBasedUuid, normalizeGuid } from './support/guid.js';
 import { customTablePrivileges } from './import/custom-tables.js';
 import type { PrivilegeSource } from './options.js';
 import { privilegesFrom, type PrivilegeDefinition } from './privilege-table.js';

@@ -4,7 +4,7 @@
  */
 import type { EmulatorContext, EmulatorRequest } from '../context.js';
 import { orgUrl } from '../context.js';
-import { dataverseUnauthorized, userDisabled, userNotMemberOfOrg } from '../errors.js';
+import { dataverseUnauthorized, userDisabled, userNotMemberOfOrg } from '../wire-errors.js';
 import { accessTokenIssuer } from '../entra/issue.js';
 import { decodeJwt, verifyJwtSignature } from '../jwt.js';
 import type { OrgState, SystemUserRow } from '../state.js';

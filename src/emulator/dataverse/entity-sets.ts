@@ -1,8 +1,8 @@
 /** Entity sets served read-only through the generic query path, with their columns, keys and read privileges. */
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { webApiBase } from '../context.js';
-import { columnNotEmulated, invalidKey, queryNotSupported, recordNotFound } from '../errors.js';
-import { normalizeGuid } from '../util/guid.js';
+import { columnNotEmulated, invalidKey, queryNotSupported, recordNotFound } from '../wire-errors.js';
+import { normalizeGuid } from '../support/guid.js';
 import { derivedId, type OrgState, type Row } from '../state.js';
 import type { Caller } from './auth.js';
 import { applyQuery, filterFields, parseQueryOptions, project, type QueryOptions } from './odata.js';

@@ -4,7 +4,7 @@ import { webApiBase } from '../context.js';
 import type { OrgState, RoleRow, SystemUserRow } from '../state.js';
 import type { Caller } from './auth.js';
 import { ENTITY_SETS, findRow, odataReply, parseKey } from './entity-sets.js';
-import { invalidArgument } from '../errors.js';
+import { invalidArgument } from '../wire-errors.js';
 import { reportedUserPrivileges, requirePrivilege, rolePrivileges, teamPrivileges, type HeldPrivilege } from './security.js';
 
 function context(ctx: EmulatorContext, org: OrgState, type: string): string {

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { webApiBase } from '../context.js';
-import { MISSING_DEPENDENCIES_CODE, importFailureError, invalidArgument, recordNotFound, solutionConcurrency, upgradeNotAvailable } from '../errors.js';
-import { normalizeGuid } from '../util/guid.js';
+import { MISSING_DEPENDENCIES_CODE, importFailureError, invalidArgument, recordNotFound, solutionConcurrency, upgradeNotAvailable } from '../wire-errors.js';
+import { normalizeGuid } from '../support/guid.js';
 import { promote, type ImportMode } from '../import/apply.js';
 import type { OrgState } from '../state.js';
 import type { Caller } from './auth.js';

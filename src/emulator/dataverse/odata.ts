@@ -4,7 +4,7 @@
  * options. Anything else is a loud 501 (functions such as contains(), $skip, $apply…).
  * String comparison is case-insensitive, as Dataverse's SQL collation makes it.
  */
-import { badQuery, queryNotSupported } from '../errors.js';
+import { badQuery, queryNotSupported } from '../wire-errors.js';
 import type { Row } from '../state.js';
 
 export type Literal = string | number | boolean | null;

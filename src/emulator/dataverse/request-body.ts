@@ -1,6 +1,6 @@
 /** JSON bodies and the Prefer header of Web API writes. */
 import type { EmulatorRequest } from '../context.js';
-import { invalidArgument, invalidJsonBody } from '../errors.js';
+import { invalidArgument, invalidJsonBody } from '../wire-errors.js';
 
 export function jsonBody(req: EmulatorRequest): Record<string, unknown> {
   let parsed: unknown;

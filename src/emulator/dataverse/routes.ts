@@ -3,7 +3,7 @@
  * Unmatched paths and methods answer 501 naming the route.
  */
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
-import { orgNotFound, routeNotImplemented, unknownSegment } from '../errors.js';
+import { orgNotFound, routeNotImplemented, unknownSegment } from '../wire-errors.js';
 import { dispatch, route, type Route } from '../server.js';
 import type { OrgState } from '../state.js';
 import { authenticate, type Caller } from './auth.js';

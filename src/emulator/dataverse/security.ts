@@ -6,7 +6,7 @@
  * retrieveuserprivileges); RetrieveUsersPrivilegesThroughTeams reports them at their real depth.
  * Simplification: a check passes when the caller holds the privilege at any depth (no record ownership).
  */
-import { privilegeDenied } from '../errors.js';
+import { privilegeDenied } from '../wire-errors.js';
 import { covers, type Level } from '../levels.js';
 import type { OrgState, SystemUserRow } from '../state.js';
 

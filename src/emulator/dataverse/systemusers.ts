@@ -11,8 +11,8 @@ import {
   activeUserDelete,
   assignRoleValidationFailure,
   userInWrongBusiness,
-} from '../errors.js';
-import { normalizeGuid } from '../util/guid.js';
+} from '../wire-errors.js';
+import { normalizeGuid } from '../support/guid.js';
 import { appUserDomainName, nowIso, type OrgState, type RoleRow, type SystemUserRow } from '../state.js';
 import type { Caller } from './auth.js';
 import { ENTITY_SETS, collectionReply, entityReply, findRow, odataReply, parseKey } from './entity-sets.js';

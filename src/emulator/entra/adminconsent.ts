@@ -7,7 +7,7 @@
  * returns to the first registered URI (inferred). Errors of a known app redirect as real Entra does.
  */
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
-import { aadApplicationNotFound, aadMissingParameter, aadNoReplyAddress, aadRedirectUriMismatch } from '../errors.js';
+import { aadApplicationNotFound, aadMissingParameter, aadNoReplyAddress, aadRedirectUriMismatch } from '../wire-errors.js';
 import { resolveTenant } from './tenants.js';
 
 function redirect(location: string, params: Record<string, string>): Reply {

@@ -1,7 +1,7 @@
 /** POST /{tenant}/oauth2/v2.0/devicecode (wire ref §1.5) and the approval used by the control API. */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
-import { aadApplicationNotFound, aadMissingParameter } from '../errors.js';
+import { aadApplicationNotFound, aadMissingParameter } from '../wire-errors.js';
 import type { DeviceCodeRecord } from '../state.js';
 import { resolveResource } from './resource.js';
 import { correlationIdOf, resolveTenant } from './tenants.js';

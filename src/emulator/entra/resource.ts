@@ -1,7 +1,7 @@
 /** Mapping requested scopes to an org: `{orgUrl}/.default` (or `{orgUrl}//.default`) names the org as resource. */
 import type { EmulatorContext } from '../context.js';
 import { orgUrl } from '../context.js';
-import { aadInvalidScope, aadUnknownResource } from '../errors.js';
+import { aadInvalidScope, aadUnknownResource } from '../wire-errors.js';
 import type { OrgState } from '../state.js';
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);

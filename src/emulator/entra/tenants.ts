@@ -1,6 +1,6 @@
 /** Resolving the `{tenant}` path segment of Entra routes. */
 import type { EmulatorContext } from '../context.js';
-import { aadTenantNotFound } from '../errors.js';
+import { aadTenantNotFound } from '../wire-errors.js';
 import type { TenantRecord } from '../state.js';
 
 /** The multi-tenant aliases real Entra accepts in place of a tenant. */

@@ -25,7 +25,7 @@ import {
   aadMissingServicePrincipal,
   aadUnsupportedGrantType,
   aadUserNotInTenant,
-} from '../errors.js';
+} from '../wire-errors.js';
 import { decodeJwt, verifyJwtSignature } from '../jwt.js';
 import type { AppCredentials } from '../seed.js';
 import type { EntraUserRecord, OrgState } from '../state.js';

@@ -14,8 +14,8 @@ import {
   importUnknownPrivilege,
   importUnmanagedOverManaged,
   type ImportFailure,
-} from '../errors.js';
-import { compareSolutionVersions } from '../util/version.js';
+} from '../wire-errors.js';
+import { compareSolutionVersions } from '../support/version.js';
 import { customTablePrivileges } from './custom-tables.js';
 import {
   allowedDepths,
@@ -31,7 +31,7 @@ import {
 } from '../state.js';
 import type { DependencyNode, PackageDependency, SolutionPackage } from './package.js';
 import type { ActiveDependencyMode, DependencyMatchMode } from '../options.js';
-import { normalizeGuid } from '../util/guid.js';
+import { normalizeGuid } from '../support/guid.js';
 import { SYSTEM_ADMINISTRATOR_TEMPLATE } from '../seed.js';
 
 /** update = plain ImportSolution; holding = HoldingSolution=true; upgrade = StageAndUpgrade. */

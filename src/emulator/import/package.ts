@@ -1,9 +1,9 @@
 /** Parsing solution.xml and customizations.xml into what import applies (solution-format.md §1.4, §1.5, §2). */
 import { XMLParser } from 'fast-xml-parser';
-import { importInvalidXml, importXsdValidation, isImportFailure, type ImportFailure } from '../errors.js';
+import { importInvalidXml, importXsdValidation, isImportFailure, type ImportFailure } from '../wire-errors.js';
 import { LEVELS, isLevel, type Level } from '../levels.js';
-import { normalizeGuid } from '../util/guid.js';
-import { xmlProblem } from '../util/xml-gate.js';
+import { normalizeGuid } from '../support/guid.js';
+import { xmlProblem } from '../support/xml-gate.js';
 import { tableOwnership, type TableOwnership } from './custom-tables.js';
 import type { SolutionFiles } from './zip.js';
 

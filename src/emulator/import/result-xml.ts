@@ -2,7 +2,7 @@
  * The import job's `data` XML (wire ref §5.2): root `importexportxml` with progress/processed/succeeded, the
  * solution manifest, then one element per section each carrying a `<result>`; a failure names its component.
  */
-import type { ImportFailure } from '../errors.js';
+import type { ImportFailure } from '../wire-errors.js';
 import type { SolutionPackage } from './package.js';
 
 const SECTIONS = ['entities', 'nodes', 'settings', 'dashboards', 'securityroles', 'workflows', 'templates', 'optionSets', 'rootComponents', 'dependencies'] as const;

@@ -5,7 +5,7 @@
  * independent of the HTTP request — a client whose response is lost finds the finished job later.
  */
 import { randomUUID } from 'node:crypto';
-import { duplicatedImportJobId, importConcurrency, isImportFailure, solutionConcurrency, upgradeNotAvailableFailure, type ImportFailure } from '../errors.js';
+import { duplicatedImportJobId, importConcurrency, isImportFailure, solutionConcurrency, upgradeNotAvailableFailure, type ImportFailure } from '../wire-errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { nowIso, type AsyncOperationRow, type ImportJobRow, type OrgState } from '../state.js';
 import { applyPackage, checkDependencies, checkRoles, checkVersionAndMode, promote, type ImportMode } from './apply.js';

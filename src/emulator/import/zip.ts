@@ -3,7 +3,7 @@
  * so a zip bomb stops early), and the three root files solution-format.md §1.1 requires.
  */
 import JSZip from 'jszip';
-import { importBadZip, importUnsafeEntryName, importZipLimit, type ImportFailure } from '../errors.js';
+import { importBadZip, importUnsafeEntryName, importZipLimit, type ImportFailure } from '../wire-errors.js';
 
 export interface SolutionFiles {
   solutionXml: string;
