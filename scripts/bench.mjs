@@ -46,21 +46,19 @@ async function measure(label, args) {
   return result;
 }
 
+/** solution.json of a bench spec (the bench publisher and app) and an empty roles/ folder. */
+async function writeBenchSpec(dir, fields, app = {}) {
+  await mkdir(path.join(dir, 'roles'), { recursive: true });
+  const publisher = { uniqueName: 'bench', displayName: 'Bench', prefix: 'bench', optionValuePrefix: 12345 };
+  const solution = { version: '1.0.0.0', publisher, app: { clientId: '44444444-5555-4666-8777-888888888888', name: 'Bench App', ...app }, ...fields };
+  await writeFile(path.join(dir, 'solution.json'), JSON.stringify(solution));
+}
+
 /** A spec with `roles` roles of `perRole` privileges: real catalog names first, then custom-table ones. */
 async function generateSpec(dir, roles, perRole) {
   const catalogNames = [...defaultCatalog().entries()].filter((e) => e.depths.includes('Global')).map((e) => e.name);
   const verbs = ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo', 'Assign', 'Share'];
-  await mkdir(path.join(dir, 'roles'), { recursive: true });
-  await writeFile(
-    path.join(dir, 'solution.json'),
-    JSON.stringify({
-      uniqueName: 'BenchRoles',
-      displayName: 'Bench Roles',
-      version: '1.0.0.0',
-      publisher: { uniqueName: 'bench', displayName: 'Bench', prefix: 'bench', optionValuePrefix: 12345 },
-      app: { clientId: '44444444-5555-4666-8777-888888888888', name: 'Bench App' },
-    }),
-  );
+  await writeBenchSpec(dir, { uniqueName: 'BenchRoles', displayName: 'Bench Roles' });
   for (let r = 0; r < roles; r++) {
     const privileges = {};
     for (let i = 0; Object.keys(privileges).length < perRole; i++) {
@@ -100,18 +98,7 @@ const fixtures = path.resolve(root, '../shared/fixtures/real/templates-for-power
 
 /** A whole-app spec: the given solution zips, then a role on their tables. */
 async function wholeAppSpec(dir, solutions, privileges) {
-  await mkdir(path.join(dir, 'roles'), { recursive: true });
-  await writeFile(
-    path.join(dir, 'solution.json'),
-    JSON.stringify({
-      uniqueName: 'BenchAppRoles',
-      displayName: 'Bench App Roles',
-      version: '1.0.0.0',
-      publisher: { uniqueName: 'bench', displayName: 'Bench', prefix: 'bench', optionValuePrefix: 12345 },
-      app: { clientId: '44444444-5555-4666-8777-888888888888', name: 'Bench App', consentRedirectUri: 'https://bench.example/consented' },
-      solutions,
-    }),
-  );
+  await writeBenchSpec(dir, { uniqueName: 'BenchAppRoles', displayName: 'Bench App Roles', solutions }, { consentRedirectUri: 'https://bench.example/consented' });
   await writeFile(path.join(dir, 'roles', 'app.json'), JSON.stringify({ name: 'Bench App', privileges }));
 }
 

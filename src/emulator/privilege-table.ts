@@ -6,6 +6,7 @@
 import table from './data/privileges.json' with { type: 'json' };
 import { LEVELS, type Level } from './levels.js';
 import type { PrivilegeSource } from './options.js';
+import type { PrivilegeRow } from './state.js';
 
 export interface PrivilegeDefinition {
   name: string;
@@ -15,15 +16,8 @@ export interface PrivilegeDefinition {
   parentEntityReference: boolean;
 }
 
-interface TableEntry {
-  name: string;
-  canbebasic: boolean;
-  canbelocal: boolean;
-  canbedeep: boolean;
-  canbeglobal: boolean;
-  canbeentityreference: boolean;
-  canbeparententityreference: boolean;
-}
+/** A row of data/privileges.json: the privilege table's own columns (privilege.md). */
+type TableEntry = Pick<PrivilegeRow, 'name' | 'canbebasic' | 'canbelocal' | 'canbedeep' | 'canbeglobal' | 'canbeentityreference' | 'canbeparententityreference'>;
 
 function fromTable(entry: TableEntry): PrivilegeDefinition {
   const flags: Record<Level, boolean> = { Basic: entry.canbebasic, Local: entry.canbelocal, Deep: entry.canbedeep, Global: entry.canbeglobal };

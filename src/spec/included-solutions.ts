@@ -1,13 +1,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isDvpkgError, type Problem } from '../errors.js';
+import { DvpkgError, isDvpkgError, type Problem } from '../errors.js';
 import type { TableDefinition } from './components.js';
 import { openBoundedZip, ZipRefused } from './included/bounded-zip.js';
-import { MAX_SOLUTION_BYTES } from './included/limits.js';
-import type { ImportOptions, IncludedSolution, PackagedSolution, SolutionOrigin } from './included/model.js';
+import type { ImportOptions, IncludedSolution, PackagedSolution } from './included/model.js';
 import { readPdPackage } from './included/read-pd-package.js';
 import { readPdProject } from './included/read-pd-project.js';
-import { readSolutionZip } from './included/read-solution-zip.js';
+import { readSolutionFile } from './included/read-solution-zip.js';
 import { displayPath } from '../util/paths.js';
 import type { SourceDoc } from './source.js';
 
@@ -17,10 +16,7 @@ import type { SourceDoc } from './source.js';
  * (`.pdpkg.zip`, or an AppSource package holding one), with per-entry import options.
  */
 
-export interface LoadedIncluded extends PackagedSolution {
-  /** The solution zip's bytes, to ship in the deploy package. */
-  bytes: Buffer;
-}
+export type LoadedIncluded = PackagedSolution;
 
 const ENTRY_FIELDS = new Set(['path', 'overwriteUnmanagedCustomizations', 'publishWorkflowsAndActivatePlugins']);
 
@@ -47,17 +43,15 @@ export async function loadIncludedSolutions(doc: SourceDoc, dir: string, problem
       else if (key !== 'path') options[key as keyof ImportOptions] = value as boolean;
     }
     const file = path.resolve(dir, (spec as { path: string }).path);
-    if (!(await stat(file).catch(() => undefined))) {
-      fail(`${at}`, (spec as { path: string }).path, `a managed solution zip, a Package Deployer project folder or a .pdpkg.zip (there is nothing at ${displayPath(file)})`);
-      continue;
-    }
     try {
       const source = await readSolutionSource(file);
       problems.push(...source.notices);
       for (const packaged of source.solutions) loaded.push({ ...packaged, options: { ...packaged.options, ...options } });
     } catch (error) {
       if (!isDvpkgError(error)) throw error;
-      if (error.problems.length > 0) problems.push(...error.problems);
+      if (error.code === 'DVPKG_INPUT_NOT_FOUND' && error.problems.length === 0) {
+        fail(at, (spec as { path: string }).path, `a managed solution zip, a Package Deployer project folder or a .pdpkg.zip (there is nothing at ${displayPath(file)})`);
+      } else if (error.problems.length > 0) problems.push(...error.problems);
       else fail(`${at}.path`, (spec as { path: string }).path, error.message);
     }
   }
@@ -74,9 +68,9 @@ export interface SolutionSource {
 /** A folder is a Package Deployer project; a zip holding ImportConfig.xml (or an AppSource package.zip) a built package; any other file a solution zip. */
 export async function readSolutionSource(file: string): Promise<SolutionSource> {
   const info = await stat(file).catch(() => undefined);
-  const withBytes = async (solutions: PackagedSolution[]) => Promise.all(solutions.map(async (s) => ({ ...s, bytes: await solutionBytes(s.solution.origin) })));
-  if (info?.isDirectory()) return { kind: 'project', solutions: await withBytes((await readPdProject(file)).solutions), notices: [] };
-  if (info?.isFile() && (await isPackage(file))) {
+  if (!info) throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `${displayPath(file)}: there is nothing there`);
+  if (info.isDirectory()) return { kind: 'project', solutions: (await readPdProject(file)).solutions, notices: [] };
+  if (info.isFile() && (await isPackage(file))) {
     const pd = await readPdPackage(file);
     const notices: Problem[] = pd.extensionAssemblies.map((dll) => ({
       severity: 'warning',
@@ -85,9 +79,9 @@ export async function readSolutionSource(file: string): Promise<SolutionSource> 
       value: dll,
       expected: 'no custom code: dvpkg imports the solutions and does not run the package\'s extension code (Package Deployer would); check with its publisher that the package needs none of it',
     }));
-    return { kind: 'package', solutions: await withBytes(pd.solutions), notices };
+    return { kind: 'package', solutions: pd.solutions, notices };
   }
-  return { kind: 'zip', solutions: await withBytes([{ solution: await readSolutionZip(file), options: {} }]), notices: [] };
+  return { kind: 'zip', solutions: [await readSolutionFile(file)], notices: [] };
 }
 
 /** Is `src` a Package Deployer project folder or a package file, which `--src` may name directly? */
@@ -108,13 +102,6 @@ async function isPackage(file: string): Promise<boolean> {
     if (error instanceof ZipRefused) return false;
     throw error;
   }
-}
-
-/** The zip's bytes: the file itself, or an entry of a package (an AppSource package nests one more zip). */
-async function solutionBytes(origin: SolutionOrigin): Promise<Buffer> {
-  let data: Buffer = await readFile(origin.path);
-  for (const entry of origin.entries) data = Buffer.from(await (await openBoundedZip(data)).read(entry, MAX_SOLUTION_BYTES, entry));
-  return data;
 }
 
 /** The tables of the included solutions, for checking role privileges on them by name and ownership. */

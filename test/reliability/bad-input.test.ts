@@ -4,12 +4,12 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { rawZip } from '../support/raw-zip.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { runNode, type RunResult } from '../support/cli.js';
 import { buildSamplePackage, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { validRole, validSolution } from '../support/spec-builders.js';
+import { unpackedSolutionXml, validRole, validSolution } from '../support/spec-builders.js';
 import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
 import { BASE_ZIP, KUDOS_ZIP, PD_PROJECT, PDPKG } from '../support/whole-app-package.js';
 import { adminSignIn, solutionZip, waitFor, webApi } from '../emulator/helpers.js';
@@ -62,22 +62,7 @@ function jsonSpec(files: Record<string, string | Buffer | object> = {}): Record<
   return { 'solution.json': validSolution(), 'roles/reader.json': validRole(), ...files };
 }
 
-const SOLUTION_XML = `<?xml version="1.0" encoding="utf-8"?>
-<ImportExportXml version="9.2" SolutionPackageVersion="9.2" languagecode="1033">
-  <SolutionManifest>
-    <UniqueName>ContosoRoles</UniqueName>
-    <LocalizedNames><LocalizedName description="Contoso Roles" languagecode="1033" /></LocalizedNames>
-    <Version>1.0.0.0</Version>
-    <Managed>2</Managed>
-    <Publisher>
-      <UniqueName>contoso</UniqueName>
-      <LocalizedNames><LocalizedName description="Contoso" languagecode="1033" /></LocalizedNames>
-      <CustomizationPrefix>contoso</CustomizationPrefix>
-      <CustomizationOptionValuePrefix>12345</CustomizationOptionValuePrefix>
-    </Publisher>
-  </SolutionManifest>
-</ImportExportXml>
-`;
+const SOLUTION_XML = unpackedSolutionXml({ uniqueName: 'ContosoRoles', displayName: 'Contoso Roles', version: '1.0.0.0' });
 const roleXml = (name = 'Contoso Reader', level = 'Global', id = `{${GUID}}`) =>
   `<?xml version="1.0" encoding="utf-8"?>
 <Role id="${id}" name="${name}">
@@ -140,64 +125,6 @@ async function zipOf(entries: Record<string, string | Buffer>): Promise<Buffer> 
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
 
-/**
- * A zip written by hand, for what JSZip will not write: an entry of `bombMiB` MiB of zeros (deflate
- * blocks of 1 MiB repeated, so nothing that large is ever in memory here) and a declared size that lies.
- */
-function handMadeZip(entries: Array<{ name: string; data?: Buffer | string; bombMiB?: number; declaredSize?: number }>): Buffer {
-  const mib = Buffer.alloc(1024 * 1024);
-  const block = deflateRawSync(mib, { finishFlush: constants.Z_FULL_FLUSH });
-  const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00]);
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const entry of entries) {
-    let compressed: Buffer;
-    let size: number;
-    let crc = 0;
-    if (entry.bombMiB !== undefined) {
-      compressed = Buffer.concat([...Array.from({ length: entry.bombMiB }, () => block), FINAL_EMPTY_BLOCK]);
-      size = entry.bombMiB * mib.length;
-      for (let i = 0; i < entry.bombMiB; i++) crc = crc32(mib, crc);
-    } else {
-      const data = Buffer.from(entry.data ?? '');
-      compressed = deflateRawSync(data);
-      size = data.length;
-      crc = crc32(data);
-    }
-    const name = Buffer.from(entry.name);
-    const sizes = (header: Buffer, at: number) => {
-      header.writeUInt32LE(crc >>> 0, at);
-      header.writeUInt32LE(compressed.length, at + 4);
-      header.writeUInt32LE((entry.declaredSize ?? size) >>> 0, at + 8);
-    };
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    sizes(local, 14);
-    local.writeUInt16LE(name.length, 26);
-    const record = Buffer.alloc(46);
-    record.writeUInt32LE(0x02014b50, 0);
-    record.writeUInt16LE(20, 4);
-    record.writeUInt16LE(20, 6);
-    record.writeUInt16LE(8, 10);
-    sizes(record, 16);
-    record.writeUInt16LE(name.length, 28);
-    record.writeUInt32LE(offset, 42);
-    parts.push(local, name, compressed);
-    central.push(record, name);
-    offset += local.length + name.length + compressed.length;
-  }
-  const directory = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...parts, directory, end]);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Command-line cases: dvpkg build/check/verify/emulator and the deploy runner
@@ -463,7 +390,7 @@ const CLI_CASES: Record<string, CliCase[]> = {
     { name: '--package .zip cut in half', given: async (d) => verifyPackage(d, 'package.zip', half(await readFile(`${pkg.dir}.zip`))), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: not a readable zip/ },
     { name: '--package .zip without a manifest', given: async (d) => verifyPackage(d, 'package.zip', await zipOf({ 'README.md': 'hello' })), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: has no manifest\.json/ },
     { name: '--package .zip with 151 entries', given: async (d) => verifyPackage(d, 'package.zip', await zipOf({ 'manifest.json': await manifestText(), ...Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`f${i}.txt`, 'x'])) })), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: has 151 entries; a deploy package has a few \(the runner, the manifest, the README and its solution zips\)/ },
-    { name: '--package .zip whose manifest inflates to 200 MiB behind a small declared size', given: async (d) => verifyPackage(d, 'package.zip', handMadeZip([{ name: 'manifest.json', bombMiB: 200, declaredSize: 1000 }])), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: manifest\.json expands to more than \d+ bytes/ },
+    { name: '--package .zip whose manifest inflates to 200 MiB behind a small declared size', given: async (d) => verifyPackage(d, 'package.zip', rawZip([{ name: 'manifest.json', bombMiB: 200, claimedSize: 1000 }])), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*package\.zip: manifest\.json expands to more than \d+ bytes/ },
     { name: 'manifest.json with a syntax error', given: (d) => verifyPackage(d, 'manifest.json', '{ "formatVersion": 1,, }'), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*manifest\.json: manifest\.json is not valid JSON/ },
     { name: 'manifest.json cut in half', given: async (d) => verifyPackage(d, 'manifest.json', half(await manifestText())), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /--package .*manifest\.json: manifest\.json is not valid JSON/ },
     { name: 'manifest.json of format 3', given: async (d) => verifyPackage(d, 'manifest.json', await manifestWith((m) => (m['formatVersion'] = 3))), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /formatVersion: 3: expected 1 or 2/ },
@@ -607,7 +534,7 @@ describe('bad input corpus (issue 6, item 4)', function () {
       message: RegExp;
     }
 
-    const bomb = () => handMadeZip([{ name: 'solution.xml', data: files['solution.xml'] }, { name: 'customizations.xml', bombMiB: 200 }, { name: '[Content_Types].xml', data: files['[Content_Types].xml'] }]);
+    const bomb = () => rawZip([{ name: 'solution.xml', data: files['solution.xml'] }, { name: 'customizations.xml', bombMiB: 200 }, { name: '[Content_Types].xml', data: files['[Content_Types].xml'] }]);
     const IMPORT_CASES: ImportCase[] = [
       { name: 'zip without customizations.xml', action: 'ImportSolution', body: () => zipOf(solutionFiles({ 'customizations.xml': null })), status: 400, code: '0x80048060', message: /must contain the following files at its root: solution\.xml, customizations\.xml, and \[Content_Types\]\.xml/ },
       { name: 'zip with an extra top-level folder (Sol/solution.xml)', action: 'ImportSolution', body: () => zipOf(Object.fromEntries(Object.entries(files).map(([n, c]) => [`Sol/${n}`, c]))), status: 400, code: '0x80048060', message: /must contain the following files at its root/ },

@@ -2,31 +2,14 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { formatProblem, isDvpkgError, type Problem } from '../../src/errors.js';
 import { loadSpec, type LoadSpecOptions } from '../../src/spec/index.js';
+import { unpackedSolutionXml } from '../support/spec-builders.js';
 import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
 
 /** A small SolutionPackager tree: two custom tables (one user-owned, one organization-owned), a referenced system table and one role. */
 const ROLE_ID = '6a0c1f2e-3b4d-4c5e-8f60-718293a4b5c6';
 
 function solutionXml(uniqueName = 'ContosoApp', roots = defaultRoots()): string {
-  return `<?xml version="1.0" encoding="utf-8"?>
-<ImportExportXml version="9.2" SolutionPackageVersion="9.2" languagecode="1033">
-  <SolutionManifest>
-    <UniqueName>${uniqueName}</UniqueName>
-    <LocalizedNames><LocalizedName description="Contoso App" languagecode="1033" /></LocalizedNames>
-    <Version>1.2.0.0</Version>
-    <Managed>2</Managed>
-    <Publisher>
-      <UniqueName>contoso</UniqueName>
-      <LocalizedNames><LocalizedName description="Contoso" languagecode="1033" /></LocalizedNames>
-      <CustomizationPrefix>contoso</CustomizationPrefix>
-      <CustomizationOptionValuePrefix>12345</CustomizationOptionValuePrefix>
-    </Publisher>
-    <RootComponents>
-${roots}
-    </RootComponents>
-  </SolutionManifest>
-</ImportExportXml>
-`;
+  return unpackedSolutionXml({ uniqueName, displayName: 'Contoso App', version: '1.2.0.0', roots });
 }
 
 function defaultRoots(): string {

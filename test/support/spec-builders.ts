@@ -20,3 +20,24 @@ export function validRole(overrides: Record<string, unknown> = {}): Record<strin
     ...overrides,
   };
 }
+
+/** `Other/Solution.xml` of a SolutionPackager tree from the contoso publisher; `roots` are RootComponent lines, if any. */
+export function unpackedSolutionXml(options: { uniqueName: string; displayName: string; version: string; roots?: string }): string {
+  const roots = options.roots === undefined ? '' : `    <RootComponents>\n${options.roots}\n    </RootComponents>\n`;
+  return `<?xml version="1.0" encoding="utf-8"?>
+<ImportExportXml version="9.2" SolutionPackageVersion="9.2" languagecode="1033">
+  <SolutionManifest>
+    <UniqueName>${options.uniqueName}</UniqueName>
+    <LocalizedNames><LocalizedName description="${options.displayName}" languagecode="1033" /></LocalizedNames>
+    <Version>${options.version}</Version>
+    <Managed>2</Managed>
+    <Publisher>
+      <UniqueName>contoso</UniqueName>
+      <LocalizedNames><LocalizedName description="Contoso" languagecode="1033" /></LocalizedNames>
+      <CustomizationPrefix>contoso</CustomizationPrefix>
+      <CustomizationOptionValuePrefix>12345</CustomizationOptionValuePrefix>
+    </Publisher>
+${roots}  </SolutionManifest>
+</ImportExportXml>
+`;
+}

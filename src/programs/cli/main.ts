@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DVPKG_VERSION } from '../../version.js';
 import { usageError } from '../../errors.js';
@@ -25,9 +25,18 @@ function rejectRepeatedFlags(argv: Record<string, unknown>): true {
   return true;
 }
 
-const ROLES_ONLY_HELP = 'For an unpacked solution that holds more than roles: build only its roles, into a separate solution <UniqueName>Roles';
-const APP_ROLE_HELP = 'With a Package Deployer project or package as --src: a role it ships that the application user gets (repeatable)';
-const UNIQUE_NAME_HELP = 'With --roles-only: the role solution\'s unique name';
+/** The flags that say what the source is, shared by `build` and `check` so both read a source alike. */
+function sourceOptions<T>(y: Argv<T>) {
+  return y
+    .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder (solution.json + roles/*.json), an unpacked solution (Other/Solution.xml), or a Package Deployer project or package' })
+    .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings (privileges not in the built-in catalog) as errors' })
+    .option('client-id', { type: 'string', requiresArg: true, describe: 'ISV app registration id, for a source without app details (an unpacked solution, a Package Deployer package)' })
+    .option('app-name', { type: 'string', requiresArg: true, describe: 'ISV app display name, with --client-id' })
+    .option('app-role', { type: 'string', requiresArg: true, array: true, default: [] as string[], describe: 'With a Package Deployer project or package as --src: a role it ships that the application user gets (repeatable)' })
+    .option('roles-only', { type: 'boolean', default: false, describe: 'For an unpacked solution that holds more than roles: build only its roles, into a separate solution <UniqueName>Roles' })
+    .option('unique-name', { type: 'string', requiresArg: true, describe: "With --roles-only: the role solution's unique name" })
+    .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' });
+}
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
@@ -43,18 +52,10 @@ async function main(argv: string[]): Promise<number> {
       'build',
       'Validate the spec, render and zip a managed solution, and write the deploy package',
       (y) =>
-        y
-          .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder (solution.json + roles/*.json), an unpacked solution (Other/Solution.xml), or a Package Deployer project or package' })
+        sourceOptions(y)
           .option('out', { type: 'string', requiresArg: true, default: 'out', describe: 'Output folder' })
           .option('version', { type: 'string', requiresArg: true, describe: 'Override the solution version (four parts, e.g. 1.2.0.0)' })
-          .option('templates', { type: 'string', requiresArg: true, describe: 'Folder with solution.xml.hbs, customizations.xml.hbs, [Content_Types].xml.hbs and README.md.hbs' })
-          .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings (privileges not in the built-in catalog) as errors' })
-          .option('client-id', { type: 'string', requiresArg: true, describe: 'ISV app registration id, for an unpacked solution without app details' })
-          .option('app-name', { type: 'string', requiresArg: true, describe: 'ISV app display name, with --client-id' })
-          .option('app-role', { type: 'string', requiresArg: true, array: true, default: [] as string[], describe: APP_ROLE_HELP })
-          .option('roles-only', { type: 'boolean', default: false, describe: ROLES_ONLY_HELP })
-          .option('unique-name', { type: 'string', requiresArg: true, describe: UNIQUE_NAME_HELP })
-          .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
+          .option('templates', { type: 'string', requiresArg: true, describe: 'Folder with solution.xml.hbs, customizations.xml.hbs, [Content_Types].xml.hbs and README.md.hbs' }),
       async (args) => {
         const { runBuild } = await import('./commands/build.js');
         exitCode = await runBuild({
@@ -75,16 +76,7 @@ async function main(argv: string[]): Promise<number> {
     .command(
       'check',
       'Validate the spec only; writes nothing',
-      (y) =>
-        y
-          .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder, unpacked solution, or Package Deployer project or package' })
-          .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings as errors' })
-          .option('client-id', { type: 'string', requiresArg: true, describe: 'ISV app registration id, for a source without app details' })
-          .option('app-name', { type: 'string', requiresArg: true, describe: 'ISV app display name, with --client-id' })
-          .option('app-role', { type: 'string', requiresArg: true, array: true, default: [] as string[], describe: APP_ROLE_HELP })
-          .option('roles-only', { type: 'boolean', default: false, describe: ROLES_ONLY_HELP })
-          .option('unique-name', { type: 'string', requiresArg: true, describe: UNIQUE_NAME_HELP })
-          .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' }),
+      (y) => sourceOptions(y),
       async (args) => {
         const { runCheck } = await import('./commands/check.js');
         exitCode = await runCheck({ src: args.src, strict: args.strict, rolesOnly: args['roles-only'], uniqueName: args['unique-name'], clientId: args['client-id'], appName: args['app-name'], appRoles: args['app-role'], json: args.json });

@@ -1,16 +1,8 @@
 import type { RootComponent } from '../components.js';
 import type { Level, RoleModel } from '../model.js';
 
-/** What dvpkg knows about one of the ISV's own managed solutions, read from its exported zip. */
-
-export interface IncludedSolution {
-  /** Where it came from, as messages show it: `solutions/a.zip`, or `pkg.pdpkg.zip: PkgAssets/a.zip` inside a package. */
-  file: string;
-  /** How to find the bytes again: the file on disk and, inside a package, the entry names from outer to inner zip. */
-  origin: SolutionOrigin;
-  /** Size and SHA-256 (hex) of the solution zip itself. */
-  size: number;
-  sha256: string;
+/** What solution.xml of an export says: identity, publisher, `<Managed>`, root components, requirements. */
+export interface SolutionManifest {
   uniqueName: string;
   version: string;
   displayName: string;
@@ -18,10 +10,6 @@ export interface IncludedSolution {
   /** solution.xml `<Managed>`: 1 is managed; 0 (unmanaged) and anything else is not. */
   managed: boolean;
   rootComponents: RootComponent[];
-  /** Custom tables the solution creates on import (see IncludedTable). */
-  tables: IncludedTable[];
-  /** Roles in customizations.xml `Roles/Role`, in the model every other input builds to. */
-  roles: RoleModel[];
   /** Solutions its `MissingDependencies` name, one entry per solution with the highest version required. */
   requires: SolutionRequirement[];
   /**
@@ -29,6 +17,21 @@ export interface IncludedSolution {
    * (`solution="Active"`): no package can supply them, so the target org must already have them.
    */
   requiresUnmanaged: RequiredComponent[];
+}
+
+/** What dvpkg knows about one of the ISV's own managed solutions, read from its exported zip. */
+export interface IncludedSolution extends SolutionManifest {
+  /** Where it came from, as messages show it: `solutions/a.zip`, or `pkg.pdpkg.zip: PkgAssets/a.zip` inside a package. */
+  file: string;
+  /** How to find the bytes again: the file on disk and, inside a package, the entry names from outer to inner zip. */
+  origin: SolutionOrigin;
+  /** Size and SHA-256 (hex) of the solution zip itself. */
+  size: number;
+  sha256: string;
+  /** Custom tables the solution creates on import (see IncludedTable). */
+  tables: IncludedTable[];
+  /** Roles in customizations.xml `Roles/Role`, in the model every other input builds to. */
+  roles: RoleModel[];
 }
 
 export interface SolutionOrigin {
@@ -86,4 +89,6 @@ export interface ImportOptions {
 export interface PackagedSolution {
   solution: IncludedSolution;
   options: ImportOptions;
+  /** The solution zip's bytes as read, to ship in the deploy package without reading them again. */
+  bytes: Buffer;
 }

@@ -79,7 +79,7 @@ async function readPackage(data: Buffer, file: string, shown: string, problems: 
     }
     const result = await readSolutionData(bytes, entryShown, { path: file, entries: inner ? [inner, name] : [name] });
     if (Array.isArray(result)) problems.push(...result);
-    else solutions.push({ solution: result, options: entry.options });
+    else solutions.push({ solution: result, options: entry.options, bytes });
   }
   const solutionParameters = await readSolutionParameters(zip, dataDir, where, problems);
   return {

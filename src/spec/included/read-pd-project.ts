@@ -61,7 +61,7 @@ export async function readPdProject(dir: string): Promise<PdProject> {
     if (!data) continue;
     const result = await readSolutionData(data, shown, { path: entry.file, entries: [] });
     if (Array.isArray(result)) problems.push(...result);
-    else solutions.push({ solution: result, options: entry.options });
+    else solutions.push({ solution: result, options: entry.options, bytes: data });
   }
   if (problems.some((p) => p.severity === 'error')) {
     throw new DvpkgError('DVPKG_INPUT_UNREADABLE', `${shownDir}: problems in the Package Deployer project`, { problems });

@@ -2,24 +2,13 @@ import type { Problem } from '../../errors.js';
 import { describeComponent, type RootComponent } from '../components.js';
 import { compareVersions } from '../model.js';
 import { xmlList, xmlNode, type XmlNode } from '../../util/xml.js';
-import type { RequiredComponent, SolutionRequirement } from './model.js';
+import type { RequiredComponent, SolutionManifest, SolutionRequirement } from './model.js';
 import { parseXmlOrProblem, textOf } from './xml-fields.js';
 
 /**
  * solution.xml of an exported zip: identity, publisher, `<Managed>`, root components and
  * `MissingDependencies` (shape in packages-research.md Q2.1, and the Kudos export).
  */
-
-export interface SolutionManifest {
-  uniqueName: string;
-  version: string;
-  displayName: string;
-  publisher: { uniqueName: string; displayName: string; prefix: string };
-  managed: boolean;
-  rootComponents: RootComponent[];
-  requires: SolutionRequirement[];
-  requiresUnmanaged: RequiredComponent[];
-}
 
 const ARRAYS = ['LocalizedName', 'RootComponent', 'MissingDependency'];
 /** `Required/@solution` for a component that was unmanaged or in no solution in the source org. */

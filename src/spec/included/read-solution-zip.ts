@@ -5,18 +5,23 @@ import { fileErrorReason } from '../../util/file-errors.js';
 import { displayPath } from '../../util/paths.js';
 import { openBoundedZip, ZipRefused } from './bounded-zip.js';
 import { MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON, MAX_XML_ENTRY_BYTES, megabytes } from './limits.js';
-import type { IncludedSolution, SolutionOrigin } from './model.js';
+import type { IncludedSolution, PackagedSolution, SolutionOrigin } from './model.js';
 import { readCustomizations } from './read-customizations.js';
 import { readSolutionManifest } from './read-solution-manifest.js';
 
 /** Reads one exported solution zip; every problem in it is reported together, naming the file. */
 
 export async function readSolutionZip(file: string): Promise<IncludedSolution> {
+  return (await readSolutionFile(file)).solution;
+}
+
+/** The same, with the zip's bytes, for a caller that ships them. */
+export async function readSolutionFile(file: string): Promise<PackagedSolution> {
   const shown = displayPath(file);
   const data = await readBoundedFile(file, shown, MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON);
   const result = await readSolutionData(data, shown, { path: file, entries: [] });
   if (Array.isArray(result)) throw unreadable(shown, result);
-  return result;
+  return { solution: result, options: {}, bytes: data };
 }
 
 export function unreadable(shown: string, problems: Problem[]): DvpkgError {
