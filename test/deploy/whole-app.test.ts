@@ -192,6 +192,16 @@ describe('whole-app packages: the ISV\'s own solutions in order (in-process)', f
       expect(cli.stderr).to.contain('--app-role: "Kudos Admin": expected a role one of the package\'s solutions ships').and.contain('"Kudos - Employee"');
       expect(cli.stderr).to.not.match(/at .+\.(ts|js):\d+/);
     });
+
+    it('dvpkg check takes the same flags: OK with a role the package ships (the DLL warned about), exit 2 naming --app-role without one', async () => {
+      const ok = await runCli(['check', '--src', PDPKG, '--client-id', SAMPLE_CLIENT_ID, '--app-name', 'Kudos Sync', '--app-role', 'Kudos - Manager']);
+      expect(ok.code, ok.stderr).to.equal(0);
+      expect(ok.stdout).to.contain('OK (mpa_Kudos 1.0.0.28, 1 role');
+      expect(ok.stderr).to.contain('mpa_Kudos.DeploymentPackage.dll');
+      const missing = await runCli(['check', '--src', PDPKG, '--client-id', SAMPLE_CLIENT_ID, '--app-name', 'Kudos Sync']);
+      expect(missing.code).to.equal(2);
+      expect(missing.stderr).to.contain('--app-role').and.contain('"Kudos - Program Admin"');
+    });
   });
 
   it('app.roles may name a role an included solution ships: roles/ empty, no role solution built, the role bound', async () => {
