@@ -2,22 +2,26 @@ import { DataverseClient, type RequestEvent } from '../dataverse/client.js';
 import { resolveAuthority, type Authority } from '../dataverse/discover-tenant.js';
 import type { RetryEvent } from '../http/retry.js';
 import type { Clock } from '../runtime/clock.js';
-import type { Credential } from './credentials.js';
-import { createTokenSource, type SignedInTokenSource } from './tokens.js';
+import type { SignIns } from './sign-ins.js';
 
 /** "Connect to an org as X": the one way the runner and `dvpkg verify` get a tenant, a token source and a Web API client. */
 
 export interface ConnectOptions {
   orgUrl: string;
-  credential: Credential;
+  signIns: SignIns;
   authority: Authority;
   tenant?: string;
   clock: Clock;
   signal?: AbortSignal;
   onRequest?: (event: RequestEvent) => void;
   onRetry?: (event: RetryEvent) => void;
-  onDeviceCode?: (message: string) => void;
   onWarning?: (text: string) => void;
+}
+
+/** The org's tokens, from its tenant's provider. */
+export interface SignedInTokenSource {
+  getToken(forceRefresh: boolean): Promise<string>;
+  readonly identity: () => string | undefined;
 }
 
 export interface OrgSession {
@@ -36,14 +40,9 @@ export async function connect(options: ConnectOptions): Promise<OrgSession> {
   // Tenant discovery is a request to the org, and counts as one.
   const authority = await resolveAuthority(options.orgUrl, options, { ...hooks, onRequest: (e) => options.onRequest?.({ method: 'GET', path: '', status: e.status, write: false }) });
   if (authority.warning) options.onWarning?.(authority.warning);
-  const tokens = createTokenSource({
-    credential: options.credential,
-    authorityHost: authority.host,
-    tenant: authority.tenant,
-    orgUrl: options.orgUrl,
-    hooks,
-    ...(options.onDeviceCode ? { onDeviceCode: options.onDeviceCode } : {}),
-  });
+  const provider = options.signIns.provider(authority.host, authority.tenant);
+  const org = options.orgUrl.replace(/\/+$/, '');
+  const tokens: SignedInTokenSource = { getToken: (forceRefresh) => provider.token(org, forceRefresh), identity: () => provider.identity() };
   const client = new DataverseClient({ orgUrl: options.orgUrl, token: tokens, ...hooks, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
   return { client, tenant: authority.tenant, authorityHost: authority.host, tokens };
 }

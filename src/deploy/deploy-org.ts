@@ -1,6 +1,6 @@
 import { adminConsentUrl, probeConsent } from '../auth/consent.js';
 import { connect } from '../auth/connect.js';
-import type { Credential } from '../auth/credentials.js';
+import type { SignIns } from '../auth/sign-ins.js';
 import type { Authority } from '../dataverse/discover-tenant.js';
 import { DvpkgError } from '../errors.js';
 import { poll, type Clock } from '../runtime/clock.js';
@@ -22,8 +22,8 @@ export interface DeployOptions {
   orgUrl: string;
   tenant?: string;
   authority: Authority;
-  /** Resolved when the sign-in step starts, so a bad credential fails that step and is reported. */
-  credential: () => Credential;
+  /** The run's sign-ins; the credential is resolved when the sign-in step starts, so a bad one fails that step. */
+  signIns: SignIns;
   planOnly: boolean;
   yes: boolean;
   /** Seconds to wait for admin consent; undefined: do not wait. */
@@ -65,14 +65,13 @@ export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runt
   const session = await recorder.run('sign-in', 'Signing in', async () => {
     const opened = await connect({
       orgUrl: options.orgUrl,
-      credential: options.credential(),
+      signIns: options.signIns,
       authority: options.authority,
       ...(options.tenant ? { tenant: options.tenant } : {}),
       clock,
       ...signal,
       onRequest: recorder.onRequest,
       onRetry: recorder.onRetry,
-      onDeviceCode: (message) => emit({ type: 'device-code', message }),
       onWarning: (text) => emit({ type: 'warning', text }),
     });
     result.tenant = opened.tenant;

@@ -13,6 +13,8 @@ export type DeployEvent =
   | { type: 'info'; text: string }
   | { type: 'warning'; text: string }
   | { type: 'device-code'; message: string }
+  /** The browser sign-in's URL (no secret in it: the PKCE verifier and the code never leave this process). */
+  | { type: 'browser-sign-in'; url: string; opened: boolean }
   | { type: 'consent-required'; url: string; code?: number; waitSeconds?: number }
   | { type: 'plan'; plan: Plan }
   | { type: 'prompt'; question: string }

@@ -1,5 +1,7 @@
 import { connect } from '../auth/connect.js';
+import type { Cloud } from '../auth/clouds.js';
 import type { Credential } from '../auth/credentials.js';
+import { SignIns } from '../auth/sign-ins.js';
 import { describeDiff, diffRolePrivileges, matchRoles, privilegesBeyondDeclared, rootRoleId } from '../core/org-roles.js';
 import type { Authority } from '../dataverse/discover-tenant.js';
 import { DataverseCodes, DataverseError, TransientError } from '../dataverse/errors.js';
@@ -21,6 +23,10 @@ export interface VerifyOptions {
   credential: Credential;
   tenant?: string;
   authority: Authority;
+  cloud: Cloud;
+  env?: NodeJS.ProcessEnv;
+  /** How long a federated sign-in retries AADSTS70021 (a new credential not yet in effect). */
+  federatedWaitMs?: number;
   probe: boolean;
   clock?: Clock;
   onWarning?: (text: string) => void;
@@ -65,7 +71,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     outcome: 'failed',
     exitCode: ExitCode.checksFailed,
     org: options.orgUrl,
-    clientId: options.credential.clientId,
+    clientId: 'clientId' in options.credential ? options.credential.clientId : manifest.app.clientId,
     package: { solution: rolesSolution(manifest).uniqueName, version: rolesSolution(manifest).version },
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
@@ -83,9 +89,16 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   };
   const laterChecks = ['app-user', ...manifest.solutions.map((s) => solutionCheck(manifest, s.uniqueName)), ...manifest.roles.map((r) => `role "${r.name}"`), 'roles-bound', 'effective-privileges'];
 
+  const hooks = { clock, ...(options.onRetry ? { onRetry: options.onRetry } : {}) };
+  const signIns = new SignIns(() => options.credential, {
+    cloud: options.cloud,
+    hooks,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.federatedWaitMs !== undefined ? { federatedWaitMs: options.federatedWaitMs } : {}),
+  });
   const session = await connect({
     orgUrl: options.orgUrl,
-    credential: options.credential,
+    signIns,
     authority: options.authority,
     ...(options.tenant ? { tenant: options.tenant } : {}),
     clock,

@@ -64,11 +64,12 @@ describe('the deploy runner against the emulator (in-process)', function () {
     await consented();
     const confidential = await run(['--yes', '--admin-client-id', SAMPLE_CLIENT_ID]);
     expect(confidential.code).to.equal(4);
-    expect(confidential.stderr).to.contain('AADSTS7000218 (the sign-in app does not allow public client flows');
+    expect(confidential.stderr).to.contain('AADSTS7000218 (the sign-in app (the package\'s admin client, or --admin-client-id) does not allow public client flows, which device code needs');
     await axios.put(`${emulator.controlUrl}/tenants/${emulator.tenantId}/policies`, { blockDeviceCode: true });
     const blocked = await run(['--yes']);
     expect(blocked.code).to.equal(4);
-    expect(blocked.stderr).to.contain('AADSTS53003 (Conditional Access blocked the sign-in');
+    expect(blocked.stderr).to.contain('AADSTS53003 (Conditional Access blocked the sign-in: this tenant does not allow device code sign-in');
+    expect(blocked.stderr).to.contain('run again with --auth browser');
     expect(orgRequests(emulator.log()).writes).to.deep.equal([]);
   });
 

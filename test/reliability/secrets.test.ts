@@ -7,7 +7,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { createTokenSource } from '../../src/auth/tokens.js';
+import { CLOUDS } from '../../src/auth/clouds.js';
+import { createTokenProvider } from '../../src/auth/token-provider.js';
 import { reportError } from '../../src/errors.js';
 import { DataverseClient } from '../../src/dataverse/client.js';
 import { DEFAULT_IDS, type RunningEmulator } from '../../src/emulator/index.js';
@@ -360,8 +361,8 @@ describe('secrets: no output of any command carries a secret, key or token', fun
     process.env['DVPKG_DEBUG'] = '1';
     try {
       const signIn = (tenant: string, secret: string) =>
-        createTokenSource({ credential: { kind: 'client-secret', clientId: SAMPLE_CLIENT_ID, secret }, authorityHost: emulator.authorityHost, tenant, orgUrl: emulator.orgUrl, hooks: { clock: { now: () => 0, sleep: async () => undefined } } })
-          .getToken(false)
+        createTokenProvider({ kind: 'client-secret', clientId: SAMPLE_CLIENT_ID, secret }, { authorityHost: emulator.authorityHost, tenant, cloud: CLOUDS.public, hooks: { clock: { now: () => 0, sleep: async () => undefined } } })
+          .token(emulator.orgUrl, false)
           .then(() => expect.fail('sign-in should fail'), (error: unknown) => error);
       show(await signIn('nosuch.example', isvSecret));
       show(await signIn(emulator.tenantId, canarySecret));

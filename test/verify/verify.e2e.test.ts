@@ -200,7 +200,8 @@ describe('dvpkg verify against the emulator (end to end)', function () {
   it('needs a credential and a readable package (exit 2)', async () => {
     const none = await verify([], {});
     expect(none.code).to.equal(2);
-    expect(none.stderr).to.contain('set AZURE_CLIENT_SECRET, or pass --certificate');
+    expect(none.stderr).to.contain('no app credential: set AZURE_CLIENT_SECRET, pass --certificate <pem>');
+    expect(none.stderr).to.contain('--federated-token-file <file>');
     const missing = await runCli(['verify', '--org', emulator.orgUrl, '--package', '/nonexistent/pkg'], { env: { AZURE_CLIENT_SECRET: secret } });
     expect(missing.code).to.equal(2);
     expect(missing.stderr).to.contain('--package /nonexistent/pkg: not found');

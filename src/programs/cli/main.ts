@@ -91,8 +91,11 @@ async function main(argv: string[]): Promise<number> {
           .option('package', { type: 'string', requiresArg: true, demandOption: true, describe: 'Deploy package folder, its .zip, or its manifest.json' })
           .option('tenant', { type: 'string', requiresArg: true, describe: 'Tenant id or domain (default AZURE_TENANT_ID, else found from the org)' })
           .option('client-id', { type: 'string', requiresArg: true, describe: "The app's client id (default AZURE_CLIENT_ID, else the manifest's)" })
+          .option('auth', { type: 'string', requiresArg: true, describe: 'certificate, client-secret, federated or azure-cli (default: the first credential found: certificate, secret, federated token)' })
           .option('certificate', { type: 'string', requiresArg: true, describe: 'PEM with the private key and certificate (default AZURE_CLIENT_CERTIFICATE_PATH); else AZURE_CLIENT_SECRET is used' })
-          .option('authority-host', { type: 'string', requiresArg: true, describe: 'Sign-in host (default https://login.microsoftonline.com)' })
+          .option('federated-token-file', { type: 'string', requiresArg: true, describe: 'File holding a federated token (default AZURE_FEDERATED_TOKEN_FILE; in GitHub Actions the job\'s OIDC token)' })
+          .option('cloud', { type: 'string', requiresArg: true, describe: 'public, usgov, usgovhigh, dod or china (default public)' })
+          .option('authority-host', { type: 'string', requiresArg: true, describe: "Sign-in host (default: the cloud's); for a local emulator" })
           .option('report', { type: 'string', requiresArg: true, describe: 'Write a JSON report with every check' })
           .option('junit', { type: 'string', requiresArg: true, describe: 'Write JUnit XML, one test case per check' })
           .option('probe', { type: 'boolean', default: false, describe: 'Also read one row of each table a declared read privilege covers (never writes)' })
@@ -107,6 +110,9 @@ async function main(argv: string[]): Promise<number> {
           ...(args.tenant !== undefined ? { tenant: args.tenant } : {}),
           ...(args['client-id'] !== undefined ? { clientId: args['client-id'] } : {}),
           ...(args.certificate !== undefined ? { certificate: args.certificate } : {}),
+          ...(args.auth !== undefined ? { auth: args.auth } : {}),
+          ...(args['federated-token-file'] !== undefined ? { federatedTokenFile: args['federated-token-file'] } : {}),
+          ...(args.cloud !== undefined ? { cloud: args.cloud } : {}),
           ...(args['authority-host'] !== undefined ? { authorityHost: args['authority-host'] } : {}),
           ...(args.report !== undefined ? { report: args.report } : {}),
           ...(args.junit !== undefined ? { junit: args.junit } : {}),

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { AUTH_MODES, CREDENTIAL_ENV, fromFlagOrEnv, type AuthMode, type CredentialFlags } from '../../auth/credentials.js';
-import { PUBLIC_AUTHORITY_HOST } from '../../auth/authority.js';
+import { AUTH_MODES, CREDENTIAL_ENV, federatedWaitMs, fromFlagOrEnv, type AuthMode, type CredentialFlags } from '../../auth/credentials.js';
+import { checkOrgInCloud, CLOUD_NAMES, CLOUDS, parseCloud, type Cloud } from '../../auth/clouds.js';
+import { displayAvailable } from '../../auth/system-browser.js';
 import type { Authority } from '../../dataverse/discover-tenant.js';
 import { usageError } from '../../errors.js';
 import { normalizeGuid } from '../../spec/guid.js';
@@ -16,7 +17,11 @@ export type RunnerOptions =
       orgUrl: string;
       tenant?: string;
       authority: Authority;
+      cloud: Cloud;
       credential: CredentialFlags;
+      /** Why the sign-in mode was chosen for the user (no --auth, no display: device code). */
+      authNote?: string;
+      federatedWaitMs: number;
       /** The public client a person signs in with; undefined: the package's. */
       adminClientId?: string;
       planOnly: boolean;
@@ -40,21 +45,28 @@ Options:
   --org <url>                     Dataverse org URL, e.g. https://contoso.crm.dynamics.com
                                   (its Web API endpoint .../api/data/v9.2 works too) (required)
   --tenant <id or domain>         Entra ID tenant; found from the org when omitted
-  --auth <mode>                   device-code (default): sign in as a person with a code
-                                  client-secret: sign in as your own automation app
-                                  certificate: sign in as your automation app with a certificate
-  --client-id <id>                your automation app's client id (client-secret, certificate)
+  --auth <mode>                   how to sign in; a person (the default):
+                                    browser: in the system browser (default where there is a display)
+                                    device-code: with a code on another device (default without one)
+                                    azure-cli: as whoever the Azure CLI (az) is signed in as
+                                  or your own automation app:
+                                    client-secret, certificate, or federated (workload identity:
+                                    a token file, or the GitHub Actions job's OIDC token)
+  --no-open                       browser sign-in: print the sign-in URL, do not open a browser
+  --client-id <id>                your automation app's client id (client-secret, certificate, federated)
   --client-secret-file <file>     file holding the client secret (never pass a secret as a flag)
   --certificate <pem file>        PEM with the private key and the certificate
+  --federated-token-file <file>   file holding the federated token (AZURE_FEDERATED_TOKEN_FILE)
+  --cloud <name>                  ${CLOUD_NAMES.join(', ')} (default public): the sign-in host and
+                                  the org hosts to accept
   --plan                          show what would happen, also before consent; change nothing
   --yes                           do not ask for confirmation
   --wait-for-consent[=seconds]    wait for admin consent (default 900 s) instead of exiting 3
   --report <file>                 write a JSON report of every step
   --json                          JSON lines on stdout (the plan, progress, retries); the last
                                   line is the report
-  --authority-host <url>          sign-in host (default ${PUBLIC_AUTHORITY_HOST}); for sovereign
-                                  clouds or a local emulator
-  --admin-client-id <id>          public client for device-code sign-in (default: from the manifest)
+  --authority-host <url>          sign-in host (default: the cloud's); for a local emulator
+  --admin-client-id <id>          public client a person signs in with (default: the package's)
   --overwrite-unmanaged-customizations
                                   let the import overwrite unmanaged changes to the role
   --purge-deleted-app-user        permanently delete a deleted application user of the app that
@@ -62,7 +74,8 @@ Options:
   --help, --version
 
 Without a flag, settings come from the environment: ${CREDENTIAL_ENV.clientId.join(' or ')},
-${CREDENTIAL_ENV.secret.join(' or ')}, ${CREDENTIAL_ENV.certificate.join(' or ')}, ${CREDENTIAL_ENV.tenant.join(' or ')}.
+${CREDENTIAL_ENV.secret.join(' or ')}, ${CREDENTIAL_ENV.certificate.join(' or ')}, ${CREDENTIAL_ENV.tenant.join(' or ')},
+${CREDENTIAL_ENV.federatedTokenFile.join(' or ')}, and in GitHub Actions ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN.
 
 Exit codes: 0 done or nothing to do, 1 unexpected, 2 usage or bad input, 3 consent missing,
 4 sign-in failed, 5 preflight failed, 6 import failed, 7 application user or role step failed,
@@ -90,6 +103,9 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
         'client-id': { type: 'string' },
         'client-secret-file': { type: 'string' },
         certificate: { type: 'string' },
+        'federated-token-file': { type: 'string' },
+        'no-open': { type: 'boolean' },
+        cloud: { type: 'string' },
         plan: { type: 'boolean' },
         yes: { type: 'boolean' },
         'wait-for-consent': { type: 'string' },
@@ -113,8 +129,11 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   const org = str('org');
   if (!org) throw usageError('--org is required, e.g. --org https://contoso.crm.dynamics.com');
   const orgUrl = checkOrgUrl('--org', org);
+  const cloudRaw = str('cloud');
+  const cloud = cloudRaw === undefined ? CLOUDS.public : parseCloud('--cloud', cloudRaw);
+  checkOrgInCloud('--org', orgUrl, cloud);
   const authorityHost = str('authority-host');
-  const authority: Authority = authorityHost ? { host: checkServiceUrl('--authority-host', authorityHost), source: 'flag' } : { host: PUBLIC_AUTHORITY_HOST, source: 'default' };
+  const authority: Authority = authorityHost ? { host: checkServiceUrl('--authority-host', authorityHost), source: 'flag' } : { host: cloud.authorityHost, source: 'default' };
 
   const auth = str('auth');
   if (auth !== undefined && !(AUTH_MODES as readonly string[]).includes(auth)) throw usageError(`--auth ${auth}: expected ${AUTH_MODES.slice(0, -1).join(', ')} or ${AUTH_MODES.at(-1)}`);
@@ -134,14 +153,26 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   if (tenant !== undefined) checkTenant(tenant.source, tenant.value);
 
   const reportPath = str('report');
+  // Without --auth the runner signs a person in: a secret in the environment alone does not switch to it.
+  let mode = auth as AuthMode | undefined;
+  let authNote: string | undefined;
+  if (mode === undefined) {
+    const display = displayAvailable(env);
+    mode = display.available ? 'browser' : 'device-code';
+    if (!display.available) authNote = `signing in with a device code: ${display.reason ?? 'no browser can be opened here'}; use --auth browser to sign in through a browser anyway (its URL is printed)`;
+  }
   return {
     kind: 'deploy',
     orgUrl,
     ...(tenant ? { tenant: normalizeGuid(tenant.value) ?? tenant.value.toLowerCase() } : {}),
     authority,
+    cloud,
+    ...(authNote ? { authNote } : {}),
+    federatedWaitMs: federatedWaitMs(env),
     credential: {
-      // Without --auth the runner signs a person in: a secret in the environment alone does not switch to it.
-      auth: (auth as AuthMode | undefined) ?? 'device-code',
+      auth: mode,
+      openBrowser: values['no-open'] !== true,
+      ...(str('federated-token-file') !== undefined ? { federatedTokenFile: str('federated-token-file') } : {}),
       ...(clientId !== undefined ? { clientId } : {}),
       ...(str('client-secret-file') !== undefined ? { clientSecretFile: str('client-secret-file') } : {}),
       ...(str('certificate') !== undefined ? { certificate: str('certificate') } : {}),

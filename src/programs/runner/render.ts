@@ -60,6 +60,8 @@ export function createRenderer(output: Output, json: boolean): EventSink {
       case 'info':
       case 'device-code':
         return indented(event.type === 'info' ? event.text : event.message);
+      case 'browser-sign-in':
+        return indented(event.opened ? `Sign in in the browser window that opened. If none did, open:\n${event.url}` : `To sign in, open this URL in a browser on this machine:\n${event.url}`);
       case 'warning':
         return line(`  warning: ${event.text}`);
       case 'consent-required':

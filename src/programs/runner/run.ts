@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import { resolveCredential, type Credential } from '../../auth/credentials.js';
+import { redactCredentialEnv, resolveCredential } from '../../auth/credentials.js';
+import { SignIns } from '../../auth/sign-ins.js';
 import { deployOrg, type DeployResult } from '../../deploy/deploy-org.js';
 import type { DeployEvent } from '../../deploy/events.js';
 import { loadPackage } from '../../deploy/package-files.js';
@@ -9,7 +10,6 @@ import type { RunReport } from '../../deploy/report.js';
 import { ExitCode, formatProblem, isDvpkgError, reportError } from '../../errors.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { createOutput, Redactor } from '../../runtime/output.js';
-import { CREDENTIAL_ENV } from '../../auth/credentials.js';
 import { DVPKG_VERSION } from '../../version.js';
 import { HELP, parseRunnerArgs, type DeployRunnerOptions } from './args.js';
 import { createRenderer, terminalConfirm } from './render.js';
@@ -34,7 +34,7 @@ export interface RunnerIo {
 export async function runDeploy(io: RunnerIo): Promise<number> {
   const redactor = new Redactor();
   // Before anything that can fail: a message may echo a value that is in fact the secret.
-  for (const name of CREDENTIAL_ENV.secret) redactor.add(io.env[name]);
+  redactCredentialEnv(io.env, redactor);
   const output = createOutput(io, redactor);
   let options: DeployRunnerOptions;
   try {
@@ -77,10 +77,18 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
     const { manifest } = pkg;
     const roles = rolesSolution(manifest);
     report.package = { solution: roles.uniqueName, version: roles.version, solutionSha256: roles.sha256, appClientId: manifest.app.clientId };
-    const credential = (): Credential => resolveCredential(options.credential, io.env, redactor, { fallback: 'device-code', publicClientId: options.adminClientId ?? manifest.adminClientId });
+    if (options.authNote) emit({ type: 'info', text: options.authNote });
+    const signIns = new SignIns(() => resolveCredential(options.credential, io.env, redactor, { fallback: 'device-code', publicClientId: options.adminClientId ?? manifest.adminClientId }), {
+      cloud: options.cloud,
+      hooks: { clock, ...(io.signal ? { signal: io.signal } : {}), onRetry: recorder.onRetry },
+      env: io.env,
+      federatedWaitMs: options.federatedWaitMs,
+      onDeviceCode: (message) => emit({ type: 'device-code', message }),
+      onBrowserSignIn: (url, opened) => emit({ type: 'browser-sign-in', url, opened }),
+    });
     const deployed = await deployOrg(
       pkg,
-      { ...options, credential },
+      { ...options, signIns },
       { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: terminalConfirm(io.stdin, output, options.json), running },
       recorder,
       result,

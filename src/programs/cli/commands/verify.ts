@@ -1,5 +1,5 @@
-import { PUBLIC_AUTHORITY_HOST } from '../../../auth/authority.js';
-import { CREDENTIAL_ENV, fromFlagOrEnv, resolveCredential } from '../../../auth/credentials.js';
+import { checkOrgInCloud, CLOUDS, parseCloud } from '../../../auth/clouds.js';
+import { AUTH_MODES, CREDENTIAL_ENV, federatedWaitMs, fromFlagOrEnv, PERSON_MODES, redactCredentialEnv, resolveCredential, type AuthMode } from '../../../auth/credentials.js';
 import { usageError } from '../../../errors.js';
 import type { Output } from '../../../runtime/output.js';
 import { normalizeGuid } from '../../../spec/guid.js';
@@ -16,6 +16,9 @@ export interface VerifyArgs {
   tenant?: string;
   clientId?: string;
   certificate?: string;
+  auth?: string;
+  federatedTokenFile?: string;
+  cloud?: string;
   authorityHost?: string;
   report?: string;
   junit?: string;
@@ -26,19 +29,28 @@ export interface VerifyArgs {
 /** Signs in as the ISV app with the runner's credential precedence: flag, then DVPKG_*, then the Azure SDK names. */
 export async function runVerifyCommand(args: VerifyArgs, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Before anything that can fail: a message may echo a value that is in fact the secret.
-  for (const name of CREDENTIAL_ENV.secret) output.redactor.add(env[name]);
+  redactCredentialEnv(env, output.redactor);
   const orgUrl = checkOrgUrl('--org', args.org);
-  const authority = args.authorityHost ? { host: checkServiceUrl('--authority-host', args.authorityHost), source: 'flag' as const } : { host: PUBLIC_AUTHORITY_HOST, source: 'default' as const };
+  const cloud = args.cloud === undefined ? CLOUDS.public : parseCloud('--cloud', args.cloud);
+  checkOrgInCloud('--org', orgUrl, cloud);
+  const authority = args.authorityHost ? { host: checkServiceUrl('--authority-host', args.authorityHost), source: 'flag' as const } : { host: cloud.authorityHost, source: 'default' as const };
+  const auth = args.auth;
+  if (auth !== undefined && (!(AUTH_MODES as readonly string[]).includes(auth) || (PERSON_MODES as readonly string[]).includes(auth))) {
+    throw usageError(`--auth ${auth}: expected certificate, client-secret, federated or azure-cli (verify signs in as the ISV app, not as a person)`);
+  }
   const manifest = await loadManifest(args.package);
   const tenant = fromFlagOrEnv('--tenant', args.tenant, CREDENTIAL_ENV.tenant, env);
   if (tenant !== undefined) checkTenant(tenant.source, tenant.value);
-  const given = args.certificate !== undefined || [...CREDENTIAL_ENV.secret, ...CREDENTIAL_ENV.certificate].some((name) => env[name]);
-  if (!given) throw usageError('no app credential: set AZURE_CLIENT_SECRET, or pass --certificate <pem> (or set AZURE_CLIENT_CERTIFICATE_PATH; DVPKG_CLIENT_SECRET and DVPKG_CLIENT_CERTIFICATE_PATH work too)');
   const credential = resolveCredential(
-    { ...(args.clientId !== undefined ? { clientId: args.clientId } : {}), ...(args.certificate !== undefined ? { certificate: args.certificate } : {}) },
+    {
+      ...(auth !== undefined ? { auth: auth as AuthMode } : {}),
+      ...(args.clientId !== undefined ? { clientId: args.clientId } : {}),
+      ...(args.certificate !== undefined ? { certificate: args.certificate } : {}),
+      ...(args.federatedTokenFile !== undefined ? { federatedTokenFile: args.federatedTokenFile } : {}),
+    },
     env,
     output.redactor,
-    { fallback: 'client-secret', clientId: manifest.app.clientId, publicClientId: manifest.adminClientId },
+    { clientId: manifest.app.clientId, publicClientId: manifest.adminClientId },
   );
 
   const report = await runVerify({
@@ -47,6 +59,9 @@ export async function runVerifyCommand(args: VerifyArgs, output: Output, env: No
     credential,
     ...(tenant ? { tenant: normalizeGuid(tenant.value) ?? tenant.value } : {}),
     authority,
+    cloud,
+    env,
+    federatedWaitMs: federatedWaitMs(env),
     probe: args.probe,
     onWarning: (text) => output.err(`warning: ${text}\n`),
   });

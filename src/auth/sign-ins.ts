@@ -1,0 +1,28 @@
+import type { Credential } from './credentials.js';
+import { createTokenProvider, type ProviderContext, type TokenProvider } from './token-provider.js';
+
+/**
+ * A run's sign-ins: one token provider per tenant (and sign-in host), so a person signs in once and
+ * every org of that tenant is served from the same sign-in. The credential is resolved on first use,
+ * so a problem with it is reported as the sign-in step's failure.
+ */
+export class SignIns {
+  private readonly providers = new Map<string, TokenProvider>();
+  private credential: Credential | undefined;
+
+  constructor(
+    private readonly resolve: () => Credential,
+    private readonly context: Omit<ProviderContext, 'authorityHost' | 'tenant'>,
+  ) {}
+
+  provider(authorityHost: string, tenant: string): TokenProvider {
+    const key = `${authorityHost.toLowerCase()}|${tenant.toLowerCase()}`;
+    let provider = this.providers.get(key);
+    if (!provider) {
+      this.credential ??= this.resolve();
+      provider = createTokenProvider(this.credential, { ...this.context, authorityHost, tenant });
+      this.providers.set(key, provider);
+    }
+    return provider;
+  }
+}
