@@ -1,4 +1,5 @@
 import type { Level, SolutionModel } from '../spec/model.js';
+import { SAMPLE_ADMIN_CLIENT_ID } from '../spec/admin-client.js';
 
 /**
  * manifest.json of a deploy package: everything the runner needs to know about what it deploys,
@@ -8,9 +9,6 @@ import type { Level, SolutionModel } from '../spec/model.js';
  */
 
 export const MANIFEST_FORMAT = 2;
-
-/** The public client the admin signs in with by default: the Dataverse SDK's sample app id. */
-export const DEFAULT_ADMIN_CLIENT_ID = '51f81489-12ee-4a9e-aaae-a2591f45987d';
 
 export interface ManifestRole {
   id: string;
@@ -67,7 +65,7 @@ export function createManifest(
       ...(model.app.consentRedirectUri ? { consentRedirectUri: model.app.consentRedirectUri } : {}),
     },
     roles: model.roles.map((role) => ({ id: role.id, name: role.name, description: role.description, privileges: role.privileges, ...(role.solution ? { solution: role.solution } : {}) })),
-    adminClientId: DEFAULT_ADMIN_CLIENT_ID,
+    adminClientId: model.app.adminClientId ?? SAMPLE_ADMIN_CLIENT_ID,
   };
 }
 

@@ -15,7 +15,7 @@ import { validateSpec } from './validate.js';
 export interface LoadSpecOptions {
   strict?: boolean;
   version?: string;
-  app?: { clientId?: string; name?: string };
+  app?: { clientId?: string; name?: string; adminClientId?: string };
   catalog?: PrivilegeCatalog;
   /** Build an unpacked tree's roles into a separate role solution (`--roles-only`). */
   rolesOnly?: boolean;

@@ -1,4 +1,5 @@
 import type { Problem } from '../errors.js';
+import { checkAdminClientId } from './admin-client.js';
 import { normalizeGuid } from './guid.js';
 import { checkIncludedSolutions } from './included/check-included.js';
 import { readSolutionSource, type LoadedIncluded } from './included-solutions.js';
@@ -11,7 +12,7 @@ import type { IncludedSolutionModel, RoleModel, SolutionModel } from './model.js
  */
 
 export interface PackageSourceOptions {
-  app?: { clientId?: string; name?: string };
+  app?: { clientId?: string; name?: string; adminClientId?: string };
   appRoles?: readonly string[];
 }
 
@@ -29,6 +30,7 @@ export async function loadPackageSource(
   if (!clientId) error('--client-id', options.app?.clientId, "the ISV app registration (client) id, a GUID: a Package Deployer package does not name the app");
   const appName = options.app?.name?.trim();
   if (!appName) error('--app-name', options.app?.name, "the ISV app's display name, for the admin's README and the plan");
+  const adminClientId = checkAdminClientId(options.app?.adminClientId, { file: '--admin-client-id', path: '' }, problems);
   const wanted = options.appRoles ?? [];
   // A package's roles are often meant for people; which one the app's user gets is the ISV's call.
   if (wanted.length === 0) error('--app-role', undefined, `the name of the role the application user gets, once per role (the package's roles: ${names})`);
@@ -52,7 +54,7 @@ export async function loadPackageSource(
       version: home.version,
       languageCode: 1033,
       publisher: { uniqueName: home.publisher.uniqueName, displayName: home.publisher.displayName, description: '', prefix: home.publisher.prefix, optionValuePrefix: 0 },
-      app: { clientId, name: appName, roles: chosen.map((c) => c.role.name) },
+      app: { clientId, name: appName, roles: chosen.map((c) => c.role.name), ...(adminClientId ? { adminClientId } : {}) },
       roles: chosen.map((c) => ({ ...c.role, solution: c.solution })),
       included: source.solutions.map((s) => toModel(s, check.targetRequirements)),
       rolesFrom: 'included',

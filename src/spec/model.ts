@@ -38,6 +38,8 @@ export interface AppModel {
   roles: string[];
   /** Redirect URI registered on the app, for the admin-consent link. */
   consentRedirectUri?: string;
+  /** The ISV's public client the subscriber's admin signs in with; absent: Microsoft's sample app. */
+  adminClientId?: string;
 }
 
 /** One of the ISV's own managed solutions the package imports before the role solution. */

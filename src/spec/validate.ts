@@ -1,5 +1,6 @@
 import { formatValue, type Problem } from '../errors.js';
 import type { PrivilegeCatalog } from './catalog.js';
+import { checkAdminClientId } from './admin-client.js';
 import { deriveRoleId, normalizeGuid } from './guid.js';
 import { LEVEL_CHOICES, parseLevel } from './levels.js';
 import { sortPrivileges, type AppModel, type PrivilegeGrant, type RoleModel, type SolutionModel } from './model.js';
@@ -22,7 +23,7 @@ export interface ValidateOptions {
   /** `--version` from the command line; wins over the spec's version. */
   version?: string;
   /** App details from flags, for unpacked trees that carry none. */
-  app?: { clientId?: string; name?: string };
+  app?: { clientId?: string; name?: string; adminClientId?: string };
   /** `--roles-only`: build an unpacked tree's roles into a separate role solution. */
   rolesOnly?: boolean;
   /** `--unique-name`: that role solution's unique name. */
@@ -44,7 +45,7 @@ const PRIVILEGE_VERBS = /^prv(?:Create|Read|Write|Delete|AppendTo|Append|Assign|
 
 const SOLUTION_FIELDS = new Set(['$schema', 'uniqueName', 'displayName', 'description', 'version', 'languageCode', 'publisher', 'app', 'solutions']);
 const PUBLISHER_FIELDS = new Set(['uniqueName', 'displayName', 'description', 'prefix', 'optionValuePrefix']);
-const APP_FIELDS = new Set(['clientId', 'name', 'roles', 'consentRedirectUri']);
+const APP_FIELDS = new Set(['clientId', 'name', 'roles', 'consentRedirectUri', 'adminClientId']);
 const ROLE_FIELDS = new Set(['$schema', 'id', 'name', 'description', 'customizable', 'isInherited', 'privileges']);
 
 type Obj = Record<string, unknown>;
@@ -66,6 +67,10 @@ class FileChecks {
 
   warning(path: string, value: unknown, expected: string, hint?: string): void {
     this.problems.push({ severity: 'warning', file: this.file, path, value, expected, ...(hint ? { hint } : {}) });
+  }
+
+  adminClientId(value: unknown, where: { file: string; path: string }): string | undefined {
+    return checkAdminClientId(value, where, this.problems);
   }
 
   /** Problems with a value that came from elsewhere, such as a flag, are reported under that source. */
@@ -161,7 +166,7 @@ function sharedRoleIdsWarning(source: string, target: string): Problem {
 interface CheckedSolution {
   model?: Omit<SolutionModel, 'roles' | 'app'>;
   publisherName?: string;
-  appDraft?: { checks: FileChecks; clientId: string; name: string; roles: string[] | undefined; consentRedirectUri: string | undefined };
+  appDraft?: { checks: FileChecks; clientId: string; name: string; roles: string[] | undefined; consentRedirectUri: string | undefined; adminClientId: string | undefined };
 }
 
 function checkSolution(doc: SourceDoc, input: SpecInput, options: ValidateOptions, problems: Problem[]): CheckedSolution {
@@ -266,8 +271,13 @@ function checkApp(data: Obj, input: SpecInput, options: ValidateOptions, checks:
     else checks.error('app.roles', rolesValue, 'a non-empty array of role names (omit it to give the app every role)');
   }
   const consentRedirectUri = checkRedirectUri(app['consentRedirectUri'], input, checks);
+  // An unpacked tree has no place for it: only the flag can set it, so that is where a problem is reported.
+  const adminClientId =
+    fromFlags.adminClientId !== undefined || input.format !== 'json'
+      ? checks.adminClientId(fromFlags.adminClientId, { file: '--admin-client-id', path: '' })
+      : checks.adminClientId(app['adminClientId'], { file: checks.file, path: 'app.adminClientId' });
   if (!clientId || !name) return undefined;
-  return { checks, clientId, name, roles, consentRedirectUri };
+  return { checks, clientId, name, roles, consentRedirectUri, adminClientId };
 }
 
 /**
@@ -301,7 +311,10 @@ function checkAppRoles(
   problems: Problem[],
 ): AppModel | undefined {
   const known = roles.map((r) => r.name).filter((n): n is string => n !== undefined);
-  const redirect = draft.consentRedirectUri === undefined ? {} : { consentRedirectUri: draft.consentRedirectUri };
+  const redirect = {
+    ...(draft.consentRedirectUri === undefined ? {} : { consentRedirectUri: draft.consentRedirectUri }),
+    ...(draft.adminClientId === undefined ? {} : { adminClientId: draft.adminClientId }),
+  };
   if (draft.roles === undefined) return { clientId: draft.clientId, name: draft.name, roles: known, ...redirect };
   const candidates = [...known, ...includedRoles.map((r) => r.name)];
   const names: string[] = [];

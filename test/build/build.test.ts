@@ -86,7 +86,7 @@ describe('build', () => {
     const solution = await zip.file('solution.xml')!.async('string');
     expect(solution).to.contain('<UniqueName>PromptManagerRoles</UniqueName>');
     expect([...solution.matchAll(/<RootComponent type="(\d+)"/g)].map((m) => m[1])).to.deep.equal(['20', '20', '20']);
-    expect(result.warnings.map((w) => `${w.severity} ${w.file}`)).to.deep.equal(['warning --roles-only']);
+    expect(result.warnings.map((w) => `${w.severity} ${w.file}`)).to.deep.equal(['warning --admin-client-id', 'warning --roles-only']);
   });
 
   it('names the role solution after uniqueName when given one, and carries no app without app details', async () => {

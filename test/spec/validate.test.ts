@@ -6,7 +6,7 @@ import { deriveRoleId } from '../../src/spec/guid.js';
 import { loadSpec } from '../../src/spec/index.js';
 import type { SpecInput } from '../../src/spec/source.js';
 import { validateSpec, type ValidateOptions } from '../../src/spec/validate.js';
-import { validRole, validSolution } from '../support/spec-builders.js';
+import { CONTOSO_ADMIN_CLIENT_ID, validRole, validSolution } from '../support/spec-builders.js';
 import { removeTempDirs, tempDir, writeTree } from '../support/tmp.js';
 
 function input(solution: unknown, roles: unknown[], format: SpecInput['format'] = 'json'): SpecInput {
@@ -46,7 +46,7 @@ describe('spec validation', () => {
     expect(errorsOf(result.problems)).to.deep.equal([]);
     const model = result.model!;
     expect(model.languageCode).to.equal(1033);
-    expect(model.app).to.deep.equal({ clientId: '11111111-2222-4333-8444-555555555555', name: 'Contoso App', roles: ['Contoso Reader'], consentRedirectUri: 'https://app.contoso.example/consented' });
+    expect(model.app).to.deep.equal({ clientId: '11111111-2222-4333-8444-555555555555', name: 'Contoso App', roles: ['Contoso Reader'], consentRedirectUri: 'https://app.contoso.example/consented', adminClientId: CONTOSO_ADMIN_CLIENT_ID });
     expect(model.roles[0]!.id).to.equal(deriveRoleId('contoso', 'Contoso Reader'));
     expect(model.roles[0]!.customizable).to.equal(true);
     expect(model.roles[0]!.privileges).to.deep.equal([
@@ -232,9 +232,42 @@ describe('spec validation: the admin-consent redirect URI', () => {
   });
 
   it('warns when it is missing and rejects one that is not an https URL', () => {
-    const missing = check({ clientId: '11111111-2222-4333-8444-555555555555', name: 'A' });
+    const missing = check({ clientId: '11111111-2222-4333-8444-555555555555', name: 'A', adminClientId: CONTOSO_ADMIN_CLIENT_ID });
     expect(missing.problems.map((p) => `${p.severity} ${p.path}`)).to.deep.equal(['warning app.consentRedirectUri']);
-    const bad = check({ clientId: '11111111-2222-4333-8444-555555555555', name: 'A', consentRedirectUri: 'ftp://a.example/x' });
+    const bad = check({ clientId: '11111111-2222-4333-8444-555555555555', name: 'A', consentRedirectUri: 'ftp://a.example/x', adminClientId: CONTOSO_ADMIN_CLIENT_ID });
     expect(bad.problems.map((p) => `${p.severity} ${p.path}`)).to.deep.equal(['error app.consentRedirectUri']);
+  });
+});
+
+describe('spec validation: the admin sign-in client (app.adminClientId)', () => {
+  const check = (app: Record<string, unknown>, flags: ValidateOptions['app'] = undefined) =>
+    validateSpec(
+      { format: 'json', dir: 'spec', solution: { file: 'solution.json', data: validSolution({ app }), duplicateKeys: [] }, roles: [{ file: 'r.json', data: validRole(), duplicateKeys: [] }], problems: [] },
+      { strict: false, catalog: defaultCatalog(), ...(flags ? { app: flags } : {}) },
+    );
+  const base = { clientId: '11111111-2222-4333-8444-555555555555', name: 'A', consentRedirectUri: 'https://a.example/done' };
+
+  it('carries the ISV public client into the model and the manifest without a warning', () => {
+    const result = check({ ...base, adminClientId: CONTOSO_ADMIN_CLIENT_ID.toUpperCase() });
+    expect(result.problems).to.deep.equal([]);
+    expect(result.model!.app!.adminClientId).to.equal(CONTOSO_ADMIN_CLIENT_ID);
+  });
+
+  it("warns when the package would sign admins in through Microsoft's sample app, absent or named", () => {
+    for (const app of [base, { ...base, adminClientId: '51f81489-12ee-4a9e-aaae-a2591f45987d' }]) {
+      const result = check(app);
+      expect(result.problems.map((p) => `${p.severity} ${p.file} ${p.path}`)).to.deep.equal(['warning solution.json app.adminClientId']);
+      expect(result.problems[0]!.expected).to.match(/development and prototyping only/);
+      expect(result.model, 'a warning still builds').to.not.equal(undefined);
+    }
+  });
+
+  it('refuses a value that is not a GUID, and lets --admin-client-id win over the file', () => {
+    const bad = check({ ...base, adminClientId: 'contoso-admin' });
+    expect(bad.problems.map((p) => `${p.severity} ${p.path}`)).to.deep.equal(['error app.adminClientId']);
+    expect(bad.problems[0]!.expected).to.match(/http:\/\/localhost redirect/);
+    const flagged = check({ ...base, adminClientId: 'contoso-admin' }, { adminClientId: CONTOSO_ADMIN_CLIENT_ID });
+    expect(flagged.problems).to.deep.equal([]);
+    expect(flagged.model!.app!.adminClientId).to.equal(CONTOSO_ADMIN_CLIENT_ID);
   });
 });

@@ -1,5 +1,8 @@
 /** Small valid specs that tests change one field at a time. */
 
+/** A public client Contoso registered for its admins' sign-in (not Microsoft's sample app, which warns). */
+export const CONTOSO_ADMIN_CLIENT_ID = '22222222-3333-4444-8555-666666666666';
+
 export function validSolution(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     uniqueName: 'ContosoRoles',
@@ -7,7 +10,7 @@ export function validSolution(overrides: Record<string, unknown> = {}): Record<s
     description: 'Test solution',
     version: '1.0.0.0',
     publisher: { uniqueName: 'contoso', displayName: 'Contoso', prefix: 'contoso', optionValuePrefix: 12345 },
-    app: { clientId: '11111111-2222-4333-8444-555555555555', name: 'Contoso App', consentRedirectUri: 'https://app.contoso.example/consented' },
+    app: { clientId: '11111111-2222-4333-8444-555555555555', name: 'Contoso App', consentRedirectUri: 'https://app.contoso.example/consented', adminClientId: CONTOSO_ADMIN_CLIENT_ID },
     ...overrides,
   };
 }

@@ -32,6 +32,7 @@ function sourceOptions<T>(y: Argv<T>) {
     .option('strict', { type: 'boolean', default: false, describe: 'Treat warnings (privileges not in the built-in catalog) as errors' })
     .option('client-id', { type: 'string', requiresArg: true, describe: 'ISV app registration id, for a source without app details (an unpacked solution, a Package Deployer package)' })
     .option('app-name', { type: 'string', requiresArg: true, describe: 'ISV app display name, with --client-id' })
+    .option('admin-client-id', { type: 'string', requiresArg: true, describe: "Your public client for the admin's sign-in (overrides app.adminClientId; default: Microsoft's sample app, with a warning)" })
     .option('app-role', { type: 'string', requiresArg: true, array: true, default: [] as string[], describe: 'With a Package Deployer project or package as --src: a role it ships that the application user gets (repeatable)' })
     .option('roles-only', { type: 'boolean', default: false, describe: 'For an unpacked solution that holds more than roles: build only its roles, into a separate solution <UniqueName>Roles' })
     .option('unique-name', { type: 'string', requiresArg: true, describe: "With --roles-only: the role solution's unique name" })
@@ -66,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
           strict: args.strict,
           clientId: args['client-id'],
           appName: args['app-name'],
+          adminClientId: args['admin-client-id'],
           appRoles: args['app-role'],
           rolesOnly: args['roles-only'],
           uniqueName: args['unique-name'],
@@ -79,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
       (y) => sourceOptions(y),
       async (args) => {
         const { runCheck } = await import('./commands/check.js');
-        exitCode = await runCheck({ src: args.src, strict: args.strict, rolesOnly: args['roles-only'], uniqueName: args['unique-name'], clientId: args['client-id'], appName: args['app-name'], appRoles: args['app-role'], json: args.json });
+        exitCode = await runCheck({ src: args.src, strict: args.strict, rolesOnly: args['roles-only'], uniqueName: args['unique-name'], clientId: args['client-id'], appName: args['app-name'], adminClientId: args['admin-client-id'], appRoles: args['app-role'], json: args.json });
       },
     )
     .command(

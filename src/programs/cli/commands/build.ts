@@ -1,4 +1,5 @@
 import { cliOutput } from '../output.js';
+import { appFlags } from './app-flags.js';
 import path from 'node:path';
 import { buildSolution } from '../../../build.js';
 import { formatProblem } from '../../../errors.js';
@@ -12,6 +13,7 @@ export interface BuildArgs {
   strict: boolean;
   clientId: string | undefined;
   appName: string | undefined;
+  adminClientId: string | undefined;
   appRoles: string[];
   rolesOnly: boolean;
   uniqueName: string | undefined;
@@ -28,9 +30,7 @@ export async function runBuild(args: BuildArgs): Promise<number> {
     ...(args.uniqueName !== undefined ? { uniqueName: args.uniqueName } : {}),
     ...(args.version !== undefined ? { version: args.version } : {}),
     ...(args.templates !== undefined ? { templates: path.resolve(args.templates) } : {}),
-    ...(args.clientId !== undefined || args.appName !== undefined
-      ? { app: { ...(args.clientId !== undefined ? { clientId: args.clientId } : {}), ...(args.appName !== undefined ? { name: args.appName } : {}) } }
-      : {}),
+    ...appFlags(args),
   });
   const built = result.solution;
   // Every solution the package imports, in import order (the package's manifest lists the same).

@@ -1,18 +1,17 @@
 import { cliOutput } from '../output.js';
+import { appFlags } from './app-flags.js';
 import path from 'node:path';
 import { formatProblem } from '../../../errors.js';
 import { loadSpec } from '../../../spec/index.js';
 import { displayPath } from '../../../util/paths.js';
 
-export async function runCheck(args: { src: string; strict: boolean; rolesOnly: boolean; uniqueName: string | undefined; clientId?: string | undefined; appName?: string | undefined; appRoles?: string[]; json: boolean }): Promise<number> {
+export async function runCheck(args: { src: string; strict: boolean; rolesOnly: boolean; uniqueName: string | undefined; clientId?: string | undefined; appName?: string | undefined; adminClientId?: string | undefined; appRoles?: string[]; json: boolean }): Promise<number> {
   const src = path.resolve(args.src);
   const { model, warnings, format } = await loadSpec(src, {
     strict: args.strict,
     rolesOnly: args.rolesOnly,
     appRoles: args.appRoles ?? [],
-    ...(args.clientId !== undefined || args.appName !== undefined
-      ? { app: { ...(args.clientId !== undefined ? { clientId: args.clientId } : {}), ...(args.appName !== undefined ? { name: args.appName } : {}) } }
-      : {}),
+    ...appFlags(args),
     ...(args.uniqueName !== undefined ? { uniqueName: args.uniqueName } : {}),
   });
   if (args.json) {
