@@ -3,7 +3,7 @@
  * hardening with OpenID Connect"), so workload identity federation can be tested end to end. Its own RSA key,
  * not Entra's token key. Routes under /_emulator/oidc (never faulted):
  *   GET  .well-known/openid-configuration, GET keys   discovery and JWKS
- *   POST token {subject, audience?}                   → {token}
+ *   POST token {subject, audience?, lifetimeSeconds?} → {token} (a negative lifetime mints an expired one)
  *   GET  actions?subject=…&audience=…                 GitHub's ID-token request: `Authorization: Bearer
  *        <ACTIONS_ID_TOKEN_REQUEST_TOKEN>` → {count, value}; the client appends `&audience=` to the URL it is given
  *        (Azure/azure-sdk-for-js gitHubActionsCredential.ts; terraform-provider-power-platform auth.go).
@@ -23,9 +23,10 @@ export function oidcIssuer(ctx: Pick<EmulatorContext, 'baseUrl'>): string {
   return `${ctx.baseUrl}/_emulator/oidc`;
 }
 
-export function oidcToken(ctx: EmulatorContext, subject: string, audience = TOKEN_EXCHANGE_AUDIENCE): string {
-  const iat = Math.floor(Date.now() / 1000);
-  return signJwt({ iss: oidcIssuer(ctx), sub: subject, aud: audience, iat, nbf: iat, exp: iat + TOKEN_LIFETIME_SECONDS, jti: randomUUID() }, ctx.oidc.keys.privateKey, { kid: ctx.oidc.keys.kid });
+export function oidcToken(ctx: EmulatorContext, subject: string, audience = TOKEN_EXCHANGE_AUDIENCE, lifetimeSeconds = TOKEN_LIFETIME_SECONDS): string {
+  const now = Math.floor(Date.now() / 1000);
+  const iat = Math.min(now, now + lifetimeSeconds - 60);
+  return signJwt({ iss: oidcIssuer(ctx), sub: subject, aud: audience, iat, nbf: iat, exp: now + lifetimeSeconds, jti: randomUUID() }, ctx.oidc.keys.privateKey, { kid: ctx.oidc.keys.kid });
 }
 
 function bodyOf(req: EmulatorRequest): Record<string, unknown> {
@@ -78,7 +79,8 @@ export const oidcRoutes: Route[] = [
     const body = bodyOf(req);
     if (!nonEmpty(body.subject)) throw controlError(400, '"subject" is required (a non-empty string).');
     if (body.audience !== undefined && !nonEmpty(body.audience)) throw controlError(400, '"audience" must be a non-empty string.');
-    return { status: 200, body: { token: oidcToken(ctx, body.subject, body.audience as string | undefined) } };
+    if (body.lifetimeSeconds !== undefined && !Number.isInteger(body.lifetimeSeconds)) throw controlError(400, '"lifetimeSeconds" must be an integer (negative: already expired).');
+    return { status: 200, body: { token: oidcToken(ctx, body.subject, body.audience as string | undefined, body.lifetimeSeconds as number | undefined) } };
   }),
   route('GET', new RegExp(`${O}/actions$`), (ctx, req) => {
     checkBearer(ctx, req);
