@@ -17,6 +17,8 @@ export interface EmulatorContext {
   options: ResolvedOptions;
   state: EmulatorState;
   keys: SigningKeys;
+  /** The emulator's own OIDC issuer (a stand-in CI provider), with a key of its own, not Entra's token key. */
+  oidc: { keys: SigningKeys; actionsRequestToken: string };
   log: RequestLog;
   faults: FaultInjector;
   imports: ImportRunner;

@@ -9,7 +9,8 @@ import { EmulatorError, controlError } from './wire-errors.js';
 import type { FaultSpec } from './faults.js';
 import { LEVELS, isLevel, type Level } from './levels.js';
 import { normalizeGuid } from './support/guid.js';
-import { policyProblems } from './seed.js';
+import { TOKEN_EXCHANGE_AUDIENCE, federatedCredentialProblems, policyProblems } from './seed.js';
+import { oidcIssuer } from './oidc.js';
 import { route, type Route } from './server.js';
 import {
   addTeam,
@@ -217,6 +218,28 @@ export function controlRoutes(hooks: ControlHooks): Route[] {
       if (Array.isArray(body.redirectUris)) app.redirectUris = body.redirectUris as string[];
       const { clientSecret: _secret, privateKeyPem: _key, ...visible } = app;
       return ok(visible);
+    }),
+    route('POST', new RegExp(`${C}/apps/(?<app>[^/]+)/federated-credentials$`), (ctx, req) => {
+      const app = ctx.state.app(req.params.app ?? '');
+      if (!app) throw controlError(404, `No app ${req.params.app ?? ''}.`);
+      const body = json(req);
+      const unknown = Object.keys(body).filter((key) => !['subject', 'issuer', 'audience'].includes(key));
+      if (unknown.length) throw controlError(400, `Unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}: give "subject", "issuer"?, "audience"?.`);
+      if (body.audience !== undefined && (typeof body.audience !== 'string' || body.audience === '')) throw controlError(400, '"audience": expected a non-empty string');
+      const problems = federatedCredentialProblems({ subject: body.subject, ...(body.issuer === undefined ? {} : { issuer: body.issuer }) });
+      if (problems.length) throw controlError(400, problems.map(([field, expected]) => `"${field}": expected ${expected}`).join('; '));
+      const credential = { issuer: typeof body.issuer === 'string' ? body.issuer : oidcIssuer(ctx), subject: String(body.subject), audiences: [typeof body.audience === 'string' ? body.audience : TOKEN_EXCHANGE_AUDIENCE], createdAt: Date.now() };
+      app.federatedCredentials.push(credential);
+      return { status: 201, body: { issuer: credential.issuer, subject: credential.subject, audiences: credential.audiences } };
+    }),
+    route('GET', new RegExp(`${C}/settings$`), (ctx) => ok(ctx.state.data.settings)),
+    route('PATCH', new RegExp(`${C}/settings$`), (ctx, req) => {
+      const body = json(req);
+      const unknown = Object.keys(body).filter((key) => key !== 'autoApproveBrowserSignIn');
+      if (unknown.length) throw controlError(400, `Unknown setting(s) ${unknown.map((k) => `"${k}"`).join(', ')}: the only one is "autoApproveBrowserSignIn".`);
+      if (body.autoApproveBrowserSignIn !== undefined && typeof body.autoApproveBrowserSignIn !== 'boolean') throw controlError(400, '"autoApproveBrowserSignIn" must be true or false.');
+      if (typeof body.autoApproveBrowserSignIn === 'boolean') ctx.state.data.settings.autoApproveBrowserSignIn = body.autoApproveBrowserSignIn;
+      return ok(ctx.state.data.settings);
     }),
     route('POST', new RegExp(`${O}/solutions$`), (ctx, req) => {
       const o = org(ctx, req);

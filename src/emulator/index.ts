@@ -6,6 +6,7 @@
  *   // Web API:  `${emulator.orgUrl}/api/data/v9.2/WhoAmI`
  *   await emulator.close();
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { keyPairFor } from './certificate.js';
 import { EmulatorConfigError } from './wire-errors.js';
@@ -14,6 +15,8 @@ import { orgUrl, type EmulatorContext } from './context.js';
 import { controlRoutes } from './control.js';
 import { dataverseRoutes } from './dataverse/routes.js';
 import { entraRoutes } from './entra/routes.js';
+import { azureCliRoutes } from './azure-cli.js';
+import { oidcIssuer, oidcRoutes } from './oidc.js';
 import { settleDeviceCode } from './entra/devicecode.js';
 import { FaultInjector, parseFaultSpec, type FaultSpec } from './faults.js';
 import { ImportRunner } from './import/runner.js';
@@ -63,6 +66,14 @@ export interface RunningEmulator {
   apps: EmulatorApp[];
   /** `{url}/_emulator`. */
   controlUrl: string;
+  /**
+   * The emulator's own OIDC issuer, for workload identity federation tests: `actionsRequestUrl` and
+   * `actionsRequestToken` are what a GitHub runner puts in ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN (the URL
+   * still needs `subject=`; the client appends `&audience=`).
+   */
+  oidc: { issuer: string; actionsRequestUrl: string; actionsRequestToken: string };
+  /** `{url}/_emulator/azure-cli/token`, what the test `az` (test/emulator/support/fake-az.mjs) asks. */
+  azureCliTokenUrl: string;
   /** Live state, for assertions; change it through the control API or the methods below. */
   state: EmulatorState;
   log(): RequestLogEntry[];
@@ -96,16 +107,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const apps: AppCredentials[] = seed.apps.map(resolveAppCredentials).sort((x, y) => Number(x.clientId === ADMIN_PUBLIC_CLIENT_ID) - Number(y.clientId === ADMIN_PUBLIC_CLIENT_ID));
   let state: EmulatorState;
   try {
-    state = new EmulatorState(seed, apps, resolved.privilegeCatalog);
+    state = new EmulatorState(seed, apps, resolved.privilegeCatalog, { autoApproveBrowserSignIn: resolved.autoApproveBrowserSignIn });
   } catch (cause) {
     throw new EmulatorConfigError('EMULATOR_SEED_INVALID', `Invalid emulator seed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
   const startupFaults: FaultSpec = resolved.faults === undefined ? { rules: [] } : parseFaultSpec(resolved.faults);
   const { privateKey, publicKey } = keyPairFor('token-signing');
+  const oidcKeys = keyPairFor('oidc-issuer');
   const ctx: EmulatorContext = {
     options: resolved,
     state,
     keys: { privateKey, publicKey, kid: jwkThumbprint(publicKey) },
+    oidc: {
+      keys: { ...oidcKeys, kid: jwkThumbprint(oidcKeys.publicKey) },
+      actionsRequestToken: resolved.actionsRequestToken ?? randomBytes(24).toString('base64url'),
+    },
     log: new RequestLog(resolved.logLimit),
     faults: new FaultInjector(startupFaults),
     imports: new ImportRunner(resolved),
@@ -116,7 +132,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ctx.faults.set(startupFaults);
   };
   const setFaults = (spec: FaultSpec | string) => ctx.faults.set(parseFaultSpec(spec));
-  const server: Server = createEmulatorServer(ctx, { control: controlRoutes({ reset, setFaults }), dataverse: dataverseRoutes, entra: entraRoutes });
+  const server: Server = createEmulatorServer(ctx, { control: [...controlRoutes({ reset, setFaults }), ...oidcRoutes, ...azureCliRoutes], dataverse: dataverseRoutes, entra: entraRoutes });
   const address = await listen(server, resolved.host, resolved.port);
   const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address.includes(':') ? `[${address.address}]` : address.address;
   ctx.baseUrl = `http://${host}:${address.port}`;
@@ -144,6 +160,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       thumbprintSha256: a.thumbprintSha256,
     })),
     controlUrl: `${ctx.baseUrl}/_emulator`,
+    oidc: { issuer: oidcIssuer(ctx), actionsRequestUrl: `${oidcIssuer(ctx)}/actions`, actionsRequestToken: ctx.oidc.actionsRequestToken },
+    azureCliTokenUrl: `${ctx.baseUrl}/_emulator/azure-cli/token`,
     state,
     log: () => ctx.log.entries(),
     clearLog: () => ctx.log.clear(),

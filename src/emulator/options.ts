@@ -81,6 +81,26 @@ export interface EmulatorOptions {
   faults?: FaultSpec | string;
   /** Approve device codes for the seeded admin as soon as they are issued. */
   autoApproveDeviceCodes?: boolean;
+  /**
+   * Sign the seeded admin in at the authorize endpoint without a page (default true). Off: the endpoint shows a
+   * sign-in form (`#account`, `#signin`, `#cancel`). Changeable at run time: `PATCH /_emulator/settings`.
+   */
+  autoApproveBrowserSignIn?: boolean;
+  /** Lifetime of an authorization code ("Typically, they expire after about 10 minutes", v2-oauth2-auth-code-flow.md). */
+  authorizationCodeLifetimeSeconds?: number;
+  /**
+   * A newly added federated credential answers AADSTS70021 for this long (inferred, default 0): Entra documents
+   * a propagation delay and recommends retrying (workload-identity-federation-considerations).
+   */
+  federatedCredentialPropagationSeconds?: number;
+  /**
+   * Code for an assertion whose subject matches no federated credential of its issuer and audience: 700213
+   * (field: "No matching federated identity record found for presented assertion subject", Azure/login#619) or
+   * the older generic 70021 (Azure/azure-workload-identity troubleshooting). Inferred; default 700213.
+   */
+  federatedSubjectMismatchCode?: 700213 | 70021;
+  /** Bearer token `GET /_emulator/oidc/actions` requires (ACTIONS_ID_TOKEN_REQUEST_TOKEN); random per start by default. */
+  actionsRequestToken?: string;
   deviceCodeExpiresInSeconds?: number;
   tokenLifetimeSeconds?: number;
   /** How long an async import job runs before it completes. */
@@ -116,6 +136,11 @@ export interface ResolvedOptions {
   apps: readonly EmulatorAppOption[];
   faults: FaultSpec | string | undefined;
   autoApproveDeviceCodes: boolean;
+  autoApproveBrowserSignIn: boolean;
+  authorizationCodeLifetimeSeconds: number;
+  federatedCredentialPropagationSeconds: number;
+  federatedSubjectMismatchCode: 700213 | 70021;
+  actionsRequestToken: string | undefined;
   deviceCodeExpiresInSeconds: number;
   tokenLifetimeSeconds: number;
   importDurationMs: number;
@@ -137,6 +162,10 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
   autoApproveDeviceCodes: true,
+  autoApproveBrowserSignIn: true,
+  authorizationCodeLifetimeSeconds: 600,
+  federatedCredentialPropagationSeconds: 0,
+  federatedSubjectMismatchCode: 700213 as 700213 | 70021,
   deviceCodeExpiresInSeconds: 900,
   tokenLifetimeSeconds: 3599,
   importDurationMs: 300,
@@ -174,6 +203,11 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     apps: Object.freeze((options.apps ?? []).map((app) => (typeof app === 'string' ? { clientId: app } : app))),
     faults: options.faults,
     autoApproveDeviceCodes: options.autoApproveDeviceCodes ?? DEFAULTS.autoApproveDeviceCodes,
+    autoApproveBrowserSignIn: options.autoApproveBrowserSignIn ?? DEFAULTS.autoApproveBrowserSignIn,
+    authorizationCodeLifetimeSeconds: options.authorizationCodeLifetimeSeconds ?? DEFAULTS.authorizationCodeLifetimeSeconds,
+    federatedCredentialPropagationSeconds: options.federatedCredentialPropagationSeconds ?? DEFAULTS.federatedCredentialPropagationSeconds,
+    federatedSubjectMismatchCode: options.federatedSubjectMismatchCode ?? DEFAULTS.federatedSubjectMismatchCode,
+    actionsRequestToken: options.actionsRequestToken,
     deviceCodeExpiresInSeconds: options.deviceCodeExpiresInSeconds ?? DEFAULTS.deviceCodeExpiresInSeconds,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? DEFAULTS.tokenLifetimeSeconds,
     importDurationMs: options.importDurationMs ?? DEFAULTS.importDurationMs,

@@ -20,7 +20,7 @@ export interface RequestLogEntry {
 }
 
 /** Query keys whose values are credentials or codes that grant something; logged as `[redacted]`. */
-const SENSITIVE = /secret|assertion|token|password|^code$|device_code/i;
+const SENSITIVE = /secret|assertion|token|password|verifier|^code$|device_code/i;
 
 export function loggableQuery(params: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};

@@ -47,6 +47,18 @@ export interface SeedApp {
   publicClient?: boolean;
   /** The registration lists Dataverse `user_impersonation` statically, so `<org>/.default` works delegated. Default false. */
   staticDataversePermission?: boolean;
+  /** Workload identity federation trusts (none by default); `issuer` defaults to the emulator's own OIDC issuer. */
+  federatedCredentials?: SeedFederatedCredential[];
+}
+
+/**
+ * A federated identity credential: "issuer", "subject", "audiences" as Microsoft Graph's
+ * federatedIdentityCredential resource names them (audiences default to `api://AzureADTokenExchange`).
+ */
+export interface SeedFederatedCredential {
+  issuer?: string;
+  subject: string;
+  audiences?: string[];
 }
 
 export interface SeedServicePrincipal {
@@ -164,7 +176,9 @@ export const ADMIN_PUBLIC_CLIENT_ID = '51f81489-12ee-4a9e-aaae-a2591f45987d';
 /** The admin public client's registration, added to any seed that lacks it (in the ISV tenant: it is nobody's subscriber). */
 export function adminPublicClient(seed: Seed): SeedApp {
   const home = seed.tenants.find((t) => t.kind === 'isv') ?? seed.tenants[0];
-  return { clientId: ADMIN_PUBLIC_CLIENT_ID, name: 'Dataverse sample public client', homeTenantId: home?.id ?? '', multiTenant: true, publicClient: true, staticDataversePermission: true };
+  // `http://localhost`: Microsoft's interactive sample uses this client id with `redirectUri = "http://localhost"`
+  // (powerapps-docs authenticate-oauth.md), the loopback redirect msal-node's acquireTokenInteractive sends.
+  return { clientId: ADMIN_PUBLIC_CLIENT_ID, name: 'Dataverse sample public client', homeTenantId: home?.id ?? '', multiTenant: true, publicClient: true, staticDataversePermission: true, redirectUris: ['http://localhost'] };
 }
 
 /**
@@ -284,6 +298,10 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
     if (typeof a.multiTenant !== 'boolean') fail(`apps[${i}].multiTenant`, 'true or false');
     for (const flag of ['publicClient', 'staticDataversePermission'] as const) if (a[flag] !== undefined && typeof a[flag] !== 'boolean') fail(`apps[${i}].${flag}`, 'true or false');
     if (a.redirectUris !== undefined && !(Array.isArray(a.redirectUris) && a.redirectUris.every((u) => typeof u === 'string'))) fail(`apps[${i}].redirectUris`, 'an array of URIs');
+    if (a.federatedCredentials !== undefined && !Array.isArray(a.federatedCredentials)) fail(`apps[${i}].federatedCredentials`, 'an array of {subject, issuer?, audiences?}');
+    (Array.isArray(a.federatedCredentials) ? a.federatedCredentials : []).forEach((c, j) => {
+      federatedCredentialProblems(c).forEach(([field, expected]) => fail(`apps[${i}].federatedCredentials[${j}]${field ? `.${field}` : ''}`, expected));
+    });
   });
   seed.servicePrincipals.forEach((sp, i) => {
     knownTenant(`servicePrincipals[${i}].tenantId`, sp.tenantId);
@@ -359,12 +377,34 @@ export function policyProblems(value: unknown): Array<[string, string]> {
   return problems;
 }
 
+/** Problems of a federated credential as [field, expected]; shared with the control API. */
+export function federatedCredentialProblems(value: unknown): Array<[string, string]> {
+  if (!isObject(value)) return [['', 'an object {subject, issuer?, audiences?}']];
+  const problems: Array<[string, string]> = [];
+  if (typeof value.subject !== 'string' || value.subject === '') problems.push(['subject', 'a non-empty string']);
+  if (value.issuer !== undefined && (typeof value.issuer !== 'string' || !/^https?:\/\/\S+$/.test(value.issuer))) problems.push(['issuer', 'an http(s) URL']);
+  if (value.audiences !== undefined && !(Array.isArray(value.audiences) && value.audiences.length > 0 && value.audiences.every((a) => typeof a === 'string' && a !== ''))) problems.push(['audiences', 'a non-empty array of strings']);
+  return problems;
+}
+
 function seedError(problems: string[]): EmulatorConfigError {
   return new EmulatorConfigError('EMULATOR_SEED_INVALID', `Invalid emulator seed:\n${problems.join('\n')}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The only audience Entra supports for federated credentials (workload-identity-federation-considerations.md). */
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+
+/** A federated credential as the state holds it: `issuer` null = the emulator's own OIDC issuer (its URL is known once it listens). */
+export interface FederatedCredentialRecord {
+  issuer: string | null;
+  subject: string;
+  audiences: string[];
+  /** ms since epoch (0 for seeded ones); drives the optional propagation delay. */
+  createdAt: number;
 }
 
 /** A seed app with its credentials filled in; resolved once so reset() keeps the same secrets and certificates. */
@@ -376,6 +416,7 @@ export interface AppCredentials {
   redirectUris: string[];
   publicClient: boolean;
   staticDataversePermission: boolean;
+  federatedCredentials: FederatedCredentialRecord[];
   clientSecret: string;
   certificatePem: string;
   privateKeyPem: string;
@@ -400,6 +441,7 @@ export function resolveAppCredentials(app: SeedApp): AppCredentials {
     redirectUris: app.redirectUris ?? [],
     publicClient: app.publicClient ?? false,
     staticDataversePermission: app.staticDataversePermission ?? false,
+    federatedCredentials: (app.federatedCredentials ?? []).map((c) => ({ issuer: c.issuer ?? null, subject: c.subject, audiences: c.audiences ?? [TOKEN_EXCHANGE_AUDIENCE], createdAt: 0 })),
     clientSecret: app.secret ?? randomBytes(30).toString('base64url'),
     certificatePem,
     privateKeyPem: app.certificate?.privateKeyPem ?? generated?.privateKeyPem ?? '',

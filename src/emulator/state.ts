@@ -186,6 +186,34 @@ export interface RefreshTokenRecord {
   clientId: string;
   upn: string;
   scope: string;
+  /** The grant that issued it: device-code refresh needs "Allow public client flows", browser sign-in does not. */
+  flow: 'device-code' | 'authorization-code';
+}
+
+/** An authorize request waiting at the sign-in form, kept server-side so nothing the form posts back is trusted. */
+export interface PendingSignInRecord {
+  id: string;
+  tenantSegment: string;
+  query: Record<string, string>;
+}
+
+/** A single-use authorization code and everything it was issued for (v2-oauth2-auth-code-flow.md). */
+export interface AuthorizationCodeRecord {
+  clientId: string;
+  tenantSegment: string;
+  redirectUri: string;
+  scope: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain';
+  nonce: string | null;
+  upn: string;
+  expiresAt: number;
+  redeemed: boolean;
+}
+
+/** Settings the control API can change while the emulator runs (`PATCH /_emulator/settings`); reset restores the options. */
+export interface RuntimeSettings {
+  autoApproveBrowserSignIn: boolean;
 }
 
 export interface StateData {
@@ -197,6 +225,11 @@ export interface StateData {
   adminUpn: string;
   deviceCodes: DeviceCodeRecord[];
   refreshTokens: Map<string, RefreshTokenRecord>;
+  pendingSignIns: Map<string, PendingSignInRecord>;
+  authorizationCodes: Map<string, AuthorizationCodeRecord>;
+  /** Who `az` is logged in as for `GET /_emulator/azure-cli/token` (null: logged out); the seeded admin at start. */
+  azureCliUpn: string | null;
+  settings: RuntimeSettings;
 }
 
 /** Namespace for the emulator's derived ids (privilege ids, child-BU role copies): stable across resets. */
@@ -428,12 +461,14 @@ export class EmulatorState {
   #seed: Seed;
   #apps: AppCredentials[];
   #catalog: PrivilegeSource | undefined;
+  #settings: RuntimeSettings;
   data: StateData;
 
-  constructor(seed: Seed, apps: AppCredentials[], catalog: PrivilegeSource | undefined) {
+  constructor(seed: Seed, apps: AppCredentials[], catalog: PrivilegeSource | undefined, settings: RuntimeSettings) {
     this.#seed = seed;
     this.#apps = apps;
     this.#catalog = catalog;
+    this.#settings = settings;
     this.data = this.#build();
   }
 
@@ -445,7 +480,7 @@ export class EmulatorState {
     const seed = structuredClone(this.#seed);
     return {
       tenants: seed.tenants.map((t) => ({ ...t, id: normalizeGuid(t.id) ?? t.id, policies: { ...DEFAULT_POLICIES, ...t.policies } })),
-      apps: this.#apps.map((a) => ({ ...a })),
+      apps: this.#apps.map((a) => ({ ...a, federatedCredentials: a.federatedCredentials.map((c) => ({ ...c, audiences: [...c.audiences] })) })),
       servicePrincipals: seed.servicePrincipals.map((sp) => ({
         tenantId: normalizeGuid(sp.tenantId) ?? sp.tenantId,
         appId: normalizeGuid(sp.appId) ?? sp.appId,
@@ -457,6 +492,10 @@ export class EmulatorState {
       adminUpn: seed.admin.upn,
       deviceCodes: [],
       refreshTokens: new Map(),
+      pendingSignIns: new Map(),
+      authorizationCodes: new Map(),
+      azureCliUpn: seed.admin.upn,
+      settings: { ...this.#settings },
     };
   }
 
@@ -509,7 +548,7 @@ export class EmulatorState {
 
   /** JSON view for the control API and tests, without secrets or private keys. */
   snapshot(): unknown {
-    const { refreshTokens: _refreshTokens, apps, deviceCodes, ...rest } = this.data;
+    const { refreshTokens: _refreshTokens, authorizationCodes: _codes, pendingSignIns: _pending, apps, deviceCodes, ...rest } = this.data;
     return {
       ...rest,
       apps: apps.map(({ clientSecret: _secret, privateKeyPem: _key, ...app }) => app),

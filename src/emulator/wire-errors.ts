@@ -135,7 +135,12 @@ export function aadUserNotInTenant(upn: string, tenant: string, clientId: string
 }
 
 export function aadInvalidRefreshToken(correlationId?: string): EmulatorError {
-  return aadError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.', correlationId);
+  return aadMalformedRequest('invalid_grant', correlationId);
+}
+
+/** 9002313 InvalidRequest - "Request is malformed or invalid." */
+export function aadMalformedRequest(error: 'invalid_grant' | 'invalid_request', correlationId?: string): EmulatorError {
+  return aadError(400, error, 9002313, 'Invalid request. Request is malformed or invalid.', correlationId);
 }
 
 /**
@@ -180,6 +185,106 @@ export function aadNoReplyAddress(correlationId?: string): EmulatorError {
 
 export function aadRedirectUriMismatch(appId: string, redirectUri: string, correlationId?: string): EmulatorError {
   return aadError(400, 'invalid_request', 50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${appId}'.`, correlationId);
+}
+
+// Authorization code flow (entra v2-oauth2-auth-code-flow.md; texts from reference-error-codes.md unless noted).
+
+/** 70007 UnsupportedResponseMode. */
+export function aadUnsupportedResponseMode(mode: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_request', 70007, `The app returned an unsupported value of response_mode: '${mode}'.`, correlationId);
+}
+
+/** 70005 UnsupportedResponseType: only `code` is emulated (no implicit or hybrid flow). */
+export function aadUnsupportedResponseType(responseType: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'unsupported_response_type', 70005, `The app returned an unsupported response type: '${responseType}'.`, correlationId);
+}
+
+/** 501491 InvalidCodeChallengeMethodInvalidSize. */
+export function aadInvalidCodeChallenge(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_request', 501491, 'Invalid size of Code_Challenge parameter.', correlationId);
+}
+
+/** 50058 UserInformationNotProvided: `prompt=none` without a session ("might be returned to the application if prompt=none is specified"). */
+export function aadLoginRequired(correlationId?: string): EmulatorError {
+  return aadError(400, 'login_required', 50058, 'A silent sign-in request was sent but no user is signed in.', correlationId);
+}
+
+/** 50089: the sign-in form's pending request is gone (completed, cancelled, or reset). */
+export function aadFlowTokenExpired(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_request', 50089, 'Authentication failed due to flow token expired.', correlationId);
+}
+
+/** 65004 UserDeclinedConsent: what the emulator sends with `access_denied` when the user presses Cancel (inferred code). */
+export function aadUserCancelled(correlationId?: string): EmulatorError {
+  return aadError(400, 'access_denied', 65004, 'User declined to consent to access the app.', correlationId);
+}
+
+/** 70008 ExpiredOrRevokedGrant, for an authorization code past its lifetime. */
+export function aadAuthorizationCodeExpired(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.', correlationId);
+}
+
+/** 54005: authorization codes are single use. */
+export function aadAuthorizationCodeRedeemed(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.', correlationId);
+}
+
+/** 700005 InvalidGrantRedeemAgainstWrongTenant. */
+export function aadCodeForOtherTenant(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 700005, 'Provided Authorization Code is intended to use against other tenant, thus rejected.', correlationId);
+}
+
+/** 500112 (field): the token request's redirect_uri is not the one the code was issued for. */
+export function aadReplyAddressMismatch(sent: string, issued: string, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 500112, `The reply address '${sent}' does not match the reply address '${issued}' provided when requesting Authorization code.`, correlationId);
+}
+
+/** 50148 (field): a challenge was sent at /authorize but no code_verifier with the code. */
+export function aadCodeVerifierMissing(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 50148, 'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.', correlationId);
+}
+
+/** 501481. */
+export function aadCodeVerifierMismatch(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_grant', 501481, "The Code_Verifier doesn't match the code_challenge supplied in the authorization request.", correlationId);
+}
+
+/** 700025 InvalidClientPublicClientWithCredential. */
+export function aadPublicClientWithCredential(correlationId?: string): EmulatorError {
+  return aadError(401, 'invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.", correlationId);
+}
+
+// Workload identity federation. Codes and texts are field evidence (Entra answers quoted in Microsoft repositories'
+// issues: Azure/azure-workload-identity#1232, #1350, Azure/login#175, #619); 70021 is documented in entra-docs
+// workload-identity-federation-considerations.md (propagation delay).
+
+const FEDERATION_HINT = 'Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation';
+
+export function aadFederatedIssuerNotFound(issuer: string, correlationId?: string): EmulatorError {
+  return aadError(401, 'invalid_client', 700211, `No matching federated identity record found for presented assertion issuer '${issuer}'. ${FEDERATION_HINT}`, correlationId);
+}
+
+export function aadFederatedAudienceNotFound(audience: string, correlationId?: string): EmulatorError {
+  return aadError(401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${audience}'. ${FEDERATION_HINT}`, correlationId);
+}
+
+export function aadFederatedSubjectNotFound(subject: string, correlationId?: string): EmulatorError {
+  return aadError(401, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${subject}'. ${FEDERATION_HINT}`, correlationId);
+}
+
+/** The generic 70021 text, also what a credential still propagating answers. */
+export function aadFederatedNoMatch(assertion: { issuer: string; subject: string; audience: string }, correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_request', 70021, `No matching federated identity record found for presented assertion. Assertion Issuer: '${assertion.issuer}'. Assertion Subject: '${assertion.subject}'. Assertion Audience: '${assertion.audience}'.`, correlationId);
+}
+
+/** 7000272 (field): the signing key is not in the issuer's published keys (or the emulator cannot read them). */
+export function aadFederatedKeyNotFound(kid: string, issuer: string, correlationId?: string): EmulatorError {
+  return aadError(401, 'invalid_client', 7000272, `The certificate with identifier ${kid} used to sign the federated credential could not be found in the metadata of identity provider ${issuer}. Please validate that your Identity Provider's metadata exposes the key used to sign the incoming token.`, correlationId);
+}
+
+/** 700024 (field): the assertion's exp/nbf window does not contain now. */
+export function aadAssertionTimeRange(correlationId?: string): EmulatorError {
+  return aadError(400, 'invalid_client', 700024, 'Client assertion is not within its valid time range.', correlationId);
 }
 
 /** Fault injection on Entra routes: 90055 (tenant throttling) and a transient 503. */

@@ -28,6 +28,10 @@ describe('emulator: `dvpkg emulator` command', () => {
       expect(ready).to.include.keys('authorityHost', 'orgUrl', 'tenantId', 'adminUsername', 'adminClientId', 'isvTenantId', 'apps', 'controlUrl');
       expect(ready.authorityHost).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.orgUrl).to.equal(`${ready.authorityHost as string}/orgs/contoso`);
+      const oidc = ready.oidc as { issuer: string; actionsRequestUrl: string; actionsRequestToken: string };
+      expect(oidc.issuer).to.equal(`${ready.authorityHost as string}/_emulator/oidc`);
+      expect(oidc.actionsRequestUrl).to.equal(`${oidc.issuer}/actions`);
+      expect(oidc.actionsRequestToken).to.have.length.greaterThan(20);
       expect(ready.apps).to.have.length(1);
       const app = ready.apps[0] as { clientId: string; clientSecret: string };
       expect(app.clientId).to.equal(APP);

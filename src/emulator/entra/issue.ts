@@ -65,9 +65,10 @@ export function userAccessToken(ctx: EmulatorContext, args: { org: OrgState; use
 }
 
 /** msal decodes the id token without checking its signature; it builds the account from these claims. */
-export function idToken(ctx: EmulatorContext, user: EntraUserRecord, clientId: string): string {
+export function idToken(ctx: EmulatorContext, user: EntraUserRecord, clientId: string, nonce?: string): string {
   return sign(ctx, {
     aud: clientId,
+    ...(nonce === undefined ? {} : { nonce }),
     iss: v2Issuer(ctx, user.tenantId),
     ...times(ctx),
     name: user.displayName,

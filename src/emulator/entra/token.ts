@@ -1,12 +1,21 @@
 /**
- * POST /{tenant}/oauth2/v2.0/token: client_credentials (secret or certificate assertion), the device-code grant
- * in both spellings, and refresh_token. Wire shapes: wire ref §1.4, §1.5; codes: addendum §8.
+ * POST /{tenant}/oauth2/v2.0/token: client_credentials (secret, certificate or federated assertion), the
+ * device-code grant in both spellings, authorization_code with PKCE, and refresh_token. Wire shapes: wire ref
+ * §1.4, §1.5; codes: addendum §8, entra reference-error-codes.md.
  */
 import { X509Certificate, createHash, createPublicKey, randomBytes } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import {
   aadAdminConsentRequired,
   aadApplicationNotFound,
+  aadAuthorizationCodeExpired,
+  aadAuthorizationCodeRedeemed,
+  aadCodeForOtherTenant,
+  aadCodeVerifierMismatch,
+  aadCodeVerifierMissing,
+  aadMalformedRequest,
+  aadPublicClientWithCredential,
+  aadReplyAddressMismatch,
   aadBlockedByConditionalAccess,
   aadConsentRequired,
   aadMfaRequired,
@@ -28,8 +37,10 @@ import {
 } from '../wire-errors.js';
 import { decodeJwt, verifyJwtSignature } from '../jwt.js';
 import type { AppCredentials } from '../seed.js';
-import type { EntraUserRecord, OrgState } from '../state.js';
+import type { EntraUserRecord, OrgState, RefreshTokenRecord } from '../state.js';
+import { verifyFederatedAssertion } from './federated.js';
 import { appAccessToken, clientInfo, idToken, userAccessToken } from './issue.js';
+import { isLoopbackRedirect } from './redirect-uri.js';
 import { resolveResource, resourceScopes } from './resource.js';
 import { correlationIdOf, resolveTenant } from './tenants.js';
 
@@ -49,6 +60,7 @@ export async function tokenEndpoint(ctx: EmulatorContext, req: EmulatorRequest):
   if (!grantType) throw aadMissingParameter('grant_type', correlationId);
   if (grantType === 'client_credentials') return clientCredentials(ctx, req, form, correlationId);
   if (DEVICE_CODE_GRANTS.has(grantType)) return deviceCodeGrant(ctx, req, form, correlationId);
+  if (grantType === 'authorization_code') return authorizationCodeGrant(ctx, req, form, correlationId);
   if (grantType === 'refresh_token') return refreshTokenGrant(ctx, req, form, correlationId);
   throw aadUnsupportedGrantType(grantType, correlationId);
 }
@@ -83,7 +95,11 @@ function clientCredentials(ctx: EmulatorContext, req: EmulatorRequest, form: URL
   let certificate = false;
   if (assertion !== null) {
     if (form.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE) throw aadMissingCredential(correlationId);
-    verifyAssertion(app, assertion, `${ctx.baseUrl}${req.url.pathname}`, correlationId);
+    // An assertion the app did not issue itself (iss is not its client id) is a federated one.
+    const decoded = decodeJwt(assertion);
+    if (decoded && decoded.payload.iss !== app.clientId) verifyFederatedAssertion(ctx, app, decoded, correlationId);
+    else verifyAssertion(app, assertion, `${ctx.baseUrl}${req.url.pathname}`, correlationId);
+    // appidacr 2: "client certificate or client assertion" (inferred for a federated one).
     certificate = true;
   } else if (secret !== null) {
     if (secret !== app.clientSecret) throw aadInvalidClientSecret(app.clientId, correlationId);
@@ -142,7 +158,53 @@ function deviceCodeGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URLSe
   if (home?.policies.blockDeviceCode) throw aadBlockedByConditionalAccess(correlationId);
   if (home?.policies.requireMfa) throw aadMfaRequired(resource, correlationId);
   signInConsent(ctx, app, user, correlationId);
-  return userTokens(ctx, req, { user, org, clientId: record.clientId, scope: record.scope });
+  return userTokens(ctx, req, { user, org, clientId: record.clientId, scope: record.scope, flow: 'device-code' });
+}
+
+/**
+ * The code from /authorize, redeemed once, by the client and at the tenant it was issued to, with the same
+ * redirect_uri and the PKCE verifier of its challenge. A loopback redirect is the "Mobile and desktop
+ * applications" platform, a public client: no secret, and presenting one is 700025 (scenario-desktop-app-
+ * registration.md; the platform is inferred from the URI). Any other redirect is a web one and needs the
+ * app's secret or certificate.
+ */
+function authorizationCodeGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URLSearchParams, correlationId: string | undefined): Reply {
+  const code = form.get('code');
+  if (!code) throw aadMissingParameter('code', correlationId);
+  const record = ctx.state.data.authorizationCodes.get(code);
+  const clientId = basicAuth(req)?.clientId ?? form.get('client_id');
+  if (!record || record.clientId !== (clientId ?? '').toLowerCase()) throw aadMalformedRequest('invalid_grant', correlationId);
+  if (record.redeemed) throw aadAuthorizationCodeRedeemed(correlationId);
+  if (record.expiresAt <= Date.now()) throw aadAuthorizationCodeExpired(correlationId);
+  const tenantSegment = req.params.tenant ?? '';
+  if (tenantSegment.toLowerCase() !== record.tenantSegment.toLowerCase()) throw aadCodeForOtherTenant(correlationId);
+  const redirectUri = form.get('redirect_uri');
+  if (redirectUri !== record.redirectUri) throw aadReplyAddressMismatch(redirectUri ?? '', record.redirectUri, correlationId);
+  const app = ctx.state.app(record.clientId);
+  if (!app) throw aadApplicationNotFound(record.clientId, tenantSegment, correlationId);
+  const secret = basicAuth(req)?.secret ?? form.get('client_secret');
+  const assertion = form.get('client_assertion');
+  if (isLoopbackRedirect(record.redirectUri)) {
+    if (secret !== null || assertion !== null) throw aadPublicClientWithCredential(correlationId);
+  } else if (assertion !== null) {
+    verifyAssertion(app, assertion, `${ctx.baseUrl}${req.url.pathname}`, correlationId);
+  } else if (secret === null) {
+    throw aadMissingCredential(correlationId);
+  } else if (secret !== app.clientSecret) {
+    throw aadInvalidClientSecret(app.clientId, correlationId);
+  }
+  if (record.codeChallenge !== null) {
+    const verifier = form.get('code_verifier');
+    if (!verifier) throw aadCodeVerifierMissing(correlationId);
+    if (!verifierMatches(verifier, record.codeChallenge, record.codeChallengeMethod)) throw aadCodeVerifierMismatch(correlationId);
+  }
+  record.redeemed = true;
+  const user = ctx.state.entraUser(record.upn);
+  if (!user) throw aadMalformedRequest('invalid_grant', correlationId);
+  const scope = form.get('scope') ?? record.scope;
+  const { org, resource } = resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
+  checkDelegatedScope(ctx, app, scope, resource, correlationId);
+  return userTokens(ctx, req, { user, org, clientId: app.clientId, scope, flow: 'authorization-code', ...(record.nonce === null ? {} : { nonce: record.nonce }) });
 }
 
 /** Delegated flows without a credential need "Allow public client flows" on the registration (7000218 otherwise). */
@@ -168,12 +230,18 @@ function checkDelegatedScope(ctx: EmulatorContext, app: AppCredentials, scope: s
  * allowed (Entra's default) the sign-in consents and creates it; disabled → 65001; admin consent
  * workflow → 90094 (entra reference-error-codes.md).
  */
-function signInConsent(ctx: EmulatorContext, app: AppCredentials, user: EntraUserRecord, correlationId: string | undefined): void {
+export function signInConsent(ctx: EmulatorContext, app: AppCredentials, user: EntraUserRecord, correlationId: string | undefined): void {
   if (ctx.state.servicePrincipal(user.tenantId, app.clientId)) return;
   const policy = ctx.state.tenant(user.tenantId)?.policies.userConsent ?? 'allow';
   if (policy === 'deny') throw aadConsentRequired(app.clientId, app.name, correlationId);
   if (policy === 'admin-approval') throw aadAdminConsentRequired(correlationId);
   ctx.state.grantConsent(user.tenantId, app.clientId);
+}
+
+/** RFC 7636 §4.6: S256 compares BASE64URL(SHA256(verifier)), plain the verifier itself. */
+function verifierMatches(verifier: string, challenge: string, method: 'S256' | 'plain'): boolean {
+  const derived = method === 'S256' ? createHash('sha256').update(verifier, 'ascii').digest('base64url') : verifier;
+  return derived === challenge;
 }
 
 function refreshTokenGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URLSearchParams, correlationId: string | undefined): Reply {
@@ -183,22 +251,38 @@ function refreshTokenGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URL
   const user = ctx.state.entraUser(record.upn);
   if (!user) throw aadInvalidRefreshToken(correlationId);
   const tenantSegment = req.params.tenant ?? '';
-  const app = publicClientApp(ctx, record.clientId, tenantSegment, correlationId);
+  const app = refreshingApp(ctx, record, tenantSegment, correlationId);
   const scope = form.get('scope') ?? record.scope;
   const { org, resource } = resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
   checkDelegatedScope(ctx, app, scope, resource, correlationId);
-  return userTokens(ctx, req, { user, org, clientId: record.clientId, scope });
+  return userTokens(ctx, req, { user, org, clientId: record.clientId, scope, flow: record.flow });
 }
 
-function userTokens(ctx: EmulatorContext, req: EmulatorRequest, args: { user: EntraUserRecord; org: OrgState; clientId: string; scope: string }): Reply {
+/**
+ * "Allow public client flows" governs device code (and ROPC) only (scenario-desktop-app-registration.md): a
+ * refresh token from a browser sign-in refreshes without it (inferred from the same page: loopback needs only
+ * a redirect URI); one from device code keeps needing it.
+ */
+function refreshingApp(ctx: EmulatorContext, record: RefreshTokenRecord, tenantSegment: string, correlationId: string | undefined): AppCredentials {
+  if (record.flow === 'device-code') return publicClientApp(ctx, record.clientId, tenantSegment, correlationId);
+  const app = ctx.state.app(record.clientId);
+  if (!app) throw aadApplicationNotFound(record.clientId, tenantSegment, correlationId);
+  return app;
+}
+
+function userTokens(
+  ctx: EmulatorContext,
+  req: EmulatorRequest,
+  args: { user: EntraUserRecord; org: OrgState; clientId: string; scope: string; flow: RefreshTokenRecord['flow']; nonce?: string },
+): Reply {
   const refreshToken = randomBytes(32).toString('base64url');
-  ctx.state.data.refreshTokens.set(refreshToken, { clientId: args.clientId, upn: args.user.upn, scope: args.scope });
+  ctx.state.data.refreshTokens.set(refreshToken, { clientId: args.clientId, upn: args.user.upn, scope: args.scope, flow: args.flow });
   req.note.caller = { appId: args.clientId, upn: args.user.upn };
   return tokenReply(ctx, {
     scope: resourceScopes(args.scope).join(' '),
     access_token: userAccessToken(ctx, { org: args.org, user: args.user, clientId: args.clientId }),
     refresh_token: refreshToken,
-    id_token: idToken(ctx, args.user, args.clientId),
+    id_token: idToken(ctx, args.user, args.clientId, args.nonce),
     client_info: clientInfo(args.user),
   });
 }
