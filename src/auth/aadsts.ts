@@ -3,7 +3,8 @@
  * sign-in flow: the same code can mean different things (7000218 is "no credential" for an app, "the
  * app does not allow public client flows" for a device-code sign-in; 53003 after a device code asks for
  * the browser). Codes from entra-docs reference-error-codes.md, concept-authentication-flows.md (53003,
- * 530036), workload-identity-federation*.md (70021) and the troubleshooting articles cited in
+ * 530036), workload-identity-federation*.md (70021; 700211-700213 as Entra words them in Azure/login#619 and
+ * Azure/azure-workload-identity#1232) and the troubleshooting articles cited in
  * fidelity-audit.md #4 and #9.
  */
 
@@ -39,6 +40,8 @@ const FEDERATED: Record<string, string> = {
     'no federated credential on the app matches the token presented (its issuer, subject and audience must match one exactly; a credential added in the last minutes may not be in effect yet). For GitHub Actions the subject is repo:<owner>/<repo>:environment:<name>, or :ref:refs/heads/<branch>, or :pull_request',
   '700211': 'no federated credential on the app trusts the issuer of the token presented',
   '700212': 'no federated credential on the app accepts the audience of the token presented (expected api://AzureADTokenExchange, or the sovereign-cloud variant)',
+  '700213': 'no federated credential on the app matches the subject of the token presented (for GitHub Actions: repo:<owner>/<repo>:environment:<name>, :ref:refs/heads/<branch> or :pull_request, exactly)',
+  '7000272': 'the issuer of the federated token could not be checked (its discovery document or keys are not reachable by Entra)',
   '700024': 'the federated token has expired or is not yet valid; get a fresh one',
 };
 
@@ -51,6 +54,9 @@ const PERSON: Record<string, string> = {
   '500113': `${ADMIN_CLIENT} has no redirect URI: add http://localhost under "Mobile and desktop applications" in its registration`,
   '50011': `the redirect URI is not registered on ${ADMIN_CLIENT}: add http://localhost under "Mobile and desktop applications" in its registration`,
   '501481': 'the sign-in answer did not match this sign-in (PKCE check failed); sign in again',
+  '54005': 'the sign-in answer was already used; sign in again',
+  '70008': 'the sign-in answer expired before it was used; sign in again',
+  '500112': 'the sign-in answer was issued for another redirect URI; sign in again',
 };
 
 const DEVICE_CODE: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { ConfidentialClientApplication, LogLevel, PublicClientApplication, type AccountInfo, type Configuration } from '@azure/msal-node';
+import { ConfidentialClientApplication, CryptoProvider, LogLevel, PublicClientApplication, ResponseMode, type AccountInfo, type Configuration } from '@azure/msal-node';
 import { DvpkgError } from '../errors.js';
 import { poll, systemClock } from '../runtime/clock.js';
 import { aadstsCode, explainAadsts, type SignInFlow } from './aadsts.js';
@@ -6,6 +6,7 @@ import { msalAuthorityConfig } from './authority.js';
 import type { Credential } from './credentials.js';
 import { federatedAssertion } from './federated-token.js';
 import { retryingNetworkClient, type RetryingNetworkClient } from './network.js';
+import { listenForCode } from './loopback-redirect.js';
 import { openSystemBrowser } from './system-browser.js';
 import type { ProviderContext, TokenProvider } from './token-provider.js';
 
@@ -50,45 +51,34 @@ export function signInFailed(error: unknown, who: string, flow: SignInFlow, netw
   return new DvpkgError('DVPKG_SIGN_IN_FAILED', message);
 }
 
-const PAGE = (title: string, text: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto"><h1>${title}</h1><p>${text}</p></body></html>`;
-const SUCCESS_PAGE = PAGE('Signed in', 'dvpkg has your sign-in. You can close this window and return to the terminal.');
-const ERROR_PAGE = PAGE('Sign-in did not complete', 'Return to the terminal: dvpkg says there what went wrong and what to do.');
-
-function timeout(ms: number, what: string): { promise: Promise<never>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const promise = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DvpkgError('DVPKG_SIGN_IN_FAILED', what)), ms);
-    timer.unref();
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
-}
-
 export function personProvider(credential: Extract<Credential, { kind: 'browser' | 'device-code' }>, ctx: ProviderContext): TokenProvider {
   const network = retryingNetworkClient(ctx.hooks);
   const app = new PublicClientApplication(baseConfig(ctx, credential.clientId, network));
   const flow = credential.kind;
   const who = flow === 'browser' ? 'the signed-in admin (browser)' : 'the signed-in admin (device code)';
+  const crypto = new CryptoProvider();
   let account: AccountInfo | null = null;
   const signIn = async (scopes: string[]) => {
     if (flow === 'device-code') {
       // A refused device-code request still reaches this callback, with no code to show.
       return app.acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (response) => { if (response.userCode) ctx.onDeviceCode?.(response.message); } });
     }
-    const limit = timeout(BROWSER_SIGN_IN_TIMEOUT_MS, `sign-in as ${who} failed: nobody completed the sign-in in the browser within ${BROWSER_SIGN_IN_TIMEOUT_MS / 60_000} minutes; run again`);
+    // Authorization code with PKCE on a loopback redirect (entra-docs v2-oauth2-auth-code-flow.md). msal builds
+    // the URL and redeems the code; the listener is dvpkg's, so it closes on a timeout or an interruption too.
+    const pkce = await crypto.generatePkceCodes();
+    const state = crypto.createNewGuid();
+    const loopback = await listenForCode(state, {
+      timeoutMs: BROWSER_SIGN_IN_TIMEOUT_MS,
+      ...(ctx.hooks.signal ? { signal: ctx.hooks.signal } : {}),
+      timeoutMessage: `sign-in as ${who} failed: nobody completed the sign-in in the browser within ${BROWSER_SIGN_IN_TIMEOUT_MS / 60_000} minutes; run again`,
+    });
     try {
-      return await Promise.race([
-        app.acquireTokenInteractive({
-          scopes,
-          prompt: 'select_account',
-          openBrowser: async (url) => ctx.onBrowserSignIn?.(url, credential.openBrowser ? await openSystemBrowser(url) : false),
-          successTemplate: SUCCESS_PAGE,
-          errorTemplate: ERROR_PAGE,
-        }),
-        limit.promise,
-      ]);
+      const url = await app.getAuthCodeUrl({ scopes, redirectUri: loopback.redirectUri, codeChallenge: pkce.challenge, codeChallengeMethod: 'S256', state, responseMode: ResponseMode.FORM_POST, prompt: 'select_account' });
+      ctx.onBrowserSignIn?.(url, credential.openBrowser ? await openSystemBrowser(url) : false);
+      const { code } = await loopback.answer;
+      return await app.acquireTokenByCode({ code, scopes, redirectUri: loopback.redirectUri, codeVerifier: pkce.verifier });
     } finally {
-      limit.cancel();
+      loopback.close();
     }
   };
   return {

@@ -13,11 +13,22 @@ export interface InProcessOptions {
   /** Stdin as a terminal that answers the prompt with this line. */
   answer?: string;
   signal?: AbortSignal;
+  /** Called with everything written to stdout so far, as it is written (to act on a printed sign-in URL). */
+  onStdout?: (textSoFar: string) => void;
 }
 
-function memory(): { stream: Writable; text: () => string } {
+function memory(onText?: (text: string) => void): { stream: Writable; text: () => string } {
   let text = '';
-  return { stream: new Writable({ write: (chunk, _encoding, done) => { text += String(chunk); done(); } }), text: () => text };
+  return {
+    stream: new Writable({
+      write: (chunk, _encoding, done) => {
+        text += String(chunk);
+        onText?.(text);
+        done();
+      },
+    }),
+    text: () => text,
+  };
 }
 
 /**
@@ -26,7 +37,7 @@ function memory(): { stream: Writable; text: () => string } {
  * HTTP to the emulator), without a process start or real waits.
  */
 export async function runInProcess(pkg: BuiltPackage, emulator: RunningEmulator, args: string[] = [], env: NodeJS.ProcessEnv = {}, options: InProcessOptions = {}): Promise<RunResult> {
-  const stdout = memory();
+  const stdout = memory(options.onStdout);
   const stderr = memory();
   const stdin = Object.assign(new PassThrough(), { isTTY: options.answer !== undefined });
   if (options.answer !== undefined) stdin.end(`${options.answer}\n`);
