@@ -64,6 +64,7 @@ export async function runVerifyCommand(args: VerifyArgs, output: Output, env: No
     federatedWaitMs: federatedWaitMs(env),
     probe: args.probe,
     onWarning: (text) => output.err(`warning: ${text}\n`),
+    onRetry: (event) => output.err(`${event.target}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s\n`),
   });
   output.out(args.json ? `${JSON.stringify(report)}\n` : table(report));
   if (args.report) await writeReport(output, '--report', args.report, `${JSON.stringify(report, null, 2)}\n`);
