@@ -54,7 +54,7 @@ describe('browser sign-in in a real headless Chromium', function () {
           await page.click('#signin');
           // The emulator's form_post page submits itself to the runner's listener, which answers with its page.
           await page.waitForURL(/^http:\/\/localhost:\d+\/?$/);
-          return page.textContent('body').then((t) => t ?? '');
+          return (await page.textContent('body')) ?? '';
         })();
       },
     });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import axios from 'axios';
 import JSZip from 'jszip';
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { Writable } from 'node:stream';
 import { runCli, runNode, type RunResult } from '../support/cli.js';
 import { lastJsonLine, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { REPO_ROOT, SAMPLE_SRC } from '../support/paths.js';
+import { followSignIn, signInUrlIn, type FollowResult } from '../support/browser-sign-in.js';
+import { runInProcess } from '../support/runner-harness.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 /**
@@ -417,6 +419,48 @@ describe('secrets: no output of any command carries a secret, key or token', fun
       found.push(...scanner.scan('dvpkg emulator: stdout after start-up', rest.join('\n')));
       found.push(...scanner.scan('dvpkg emulator: stderr', run.stderr));
     }
+    expectNoHits(found);
+  });
+
+  it('browser sign-in, a federated token file and the GitHub Actions OIDC token: no code, PKCE verifier, assertion or job token in any output', async () => {
+    const found: Hit[] = [];
+    // Browser: the authorization code is seen on its way to the runner's listener; the PKCE verifier is never
+    // seen outside the runner, so every output is searched for a string whose S256 hash is the challenge.
+    let followed: Promise<FollowResult> | undefined;
+    const browserRun = await runInProcess(pkg, emulator, ['--auth', 'browser', '--no-open', '--yes', '--json', '--report', file('r-browser.json')], unrelatedEnv, {
+      onStdout: (text) => {
+        const url = signInUrlIn(text);
+        if (url && !followed) followed = followSignIn(url);
+      },
+    });
+    expect(browserRun.code, browserRun.stdout + browserRun.stderr).to.equal(0);
+    const codes = (await followed)!.posted.map((fields) => fields['code']).filter((c): c is string => Boolean(c));
+    expect(codes).to.have.length(1);
+    scanner.plant('authorization code', codes[0]!);
+    plantRefreshTokens();
+    found.push(...scanner.scanRun('runner: browser sign-in', browserRun), ...(await scanner.scanFile('runner: browser sign-in: r-browser.json', file('r-browser.json'))));
+    const challenge = emulator.log().find((e) => e.path.endsWith('/oauth2/v2.0/authorize'))?.query['code_challenge'];
+    expect(challenge).to.be.a('string');
+    const outputs = [browserRun.stdout, browserRun.stderr, await readFile(file('r-browser.json'), 'utf8'), JSON.stringify(emulator.log()), JSON.stringify(emulator.state.snapshot())];
+    const verifiers = outputs.flatMap((text) => text.match(/[A-Za-z0-9_-]{43,128}/g) ?? []).filter((candidate) => createHash('sha256').update(candidate).digest('base64url') === challenge);
+    expect(verifiers, 'the PKCE verifier in an output').to.deep.equal([]);
+
+    // Federated: an assertion minted by the emulator's issuer, from a file and from the Actions token service.
+    await axios.post(`${emulator.controlUrl}/apps/${SAMPLE_CLIENT_ID}/federated-credentials`, { subject: 'repo:fabrikam/sync:environment:production' });
+    const mint = async (subject: string) => (await axios.post(`${emulator.oidc.issuer}/token`, { subject })).data.token as string;
+    const assertion = await mint('repo:fabrikam/sync:environment:production');
+    const untrusted = await mint('repo:someone/else:ref:refs/heads/main');
+    scanner.plant('federated assertion', assertion);
+    scanner.plant('federated assertion (untrusted subject)', untrusted);
+    scanner.plant('GitHub Actions request token', emulator.oidc.actionsRequestToken);
+    await writeFile(file('federated.token'), assertion, { mode: 0o600 });
+    await writeFile(file('untrusted.token'), untrusted, { mode: 0o600 });
+    const fileEnv = { AZURE_FEDERATED_TOKEN_FILE: file('federated.token') };
+    found.push(...(await scanned('verify: federated token file', verify(['--json', '--report', file('v-fed.json'), '--junit', file('v-fed.xml')], fileEnv), 0, [file('v-fed.json'), file('v-fed.xml')])).found);
+    found.push(...(await scanned('verify: untrusted federated subject', verify(['--json'], { AZURE_FEDERATED_TOKEN_FILE: file('untrusted.token'), DVPKG_FEDERATED_WAIT_SECONDS: '0' }), 4)).found);
+    const actionsEnv = { ACTIONS_ID_TOKEN_REQUEST_URL: `${emulator.oidc.actionsRequestUrl}?subject=${encodeURIComponent('repo:fabrikam/sync:environment:production')}`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: emulator.oidc.actionsRequestToken };
+    found.push(...(await scanned('verify: GitHub Actions OIDC', verify(['--report', file('v-gh.json')], actionsEnv), 0, [file('v-gh.json')])).found);
+    found.push(...(await scanned('verify: GitHub Actions OIDC, wrong request token', verify([], { ...actionsEnv, ACTIONS_ID_TOKEN_REQUEST_TOKEN: `${emulator.oidc.actionsRequestToken}x` }), 4)).found);
     expectNoHits(found);
   });
 

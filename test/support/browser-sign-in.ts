@@ -52,10 +52,13 @@ export interface FollowResult {
   text: string;
   /** Every URL requested, in order. */
   visited: string[];
+  /** Every form posted, with its fields (the authorization code among them). */
+  posted: Array<Record<string, string>>;
 }
 
 export async function followSignIn(url: string, options: { account?: string } = {}): Promise<FollowResult> {
   const visited: string[] = [];
+  const posted: Array<Record<string, string>> = [];
   let response = await axios.get<string>(url, { responseType: 'text', validateStatus: () => true, maxRedirects: 0 });
   visited.push(url);
   let current = url;
@@ -72,12 +75,13 @@ export async function followSignIn(url: string, options: { account?: string } = 
     for (const name of form.textInputs) if (options.account !== undefined && form.fields[name] === '') form.fields[name] = options.account;
     current = form.action;
     visited.push(current);
+    posted.push({ ...form.fields });
     response = await axios.post<string>(current, new URLSearchParams(form.fields).toString(), { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, responseType: 'text', validateStatus: () => true, maxRedirects: 0 });
   }
-  return { status: response.status, text: String(response.data), visited };
+  return { status: response.status, text: String(response.data), visited, posted };
 }
 
 /** The sign-in URL the runner printed, once it is there. */
 export function signInUrlIn(text: string): string | undefined {
-  return /(https?:\/\/\S+\/oauth2\/v2\.0\/authorize\?\S+)/.exec(text)?.[1];
+  return /(https?:\/\/[^\s"]+\/oauth2\/v2\.0\/authorize\?[^\s"]+)/.exec(text)?.[1];
 }
