@@ -1,6 +1,7 @@
 import { rolesSolution, type Manifest } from './manifest.js';
 import { describePrivilege, LEVEL_SHORT, packageTableNames } from './describe-privilege.js';
 import { loadTemplate } from '../render/templates.js';
+import { SAMPLE_ADMIN_CLIENT_ID } from '../spec/admin-client.js';
 
 /** Renders README.md for the subscriber's admin from `README.md.hbs`. */
 export async function renderAdminReadme(manifest: Omit<Manifest, 'integrity'>, templatesDir: string, packageZipName: string): Promise<string> {
@@ -16,6 +17,7 @@ export async function renderAdminReadme(manifest: Omit<Manifest, 'integrity'>, t
     publisher: roles.publisher,
     app: manifest.app,
     adminClientId: manifest.adminClientId,
+    sampleAdminClient: manifest.adminClientId === SAMPLE_ADMIN_CLIENT_ID,
     consentRedirectUriEncoded: manifest.app.consentRedirectUri ? encodeURIComponent(manifest.app.consentRedirectUri) : '',
     packageZipName,
     roleCount: manifest.roles.length,

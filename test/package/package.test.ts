@@ -74,6 +74,19 @@ describe('deploy package', () => {
     expect(readme).to.match(/## How to remove it/);
   });
 
+  it("names the admin's sign-in app: the ISV's own from the spec, or Microsoft's sample app as such, with a build warning", async () => {
+    const sample = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
+    expect(sample.warnings.map((w) => `${path.basename(w.file)} ${w.path}`)).to.include('solution.json app.adminClientId');
+    const sampleReadme = await readFile(path.join(sample.package!.dir, 'README.md'), 'utf8');
+    expect(sampleReadme).to.contain("You sign in through Microsoft's Dataverse sample app (`51f81489-12ee-4a9e-aaae-a2591f45987d`), which\nMicrosoft provides for development and prototyping");
+    const own = await buildSolution({ src: SAMPLE_SRC, out: await tempDir(), app: { adminClientId: '3c6a1f0e-9b2d-4e7f-8a1c-5d4e3f2a1b0c' } });
+    expect(own.warnings.map((w) => w.path)).to.not.include('app.adminClientId');
+    const { manifest } = parseManifest(JSON.parse(await readFile(path.join(own.package!.dir, 'manifest.json'), 'utf8')));
+    expect(manifest?.adminClientId).to.equal('3c6a1f0e-9b2d-4e7f-8a1c-5d4e3f2a1b0c');
+    const ownReadme = await readFile(path.join(own.package!.dir, 'README.md'), 'utf8');
+    expect(ownReadme).to.contain("You sign in through Fabrikam, Inc.'s sign-in app\n(`3c6a1f0e-9b2d-4e7f-8a1c-5d4e3f2a1b0c`)");
+  });
+
   it('is byte-identical across builds', async () => {
     const a = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
     const b = await buildSolution({ src: SAMPLE_SRC, out: await tempDir() });
