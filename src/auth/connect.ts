@@ -32,6 +32,7 @@ export interface OrgSession {
 }
 
 export async function connect(options: ConnectOptions): Promise<OrgSession> {
+  options.signIns.credentialFor();
   const hooks = {
     clock: options.clock,
     ...(options.signal ? { signal: options.signal } : {}),

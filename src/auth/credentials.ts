@@ -95,6 +95,20 @@ function federatedSource(flags: CredentialFlags, env: NodeJS.ProcessEnv): Assert
   return undefined;
 }
 
+/** Read once up front so a wrong path is a usage error; it is read again at each sign-in (it is rotated). */
+function checkTokenFile(source: Extract<AssertionSource, { kind: 'file' }>): void {
+  let text: string;
+  try {
+    text = readFileSync(source.path, 'utf8').trim();
+  } catch (error) {
+    throw usageError(`${source.source} ${source.path}: cannot read it (${fileErrorReason(error)})`);
+  }
+  if (!JWT_SHAPE.test(text)) throw usageError(`${source.source} ${source.path}: does not hold a token (expected a JWT, three base64url parts separated by dots)`);
+}
+
+/** A compact JWS: three base64url parts. */
+export const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
 export function resolveCredential(
   flags: CredentialFlags,
   env: NodeJS.ProcessEnv,
@@ -141,6 +155,7 @@ export function resolveCredential(
         `--auth federated: no federated token; pass --federated-token-file <file> (or set ${CREDENTIAL_ENV.federatedTokenFile.join(' or ')}), or run in a GitHub Actions job with "permissions: id-token: write" (which sets ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN)`,
       );
     }
+    if (federated.kind === 'file') checkTokenFile(federated);
     return { kind: 'federated', clientId, assertion: federated };
   }
   if (!certificate) throw usageError(`--auth certificate needs --certificate <pem file with the private key and certificate> (or ${CREDENTIAL_ENV.certificate.join(' or ')})`);

@@ -15,12 +15,17 @@ export class SignIns {
     private readonly context: Omit<ProviderContext, 'authorityHost' | 'tenant'>,
   ) {}
 
+  /** Resolves the credential (reading its files), so a bad one is reported before any request. */
+  credentialFor(): Credential {
+    this.credential ??= this.resolve();
+    return this.credential;
+  }
+
   provider(authorityHost: string, tenant: string): TokenProvider {
     const key = `${authorityHost.toLowerCase()}|${tenant.toLowerCase()}`;
     let provider = this.providers.get(key);
     if (!provider) {
-      this.credential ??= this.resolve();
-      provider = createTokenProvider(this.credential, { ...this.context, authorityHost, tenant });
+      provider = createTokenProvider(this.credentialFor(), { ...this.context, authorityHost, tenant });
       this.providers.set(key, provider);
     }
     return provider;
