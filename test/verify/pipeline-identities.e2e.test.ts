@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import axios from 'axios';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunningEmulator } from '../../src/emulator/index.js';
+import { DEFAULT_IDS, type RunningEmulator } from '../../src/emulator/index.js';
 import { runCli, type RunResult } from '../support/cli.js';
 import { buildSamplePackage, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { runInProcess } from '../support/runner-harness.js';
@@ -81,6 +81,22 @@ describe('pipeline identities: federated tokens and the Azure CLI (end to end)',
     expect(passed.stderr).to.contain('federated sign-in: AADSTS70021, no matching federated credential (yet); retrying in 5.0 s');
     const tokenRequests = emulator.log().filter((e) => e.kind === 'entra' && e.path.endsWith('/oauth2/v2.0/token') && e.status !== 200);
     expect(tokenRequests.length, 'refused while the credential propagates').to.be.greaterThan(0);
+  });
+
+  it("deploys in automation mode as the admin's own app with a federated token, no secret stored", async () => {
+    await emulator.close();
+    const automation = '55555555-6666-4777-8888-999999999999';
+    emulator = await startSampleEmulator({ apps: [SAMPLE_CLIENT_ID, automation] });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    emulator.grantConsent(emulator.tenantId, automation);
+    await axios.post(`${emulator.controlUrl}/orgs/contoso/systemusers`, { applicationId: automation, roles: [DEFAULT_IDS.systemAdministratorRole] });
+    await axios.post(`${emulator.controlUrl}/apps/${automation}/federated-credentials`, { subject: 'system:serviceaccount:deploy:dvpkg' });
+    const file = path.join(await tempDir(), 'token');
+    await writeFile(file, await mint('system:serviceaccount:deploy:dvpkg'));
+    const deployed = await runInProcess(pkg, emulator, ['--yes', '--auth', 'federated', '--client-id', automation], { AZURE_FEDERATED_TOKEN_FILE: file });
+    expect(deployed.code, deployed.stdout + deployed.stderr).to.equal(0);
+    expect(deployed.stdout).to.contain(`signed in as ${automation}`);
+    expect(emulator.state.data.orgs[0]!.systemusers.some((u) => u['applicationid'] === SAMPLE_CLIENT_ID)).to.equal(true);
   });
 
   it('deploys with --auth azure-cli as whoever az is signed in as, and explains az not signed in', async () => {
