@@ -30,6 +30,8 @@ export interface DeployOptions {
   waitForConsentSeconds?: number;
   overwriteUnmanaged: boolean;
   purgeDeletedAppUser: boolean;
+  /** With --yes: an upgrade may widen the application user's access. */
+  acceptPrivilegeChanges: boolean;
 }
 
 export interface DeployRuntime {
@@ -91,7 +93,12 @@ export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runt
     return { status: 'done', outcome: summary.join('; '), value: read };
   });
 
-  const plan = planDeploy(manifest, snapshot, { org: options.orgUrl, consentUrl, purgeDeletedAppUser: options.purgeDeletedAppUser });
+  const plan = planDeploy(manifest, snapshot, {
+    org: options.orgUrl,
+    consentUrl,
+    purgeDeletedAppUser: options.purgeDeletedAppUser,
+    refuseWidening: options.yes && !options.planOnly && !options.acceptPrivilegeChanges,
+  });
   result.plan = plan;
   emit({ type: 'plan', plan });
   const proceed = await recorder.run('plan', 'Plan', async () => {

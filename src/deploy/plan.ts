@@ -4,7 +4,8 @@ import { appRoles, rolesSolution, type Manifest } from '../package/manifest.js';
 import type { PrivilegeRow } from '../dataverse/operations.js';
 import { compareVersions } from '../spec/model.js';
 import { describePrivilege, LEVEL_SHORT, packageTableNames } from '../package/describe-privilege.js';
-import { describeDiff, diffRolePrivileges, extraRoles, matchRoles, missingGrants, privilegesBeyondDeclared, unboundRoles, type PrivilegeDiff } from '../core/org-roles.js';
+import { describeDiff, diffRolePrivileges, extraRoles, matchRoles, missingGrants, privilegesBeyondDeclared, unboundRoles } from '../core/org-roles.js';
+import { describePrivilegeChange, roleChanges, type RoleChanges } from '../core/privilege-changes.js';
 import { callerNeed, missingCallerPrivileges, privilegeProblems, requiredCallerPrivileges, type ImportAction } from './decide.js';
 import { solutionActions, type OrgSnapshot } from './snapshot.js';
 
@@ -59,8 +60,13 @@ export interface Plan {
   /** Privileges the signed-in account needs for these steps, and those it lacks. */
   caller: { required: string[]; missing: string[] };
   consent: { state: 'present' | 'missing' | 'unknown'; code?: number; consentUrl: string };
-  /** For an upgrade: how each package role in the org changes (what the admin approves now). */
-  privilegeChanges: Array<{ role: string; details: string[] }>;
+  /**
+   * For an upgrade: how each package role changes, compared with what the org holds now (what the admin
+   * approves); widening changes first, each with its line in plain words.
+   */
+  privilegeChanges: Array<RoleChanges & { details: string[] }>;
+  /** For an upgrade: tables of the package the org does not have yet, by display name. */
+  newTables: string[];
   /** How the org differs from the package already (not changed by this run). */
   differences: Difference[];
   refusals: Refusal[];
@@ -70,6 +76,8 @@ export interface PlanOptions {
   org: string;
   consentUrl: string;
   purgeDeletedAppUser: boolean;
+  /** Unattended (`--yes`) without `--accept-privilege-changes`: an upgrade that widens access is refused. */
+  refuseWidening: boolean;
 }
 
 export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: PlanOptions): Plan {
@@ -136,8 +144,16 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
   if (snapshot.orgPrivileges) problems.push(...privilegeProblems(manifest.roles, [...snapshot.orgPrivileges, ...createdByPackage(manifest, snapshot.orgPrivileges)]));
   if (problems.length > 0) refusals.push({ code: 'DVPKG_PREFLIGHT_FAILED', message: `preflight found ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was changed`, details: problems });
 
-  const { differences, privilegeChanges } = compare(manifest, snapshot, action, orgIds);
   const tableNames = packageTableNames(manifest.solutions);
+  const { differences, privilegeChanges } = compare(manifest, snapshot, action, orgIds, tableNames);
+  const widening = privilegeChanges.filter((r) => r.widens);
+  if (options.refuseWidening && widening.length > 0) {
+    refusals.push({
+      code: 'DVPKG_PREFLIGHT_FAILED',
+      message: "this upgrade widens the application user's access, and --yes alone does not accept that; nothing was changed. Review it (node deploy.mjs --plan), then run again with --accept-privilege-changes",
+      details: widening.flatMap((r) => r.details.filter((_, i) => r.changes[i]!.widens).map((line) => `"${r.role}": ${line}`)),
+    });
+  }
   return {
     org: options.org,
     package: { solution: rolesSolution(manifest).uniqueName, version: rolesSolution(manifest).version, appName: manifest.app.name, appClientId: manifest.app.clientId },
@@ -150,9 +166,22 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
     caller: { required, missing },
     consent: { state: snapshot.consent.state, ...(snapshot.consent.code !== undefined ? { code: snapshot.consent.code } : {}), consentUrl: options.consentUrl },
     privilegeChanges,
+    newTables: isUpgrade(action) ? newTables(manifest, snapshot, tableNames) : [],
     differences,
     refusals,
   };
+}
+
+function isUpgrade(action: ImportAction): boolean {
+  return action === 'upgrade' || action === 'promote';
+}
+
+/** Tables a package solution creates whose privileges the org does not have yet. */
+function newTables(manifest: Manifest, snapshot: OrgSnapshot, names: ReadonlyMap<string, string>): string[] {
+  if (!snapshot.orgPrivileges) return [];
+  const known = new Set(snapshot.orgPrivileges.map((p) => p.name.toLowerCase()));
+  const tables = manifest.solutions.flatMap((s) => (s.tables ?? []).filter((t) => s.creates.some((p) => p.toLowerCase().endsWith(t.schemaName.toLowerCase()))));
+  return tables.filter((t) => !manifest.solutions.some((s) => s.creates.some((p) => p.toLowerCase().endsWith(t.schemaName.toLowerCase()) && known.has(p.toLowerCase())))).map((t) => names.get(t.schemaName.toLowerCase()) ?? t.schemaName);
 }
 
 function requirementsOf(manifest: Manifest, snapshot: OrgSnapshot): Plan['requirements'] {
@@ -179,19 +208,28 @@ const IMPORT_REASON: Record<'install' | 'upgrade' | 'promote', (name: string, ve
   promote: (name, version) => `the upgrade to ${version} is staged as ${name}_Upgrade: apply it`,
 };
 
-/** Drift is what differs in an org already at this version; an upgrade's differences are what it changes. */
-function compare(manifest: Manifest, snapshot: OrgSnapshot, action: ImportAction, orgIds: Map<string, string>): Pick<Plan, 'differences' | 'privilegeChanges'> {
+/**
+ * Drift is what differs in an org already at this version; an upgrade's differences are what it changes,
+ * compared with what the org holds now (not with what an older package claimed). A role the org does not
+ * have yet that the application user will get is new access too.
+ */
+function compare(manifest: Manifest, snapshot: OrgSnapshot, action: ImportAction, orgIds: Map<string, string>, tables: ReadonlyMap<string, string>): Pick<Plan, 'differences' | 'privilegeChanges'> {
   const differences: Difference[] = [];
   const privilegeChanges: Plan['privilegeChanges'] = [];
+  const targets = appRoles(manifest);
   for (const role of manifest.roles) {
     const held = snapshot.rolePrivileges.get(role.id);
-    if (!held) continue;
+    const declared = role.privileges.map((p) => ({ name: p.name, level: p.level }));
+    if (!held) {
+      const userGetsIt = snapshot.appUsers.length > 0 && targets.includes(role) && !orgIds.has(role.id);
+      if (isUpgrade(action) && userGetsIt) privilegeChanges.push(withDetails(roleChanges(role.name, undefined, declared), tables));
+      continue;
+    }
     const details = describeDiff(diffRolePrivileges(role, held));
     if (details.length === 0) continue;
     if (action === 'skip') differences.push({ kind: 'role-privileges', role: role.name, details });
-    else privilegeChanges.push({ role: role.name, details: describeChange(diffRolePrivileges(role, held)) });
+    else privilegeChanges.push(withDetails(roleChanges(role.name, held.map((g) => ({ name: g.PrivilegeName, level: g.Depth })), declared), tables));
   }
-  const targets = appRoles(manifest);
   for (const extra of extraRoles(targets, snapshot.appUsers[0], orgIds)) {
     differences.push({ kind: 'extra-role', role: extra.name, details: [`the application user also holds "${extra.name}" (${extra.roleid}), which the package does not give`] });
   }
@@ -202,13 +240,8 @@ function compare(manifest: Manifest, snapshot: OrgSnapshot, action: ImportAction
   return { differences, privilegeChanges };
 }
 
-/** The same comparison read the other way: what the upgrade grants and takes away. */
-function describeChange(diff: PrivilegeDiff): string[] {
-  return [
-    ...diff.missing.map((p) => `adds ${p}`),
-    ...diff.depth.map((p) => `changes the depth of ${p}`),
-    ...diff.extra.map((p) => `removes ${p}`),
-  ];
+function withDetails(changes: RoleChanges, tables: ReadonlyMap<string, string>): RoleChanges & { details: string[] } {
+  return { ...changes, details: changes.changes.map((c) => describePrivilegeChange(c, tables)) };
 }
 
 /** An import Dataverse would refuse, known from the installed version alone: said before anything is written. */

@@ -31,6 +31,7 @@ export type RunnerOptions =
       waitForConsentSeconds?: number;
       overwriteUnmanaged: boolean;
       purgeDeletedAppUser: boolean;
+      acceptPrivilegeChanges: boolean;
     };
 
 export type DeployRunnerOptions = Extract<RunnerOptions, { kind: 'deploy' }>;
@@ -60,7 +61,9 @@ Options:
   --cloud <name>                  ${CLOUD_NAMES.join(', ')} (default public): the sign-in host and
                                   the org hosts to accept
   --plan                          show what would happen, also before consent; change nothing
-  --yes                           do not ask for confirmation
+  --yes                           do not ask for confirmation (an upgrade that widens the app's
+                                  access is then refused, exit 5, unless also:)
+  --accept-privilege-changes      accept an upgrade that adds or deepens privileges
   --wait-for-consent[=seconds]    wait for admin consent (default 900 s) instead of exiting 3
   --report <file>                 write a JSON report of every step
   --json                          JSON lines on stdout (the plan, progress, retries); the last
@@ -115,6 +118,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
         'admin-client-id': { type: 'string' },
         'overwrite-unmanaged-customizations': { type: 'boolean' },
         'purge-deleted-app-user': { type: 'boolean' },
+        'accept-privilege-changes': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -185,5 +189,6 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
     ...(waitForConsentSeconds !== undefined ? { waitForConsentSeconds } : {}),
     overwriteUnmanaged: values['overwrite-unmanaged-customizations'] === true,
     purgeDeletedAppUser: values['purge-deleted-app-user'] === true,
+    acceptPrivilegeChanges: values['accept-privilege-changes'] === true,
   };
 }

@@ -26,9 +26,13 @@ export function planText(plan: Plan): string {
   lines.push('Privileges the application user gets:');
   for (const grant of plan.grants) lines.push(`   ${grant.access.padEnd(42)} ${grant.table.padEnd(28)} ${grant.depth}`);
   for (const change of plan.privilegeChanges) {
-    lines.push(`What this upgrade changes in "${change.role}":`);
-    for (const detail of change.details) lines.push(`   ${detail}`);
+    const heading = change.newRole ? `This upgrade gives the application user a new role, "${change.role}":` : `What this upgrade changes in "${change.role}" (compared with the org now):`;
+    lines.push(heading);
+    // Widening first, marked: that is what the admin is asked to approve.
+    change.details.forEach((detail, i) => lines.push(`   ${change.changes[i]!.widens ? '! ' : '  '}${detail}`));
   }
+  if (plan.privilegeChanges.some((c) => c.widens)) lines.push('   (! widens the access the application user has now)');
+  if (plan.newTables.length > 0) lines.push(`New tables this upgrade brings: ${plan.newTables.join(', ')}`);
   if (plan.differences.length > 0) {
     lines.push('The org differs from this package (this run does not change that):');
     for (const line of plan.differences.flatMap(differenceLines)) lines.push(`   ${line}`);
