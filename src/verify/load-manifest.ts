@@ -10,17 +10,19 @@ const MAX_PACKAGE_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 100;
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
-function invalid(what: string, reason: string): DvpkgError {
-  return new DvpkgError('DVPKG_PACKAGE_INVALID', `--package ${what}: ${reason}`);
+function invalidAs(label: string) {
+  return (what: string, reason: string) => new DvpkgError('DVPKG_PACKAGE_INVALID', `${label} ${what}: ${reason}`);
 }
 
-export async function loadManifest(location: string): Promise<Manifest> {
+/** `label`: how the user named the location (`--package`, or diff's `<old>` argument), for the messages. */
+export async function loadManifest(location: string, label = '--package'): Promise<Manifest> {
+  const invalid = invalidAs(label);
   const info = await stat(location).catch(() => undefined);
   if (!info) throw invalid(location, 'not found; expected a deploy package folder, its .zip, or its manifest.json');
   let text: string;
-  if (info.isDirectory()) text = await readText(path.join(location, 'manifest.json'), location);
-  else if (location.toLowerCase().endsWith('.zip')) text = await manifestFromZip(location, info.size);
-  else text = await readText(location, location);
+  if (info.isDirectory()) text = await readText(path.join(location, 'manifest.json'), location, invalid);
+  else if (location.toLowerCase().endsWith('.zip')) text = await manifestFromZip(location, info.size, invalid);
+  else text = await readText(location, location, invalid);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -32,14 +34,16 @@ export async function loadManifest(location: string): Promise<Manifest> {
   return parsed.manifest;
 }
 
-async function readText(file: string, shown: string): Promise<string> {
+type Invalid = ReturnType<typeof invalidAs>;
+
+async function readText(file: string, shown: string, invalid: Invalid): Promise<string> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw invalid(shown, `${path.basename(file)} is missing`);
   if (info.size > MAX_MANIFEST_BYTES) throw invalid(shown, `${path.basename(file)} is larger than ${MAX_MANIFEST_BYTES} bytes`);
   return readFile(file, 'utf8');
 }
 
-async function manifestFromZip(file: string, size: number): Promise<string> {
+async function manifestFromZip(file: string, size: number, invalid: Invalid): Promise<string> {
   if (size > MAX_PACKAGE_BYTES) throw invalid(file, `larger than ${MAX_PACKAGE_BYTES} bytes`);
   let zip: JSZip;
   try {
@@ -54,11 +58,11 @@ async function manifestFromZip(file: string, size: number): Promise<string> {
   const entry = zip.file(candidates[0]!)!;
   const declared = (entry as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
   if (declared > MAX_MANIFEST_BYTES) throw invalid(file, `manifest.json expands to ${declared} bytes`);
-  return inflateBounded(entry, file);
+  return inflateBounded(entry, file, invalid);
 }
 
 /** The declared size can lie, so what comes out of the inflater is counted too, and it stops at the limit. */
-function inflateBounded(entry: JSZip.JSZipObject, file: string): Promise<string> {
+function inflateBounded(entry: JSZip.JSZipObject, file: string, invalid: Invalid): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -85,6 +85,22 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'diff <old> <new>',
+      'Compare two deploy packages (folders, zips or manifests): solutions, roles, privileges, what the app gets (exit 0 nothing widens, 1 something widens)',
+      (y) =>
+        y
+          .positional('old', { type: 'string', demandOption: true, describe: 'The released package' })
+          .positional('new', { type: 'string', demandOption: true, describe: 'The new package' })
+          // No defaults: yargs counts a defaulted flag as given, and the two conflict.
+          .option('json', { type: 'boolean', describe: 'Print the comparison as JSON' })
+          .option('markdown', { type: 'boolean', describe: 'Print release-note text (Markdown)' })
+          .conflicts('json', 'markdown'),
+      async (args) => {
+        const { runDiff } = await import('./commands/diff.js');
+        exitCode = await runDiff({ old: args.old, new: args.new, json: args.json === true, markdown: args.markdown === true });
+      },
+    )
+    .command(
       'verify',
       'Sign in as the ISV app and prove the org is exactly as the package declares (exit 0 pass, 1 fail, 4 sign-in failed)',
       (y) =>
@@ -143,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .check(rejectRepeatedFlags, true)
-    .demandCommand(1, 'Name a command: build, check, verify, emulator. See dvpkg --help.')
+    .demandCommand(1, 'Name a command: build, check, diff, verify, emulator. See dvpkg --help.')
     .strict()
     .help()
     .alias('help', 'h')
