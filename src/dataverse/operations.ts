@@ -250,3 +250,35 @@ export async function userPrivilegesThroughTeams(client: DataverseClient, userId
 export async function deleteSystemUser(client: DataverseClient, userId: string): Promise<void> {
   await client.delete(`systemusers(${userId})`);
 }
+
+/** Takes a role from a user: the single-valued `$ref` of the N:N link (webapi associate-disassociate-entities). */
+export async function disassociateRole(client: DataverseClient, userId: string, roleId: string): Promise<void> {
+  await client.delete(`systemusers(${userId})/systemuserroles_association(${roleId})/$ref`);
+}
+
+export async function disableUser(client: DataverseClient, userId: string): Promise<void> {
+  await client.patch(`systemusers(${userId})`, { isdisabled: true });
+}
+
+/** `UninstallSolutionAsync` (webapi reference uninstallsolutionasync): the removal runs as an async operation. */
+export async function uninstallSolutionAsync(client: DataverseClient, uniqueName: string): Promise<{ AsyncOperationId: string }> {
+  return client.post<{ AsyncOperationId: string }>('UninstallSolutionAsync', { SolutionUniqueName: uniqueName }, { neverRepeat: true });
+}
+
+export interface DependencyRow {
+  dependentcomponentbasesolutionid: string | null;
+  dependentcomponenttype: number | null;
+  requiredcomponentbasesolutionid: string | null;
+}
+
+/** The components of other solutions that need this one (webapi reference retrievedependenciesforuninstall). */
+export async function dependenciesForUninstall(client: DataverseClient, uniqueName: string): Promise<DependencyRow[]> {
+  const result = await client.get<Collection<DependencyRow>>(`RetrieveDependenciesForUninstall(SolutionUniqueName=${encodeURIComponent(odataString(uniqueName))})`);
+  return result.value;
+}
+
+export async function solutionsById(client: DataverseClient, ids: string[]): Promise<Array<{ solutionid: string; uniquename: string; friendlyname: string }>> {
+  if (ids.length === 0) return [];
+  const filter = ids.map((id) => `solutionid eq ${id}`).join(' or ');
+  return (await client.get<Collection<{ solutionid: string; uniquename: string; friendlyname: string }>>(`solutions?$select=solutionid,uniquename,friendlyname&$filter=${filter}`)).value;
+}

@@ -1,5 +1,5 @@
 import { adminConsentUrl, probeConsent } from '../auth/consent.js';
-import { connect } from '../auth/connect.js';
+import { connect, type OrgSession } from '../auth/connect.js';
 import type { SignIns } from '../auth/sign-ins.js';
 import type { Authority } from '../dataverse/discover-tenant.js';
 import { DvpkgError } from '../errors.js';
@@ -60,11 +60,11 @@ export function differenceLines(difference: Difference): string[] {
   return difference.details;
 }
 
-export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runtime: DeployRuntime, recorder: StepRecorder, result: DeployResult): Promise<DeployResult> {
-  const { manifest } = pkg;
+/** The sign-in step every run starts with: the org's tenant, a token, and who signed in. */
+export async function signIn(options: Pick<DeployOptions, 'orgUrl' | 'tenant' | 'authority' | 'signIns'>, runtime: DeployRuntime, recorder: StepRecorder, result: { tenant?: string }): Promise<OrgSession> {
   const { clock, emit } = runtime;
   const signal = runtime.signal ? { signal: runtime.signal } : {};
-  const session = await recorder.run('sign-in', 'Signing in', async () => {
+  return recorder.run('sign-in', 'Signing in', async () => {
     const opened = await connect({
       orgUrl: options.orgUrl,
       signIns: options.signIns,
@@ -80,6 +80,13 @@ export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runt
     await opened.tokens.getToken(false);
     return { status: 'done', outcome: `signed in as ${opened.tokens.identity() ?? 'unknown'} (tenant ${opened.tenant})`, value: opened };
   });
+}
+
+export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runtime: DeployRuntime, recorder: StepRecorder, result: DeployResult): Promise<DeployResult> {
+  const { manifest } = pkg;
+  const { clock, emit } = runtime;
+  const signal = runtime.signal ? { signal: runtime.signal } : {};
+  const session = await signIn(options, runtime, recorder, result);
   const consentUrl = adminConsentUrl(session.authorityHost, session.tenant, manifest.app.clientId, manifest.app.consentRedirectUri);
   const probe = () => probeConsent({ authorityHost: session.authorityHost, tenant: session.tenant, clientId: manifest.app.clientId, orgUrl: options.orgUrl, hooks: { clock, ...signal, onRetry: recorder.onRetry } });
 

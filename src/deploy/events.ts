@@ -1,4 +1,5 @@
 import type { Plan } from './plan.js';
+import type { RemovalPlan } from './removal/plan.js';
 import type { RunReport, StepName, StepReport } from './report.js';
 
 /**
@@ -17,6 +18,7 @@ export type DeployEvent =
   | { type: 'browser-sign-in'; url: string; opened: boolean }
   | { type: 'consent-required'; url: string; code?: number; waitSeconds?: number }
   | { type: 'plan'; plan: Plan }
+  | { type: 'removal-plan'; plan: RemovalPlan }
   | { type: 'prompt'; question: string }
   | { type: 'done'; report: RunReport };
 

@@ -22,6 +22,10 @@ export const STEP_ERROR: Record<StepName, ErrorCode> = {
   'create-app-user': 'DVPKG_APP_USER_FAILED',
   'bind-role': 'DVPKG_APP_USER_FAILED',
   'confirm-privileges': 'DVPKG_APP_USER_FAILED',
+  'unbind-role': 'DVPKG_APP_USER_FAILED',
+  'disable-app-user': 'DVPKG_APP_USER_FAILED',
+  'delete-app-user': 'DVPKG_APP_USER_FAILED',
+  'uninstall-solution': 'DVPKG_IMPORT_FAILED',
 };
 
 /** The one place a Web API failure becomes a user error: the org's answer, with the step's exit code. */

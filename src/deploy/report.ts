@@ -1,15 +1,25 @@
 import type { PlanStep } from './plan.js';
+import type { RemovalStep } from './removal/plan.js';
 
 /** The run report: what `--report` writes and what the last line of `--json` holds. */
 
 /** The phases every run goes through, then one step per kind of change the plan makes. */
 export type PhaseName = 'integrity' | 'sign-in' | 'read' | 'consent' | 'plan';
-export type StepName = PhaseName | PlanStep['kind'];
+export type StepName = PhaseName | PlanStep['kind'] | RemovalStep['kind'];
 
 export type StepStatus = 'done' | 'skipped' | 'failed';
 
 export interface Change {
-  kind: 'solution-imported' | 'solution-upgraded' | 'application-user-created' | 'deleted-application-user-purged' | 'role-bound';
+  kind:
+    | 'solution-imported'
+    | 'solution-upgraded'
+    | 'application-user-created'
+    | 'deleted-application-user-purged'
+    | 'role-bound'
+    | 'role-unbound'
+    | 'application-user-disabled'
+    | 'application-user-deleted'
+    | 'solution-uninstalled';
   id: string;
   detail?: string;
 }

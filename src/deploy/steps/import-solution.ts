@@ -85,7 +85,7 @@ function isConcurrency(error: unknown): boolean {
 }
 
 /** The failure text Dataverse gives a job that collided with another import or uninstall. */
-function saysConcurrency(text: string): boolean {
+export function saysConcurrency(text: string): boolean {
   return /0x80071151|Cannot start another \[|at the same time/i.test(text);
 }
 

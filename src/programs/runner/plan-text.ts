@@ -1,5 +1,6 @@
 import { differenceLines } from '../../deploy/deploy-org.js';
 import type { Plan } from '../../deploy/plan.js';
+import type { RemovalPlan } from '../../deploy/removal/plan.js';
 import { NO_REPLY_ADDRESS } from '../../deploy/steps/app-user.js';
 
 /** The plan as an admin reads it in a terminal: every change, every privilege granted, and what differs. */
@@ -42,5 +43,29 @@ export function planText(plan: Plan): string {
     if (!plan.consent.consentUrl.includes('redirect_uri=')) lines.push(`   ${NO_REPLY_ADDRESS}`);
   }
   for (const refusal of plan.refusals) lines.push(`Refused: ${refusal.message}`, ...refusal.details.map((d) => `   ${d}`));
+  return lines.join('\n');
+}
+
+/** The removal plan as the admin reads it: what is taken away, in order, what stays, and what only Entra can do. */
+export function removalPlanText(plan: RemovalPlan): string {
+  const { appName, appClientId } = plan.package;
+  const lines = [`Removing ${plan.package.solution} (${appName}, app ${appClientId}):`];
+  if (plan.steps.length === 0) lines.push('   nothing of this package is left in the org');
+  plan.steps.forEach((step, i) => {
+    const text = {
+      'unbind-role': () => `take "${(step as { roleName: string }).roleName}" from the application user`,
+      'disable-app-user': () => `disable the application user ${(step as { userId: string }).userId}`,
+      'delete-app-user': () => `delete the application user (records it owns are not deleted)`,
+      'uninstall-solution': () => `uninstall ${(step as { uniqueName: string }).uniqueName} ${(step as { version: string }).version}, with its components and their data`,
+    }[step.kind]();
+    lines.push(`${i + 1}. ${text}`);
+  });
+  for (const kept of plan.kept) lines.push(`Kept: ${kept.uniqueName} ${kept.installed}: ${kept.reason}`);
+  for (const refusal of plan.refusals) lines.push(`Refused: ${refusal.message}`, ...refusal.details.map((d) => `   ${d}`));
+  lines.push(
+    `Afterwards, only Entra can remove ${appName}'s access to your tenant (its enterprise application): in the Microsoft Entra admin center, Enterprise applications > ${appName} > Properties > Delete, or run`,
+    `   ${plan.revokeConsent.azureCli}`,
+    `   (Microsoft Graph: ${plan.revokeConsent.graphRequest})`,
+  );
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { DeployEvent, EventSink } from '../../deploy/events.js';
 import type { RunReport } from '../../deploy/report.js';
 import type { Output } from '../../runtime/output.js';
-import { planText } from './plan-text.js';
+import { planText, removalPlanText } from './plan-text.js';
 
 /**
  * The runner's two renderers of one event stream. On a terminal: lines, a progress bar, the plan as
@@ -68,6 +68,8 @@ export function createRenderer(output: Output, json: boolean): EventSink {
         return event.waitSeconds === undefined ? undefined : indented(`Waiting up to ${event.waitSeconds} s for consent (link above)...`);
       case 'plan':
         return indented(planText(event.plan));
+      case 'removal-plan':
+        return indented(removalPlanText(event.plan));
       case 'prompt':
         return;
       case 'done':
