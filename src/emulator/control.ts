@@ -14,8 +14,8 @@ import { oidcIssuer } from './oidc.js';
 import { route, type Route } from './server.js';
 import {
   addTeam,
-  deleteRoleWithCopies,
   nowIso,
+  removeSolution,
   roleCopyId,
   rootBusinessUnit,
   upsertRoleWithCopies,
@@ -257,11 +257,8 @@ export function controlRoutes(hooks: ControlHooks): Route[] {
       const name = decodeURIComponent(req.params.solution ?? '').toLowerCase();
       const target = o.solutions.find((s) => s.uniquename.toLowerCase() === name);
       if (!target) throw controlError(404, `No solution ${req.params.solution ?? ''} in org ${o.name}.`);
-      // Like an uninstall: the solution, its component rows, and the roles no other solution carries.
-      const roles = o.solutioncomponents.filter((c) => c.solutionid === target.solutionid && c.componenttype === 20).map((c) => c.objectid);
-      o.solutioncomponents = o.solutioncomponents.filter((c) => c.solutionid !== target.solutionid);
-      for (const roleId of roles) if (!o.solutioncomponents.some((c) => c.objectid === roleId)) deleteRoleWithCopies(o, roleId);
-      o.solutions = o.solutions.filter((s) => s !== target);
+      // An uninstall without its checks (lock, pending upgrade, dependencies): the tamper tool.
+      removeSolution(o, target);
       return ok();
     }),
     route('GET', new RegExp(`${C}/faults$`), (ctx) => ok(ctx.faults.spec())),

@@ -28,7 +28,17 @@ export interface ErrorStatuses {
   assignRoleValidation: number;
   /** 0x8004801D missing dependencies answered synchronously (no source gives the status). */
   missingDependencies: number;
+  /** 0x8004F01D uninstall refused synchronously: DELETE solutions(<id>), or UninstallSolutionAsync with `uninstallDependencyRefusal: 'sync'` (no source gives the status). */
+  solutionDependencies: number;
 }
+
+/**
+ * Where UninstallSolutionAsync's "Solution dependencies exist, cannot uninstall" (0x8004F01D) surfaces. Field
+ * reports read it from the solution history of the uninstall job (coe-starter-kit#8246), and Microsoft-adjacent
+ * scripts raise it when "the uninstall system job fails" (PowerDataOps Uninstall-XrmSolution), so `job` (3/31)
+ * is the default; `sync` answers the action call instead. Inferred.
+ */
+export type UninstallDependencyRefusal = 'sync' | 'job';
 
 /**
  * What a `MissingDependency` whose `Required/@solution` is "Active" (the component was unmanaged or in no
@@ -127,6 +137,8 @@ export interface EmulatorOptions {
   activeDependencies?: ActiveDependencyMode;
   /** How a named solution requirement is met (default `solution`: that solution at that version or later). */
   dependencyMatch?: DependencyMatchMode;
+  /** Where UninstallSolutionAsync refuses a solution others depend on (default `job`). */
+  uninstallDependencyRefusal?: UninstallDependencyRefusal;
 }
 
 export interface ResolvedOptions {
@@ -156,6 +168,7 @@ export interface ResolvedOptions {
   defaultScopeWithoutPermissionCode: 650057 | 65001;
   activeDependencies: ActiveDependencyMode;
   dependencyMatch: DependencyMatchMode;
+  uninstallDependencyRefusal: UninstallDependencyRefusal;
 }
 
 export const DEFAULTS = {
@@ -181,12 +194,14 @@ export const DEFAULTS = {
     activeUserDelete: 400,
     assignRoleValidation: 403,
     missingDependencies: 400,
+    solutionDependencies: 400,
   },
   concurrentImport: 'fail-job' as ConcurrentImportMode,
   clientCredentialsCheckOrder: 'service-principal-first' as CredentialCheckOrder,
   defaultScopeWithoutPermissionCode: 650057 as 650057 | 65001,
   activeDependencies: 'component' as ActiveDependencyMode,
   dependencyMatch: 'solution' as DependencyMatchMode,
+  uninstallDependencyRefusal: 'job' as UninstallDependencyRefusal,
   // Dataverse takes solution files up to 95 MB (learn: power-platform/alm/solution-concepts-alm "maximum size"), so real
     // packages with thousands of entries must pass; the inflate budget still stops a zip bomb early.
     zipLimits: { maxEntries: 20_000, maxExpandedBytes: 64 * 1024 * 1024 },
@@ -223,5 +238,6 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     defaultScopeWithoutPermissionCode: options.defaultScopeWithoutPermissionCode ?? DEFAULTS.defaultScopeWithoutPermissionCode,
     activeDependencies: options.activeDependencies ?? DEFAULTS.activeDependencies,
     dependencyMatch: options.dependencyMatch ?? DEFAULTS.dependencyMatch,
+    uninstallDependencyRefusal: options.uninstallDependencyRefusal ?? DEFAULTS.uninstallDependencyRefusal,
   });
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { LEVELS, type Level } from './levels.js';
 import { nameBasedUuid, normalizeGuid } from './support/guid.js';
-import { customTablePrivileges } from './import/custom-tables.js';
+import { customTablePrivileges, type TableOwnership } from './import/custom-tables.js';
 import type { PrivilegeSource } from './options.js';
 import { privilegesFrom, type PrivilegeDefinition } from './privilege-table.js';
 import type { AppCredentials, Seed, SeedBusinessUnit, SeedOrg, TenantPolicies } from './seed.js';
@@ -156,8 +156,24 @@ export interface OrgState {
   accounts: Row[];
   contacts: Row[];
   annotations: Row[];
-  /** Id of the import job holding the org's solution lock, if any. */
+  /**
+   * What each imported solution's manifest requires (solution.xml `MissingDependencies`), kept after import:
+   * the source of `RetrieveDependenciesForUninstall` and of the uninstall refusal.
+   */
+  solutionrequirements: SolutionRequirementRecord[];
+  /** The custom tables imports created, one row per solution carrying each (their privileges go with the last). */
+  tablesolutions: Array<{ schemaname: string; ownership: TableOwnership; solutionid: string }>;
+  /** Id of the import job (or solution async operation) holding the org's solution lock, if any. */
   activeImportJobId: string | null;
+}
+
+/** One `MissingDependency` of an installed solution's manifest: its Required and Dependent attributes as written. */
+export interface SolutionRequirementRecord {
+  solutionid: string;
+  required: Array<[string, string]>;
+  dependent: Array<[string, string]>;
+  /** `Required/@solution`: "UniqueName (version)" or "Active". */
+  solution: string;
 }
 
 /**
@@ -247,6 +263,7 @@ export function nowIso(): string {
 const REQUIRED_PRIVILEGES: ReadonlyArray<[string, readonly Level[]]> = [
   ['prvReadSolution', ['Global']],
   ['prvImportCustomization', ['Global']],
+  ['prvDeleteSolution', ['Global']],
   ['prvAssignRole', ['Global']],
   ['prvReadRole', ['Local', 'Deep', 'Global']],
   ['prvWriteRole', ['Local', 'Deep', 'Global']],
@@ -354,6 +371,38 @@ export function deleteRoleWithCopies(org: OrgState, rootRoleId: string): void {
   org.solutioncomponents = org.solutioncomponents.filter((c) => c.objectid !== rootRoleId);
 }
 
+/** Removes the privileges of a table no installed solution carries any longer, and every role's grant of them. */
+function dropTable(org: OrgState, table: OrgState['tablesolutions'][number]): void {
+  const names = new Set(customTablePrivileges(table.schemaname, table.ownership).map((d) => d.name.toLowerCase()));
+  const ids = new Set(org.privileges.filter((p) => names.has(p.name.toLowerCase())).map((p) => p.privilegeid));
+  org.privileges = org.privileges.filter((p) => !ids.has(p.privilegeid));
+  org.roleprivileges = org.roleprivileges.filter((rp) => !ids.has(rp.privilegeid));
+}
+
+/**
+ * "When a solution is managed, it is treated as a single unit of software. Deleting a managed solution removes
+ * all the solution components. [...] Deleting an unmanaged solution just removes the group. All solution
+ * components remain." (learn dynamicscrm-2016 developers-guide gg328257, Solution entity messages and methods).
+ * Removes the solution row, its component rows and requirements. Managed: also the roles (with their
+ * business-unit copies, user and team bindings) and the tables (with their privileges) no other installed
+ * solution carries; that a table shared by two solutions keeps its privileges until the last goes is inferred.
+ */
+export function removeSolution(org: OrgState, target: SolutionRow): void {
+  const own = org.solutioncomponents.filter((c) => c.solutionid === target.solutionid);
+  const tables = org.tablesolutions.filter((t) => t.solutionid === target.solutionid);
+  org.solutioncomponents = org.solutioncomponents.filter((c) => c.solutionid !== target.solutionid);
+  org.solutionrequirements = org.solutionrequirements.filter((r) => r.solutionid !== target.solutionid);
+  org.tablesolutions = org.tablesolutions.filter((t) => t.solutionid !== target.solutionid);
+  org.solutions = org.solutions.filter((s) => s !== target);
+  if (!target.ismanaged) return;
+  for (const role of own.filter((c) => c.componenttype === 20 /* Role */)) {
+    if (!org.solutioncomponents.some((c) => c.objectid === role.objectid)) deleteRoleWithCopies(org, role.objectid);
+  }
+  for (const table of tables) {
+    if (!org.tablesolutions.some((t) => t.schemaname.toLowerCase() === table.schemaname.toLowerCase())) dropTable(org, table);
+  }
+}
+
 function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog: PrivilegeSource | undefined): OrgState {
   const created = nowIso();
   const org: OrgState = {
@@ -380,6 +429,8 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
       _publisherid_value: null,
     })),
     solutioncomponents: [],
+    solutionrequirements: [],
+    tablesolutions: [],
     importjobs: [],
     asyncoperations: [],
     accounts: [

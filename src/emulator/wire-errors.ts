@@ -546,6 +546,51 @@ export function upgradeNotAvailable(uniqueName: string): EmulatorError {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Solution uninstall (UninstallSolutionAsync, DELETE solutions(<id>)).
+
+/**
+ * Component type names as the uninstall refusal writes them: Entity, Workflow, SiteMap, connectionreference
+ * are field evidence (coe-starter-kit#8293, #8619, #8246); the others are inferred from the componenttype labels.
+ */
+const COMPONENT_TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: 'Entity', 20: 'Role', 29: 'Workflow', 62: 'SiteMap', 80: 'AppModule', 300: 'CanvasApp',
+  380: 'EnvironmentVariableDefinition', 381: 'EnvironmentVariableValue', 10150: 'connectionreference',
+};
+
+const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
+
+function componentDetails(component: { type: number | null; name: string; id: string }): string {
+  const type = component.type === null ? '' : COMPONENT_TYPE_NAMES[component.type] ?? String(component.type);
+  return `Type: ${type}, ObjectName: ${component.name}, Id: ${component.id}, ParentObjectName: , ParentId: ${EMPTY_GUID}`;
+}
+
+/**
+ * 0x8004F01D CannotUninstallWithDependencies "Solution dependencies exist, cannot uninstall." (powerapps-docs
+ * includes/data-service-error-codes.md), followed by the details live answers carry: "DependencyCount : N
+ * RequiredComponentObject details: Type: …, ObjectName: …, Id: …, ParentObjectName: , ParentId: …,
+ * DependentComponentObject details: … DependencyType: Published" (coe-starter-kit#8246, #8293, #8619).
+ * The message names components, not the solution that holds the dependent one.
+ */
+export function solutionDependenciesExist(dependencies: Array<{ required: { type: number | null; name: string }; dependent: { type: number | null; name: string }; row: { requiredcomponentobjectid: string; dependentcomponentobjectid: string } }>): ImportFailure {
+  const details = dependencies.map((d) => `RequiredComponentObject details: ${componentDetails({ ...d.required, id: d.row.requiredcomponentobjectid })}, DependentComponentObject details: ${componentDetails({ ...d.dependent, id: d.row.dependentcomponentobjectid })} DependencyType: Published`);
+  return { code: '0x8004F01D', section: 'solutionManifest', message: `Solution dependencies exist, cannot uninstall. DependencyCount : ${dependencies.length} ${details.join(' ')}` };
+}
+
+/**
+ * The base of a pending upgrade: the live text is reported as "…is the base for an upgrade solution. Please
+ * delete CenterofExcellenceCoreComponents_upgrade first" (coe-starter-kit#2457); the code and the exact wording
+ * are inferred (0x8004F01D: a dependency the holding solution has on its base).
+ */
+export function uninstallHoldingBase(uniqueName: string): ImportFailure {
+  return { code: '0x8004F01D', section: 'solutionManifest', message: `The solution ${uniqueName} is the base for an upgrade solution. Please delete ${uniqueName}_Upgrade first.` };
+}
+
+/** UninstallSolutionAsync or RetrieveDependenciesForUninstall with an unknown unique name: not-found as for any record (inferred text). */
+export function solutionNotFound(uniqueName: string): EmulatorError {
+  return dataverseError(404, '0x80040217', `Entity 'solution' With UniqueName = ${uniqueName} Does Not Exist`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Control API (emulator-only): `{ "error": "…" }`.
 
 export function controlError(status: number, message: string): EmulatorError {

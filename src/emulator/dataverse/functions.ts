@@ -64,8 +64,10 @@ export function functionArguments(req: EmulatorRequest, text: string): Map<strin
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq < 0) throw invalidArgument(`Function parameters are Name=value pairs, got '${part}'.`);
-    const value = part.slice(eq + 1).trim();
-    args.set(part.slice(0, eq).trim(), value.startsWith('@') ? req.url.searchParams.get(value) ?? '' : value.replace(/^'(.*)'$/, '$1'));
+    const written = part.slice(eq + 1).trim();
+    // A string is quoted the same way inline and as an alias value (`?@p='name'`).
+    const value = written.startsWith('@') ? req.url.searchParams.get(written) ?? '' : written;
+    args.set(part.slice(0, eq).trim(), value.replace(/^'(.*)'$/, '$1'));
   }
   return args;
 }

@@ -10,6 +10,7 @@ import { authenticate, type Caller } from './auth.js';
 import { ENTITY_SETS, collectionReply, entityReply, entitySet, parseKey } from './entity-sets.js';
 import { retrieveRolePrivilegesRole, retrieveUserPrivileges, retrieveUsersPrivilegesThroughTeams, serviceDocument, whoAmI } from './functions.js';
 import { deleteAndPromote, deleteAndPromoteAsync, importSolution, importSolutionAsync, retrieveSolutionImportResult, stageAndUpgrade, stageAndUpgradeAsync } from './import-actions.js';
+import { deleteSolution, retrieveDependenciesForUninstall, uninstallSolutionAsync } from './uninstall-actions.js';
 import { associateRole, createSystemUser, deleteSystemUser, disassociateRole, listUserRoles, updateSystemUser } from './systemusers.js';
 
 type OrgHandler = (ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller) => Reply | Promise<Reply>;
@@ -37,8 +38,9 @@ const apiRoutes: Array<{ method: string; pattern: RegExp; handler: OrgHandler }>
   { method: 'GET', pattern: new RegExp(`${USER}/${NS}RetrieveUsersPrivilegesThroughTeams${ARGS}$`), handler: retrieveUsersPrivilegesThroughTeams },
   { method: 'GET', pattern: new RegExp(`^/RetrieveRolePrivilegesRole${ARGS}$`), handler: retrieveRolePrivilegesRole },
   { method: 'GET', pattern: new RegExp(`^/RetrieveSolutionImportResult${ARGS}$`), handler: retrieveSolutionImportResult },
+  { method: 'GET', pattern: new RegExp(`^/RetrieveDependenciesForUninstall${ARGS}$`), handler: retrieveDependenciesForUninstall },
   // Unbound functions cannot be called bound: OData answers as for any unknown segment (0x80060888, 404 in field reports).
-  { method: 'GET', pattern: new RegExp(`^/[a-z]+${KEY}/(?<segment>${NS}(?:RetrieveRolePrivilegesRole|RetrieveSolutionImportResult)(?:\\([^)]*\\))?)$`), handler: (ctx, req) => { throw unknownSegment(req.params.segment ?? '', ctx.options.statuses.unknownSegment); } },
+  { method: 'GET', pattern: new RegExp(`^/[a-z]+${KEY}/(?<segment>${NS}(?:RetrieveRolePrivilegesRole|RetrieveSolutionImportResult|RetrieveDependenciesForUninstall)(?:\\([^)]*\\))?)$`), handler: (ctx, req) => { throw unknownSegment(req.params.segment ?? '', ctx.options.statuses.unknownSegment); } },
   { method: 'GET', pattern: new RegExp(`^/(?<set>${SETS})$`), handler: (ctx, req, org, caller) => collectionReply(ctx, req, org, caller, entitySet(req.params.set ?? '')) },
   {
     method: 'GET',
@@ -51,6 +53,8 @@ const apiRoutes: Array<{ method: string; pattern: RegExp; handler: OrgHandler }>
   { method: 'POST', pattern: /^\/StageAndUpgradeAsync$/, handler: stageAndUpgradeAsync },
   { method: 'POST', pattern: /^\/DeleteAndPromote$/, handler: deleteAndPromote },
   { method: 'POST', pattern: /^\/DeleteAndPromoteAsync$/, handler: deleteAndPromoteAsync },
+  { method: 'POST', pattern: /^\/UninstallSolutionAsync$/, handler: uninstallSolutionAsync },
+  { method: 'DELETE', pattern: new RegExp(`^/solutions${KEY}$`), handler: deleteSolution },
 ];
 
 async function webApi(ctx: EmulatorContext, req: EmulatorRequest): Promise<Reply> {

@@ -19,14 +19,15 @@ import { compareSolutionVersions } from '../support/version.js';
 import { customTablePrivileges } from './custom-tables.js';
 import {
   allowedDepths,
-  deleteRoleWithCopies,
   derivedId,
   privilegeRow,
   nowIso,
+  removeSolution,
   rootBusinessUnit,
   upsertRoleWithCopies,
   type OrgState,
   type PrivilegeRow,
+  type SolutionComponentRow,
   type SolutionRow,
 } from '../state.js';
 import type { DependencyNode, PackageDependency, SolutionPackage } from './package.js';
@@ -80,18 +81,27 @@ export function requiredSolution(value: string): { uniqueName: string; version?:
   return match ? { uniqueName: match[1] ?? trimmed, version: match[2] ?? '' } : { uniqueName: trimmed };
 }
 
-function attribute(node: DependencyNode, name: string): string | undefined {
+export function attribute(node: DependencyNode, name: string): string | undefined {
   return node.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
 }
 
-/** Whether any solution of the org carries the required component: same componenttype, and the same id or name. */
+/** `Required/@type` or `Dependent/@type` as a componenttype: a number, or a named type. */
+export function nodeComponentType(node: DependencyNode): number | undefined {
+  const rawType = attribute(node, 'type') ?? '';
+  return /^\d+$/.test(rawType) ? Number(rawType) : NAMED_COMPONENT_TYPES[rawType.toLowerCase()];
+}
+
+/** The component a manifest node names (same componenttype, and the same id or name), in any solution or in the one given. */
+export function findComponent(org: OrgState, node: DependencyNode, solutionId?: string): SolutionComponentRow | undefined {
+  const type = nodeComponentType(node);
+  if (type === undefined) return undefined;
+  const id = normalizeGuid(attribute(node, 'id'));
+  const names = node.filter(([key]) => key === 'schemaName' || key.startsWith('id.')).map(([, value]) => value.toLowerCase());
+  return org.solutioncomponents.find((c) => (solutionId === undefined || c.solutionid === solutionId) && c.componenttype === type && ((id !== undefined && c.objectid === id) || (c.schemaname !== undefined && names.includes(c.schemaname.toLowerCase()))));
+}
+
 function componentPresent(org: OrgState, required: DependencyNode): boolean {
-  const rawType = attribute(required, 'type') ?? '';
-  const type = /^\d+$/.test(rawType) ? Number(rawType) : NAMED_COMPONENT_TYPES[rawType.toLowerCase()];
-  if (type === undefined) return false;
-  const id = normalizeGuid(attribute(required, 'id'));
-  const names = required.filter(([key]) => key === 'schemaName' || key.startsWith('id.')).map(([, value]) => value.toLowerCase());
-  return org.solutioncomponents.some((c) => c.componenttype === type && ((id !== undefined && c.objectid === id) || (c.schemaname !== undefined && names.includes(c.schemaname.toLowerCase()))));
+  return findComponent(org, required) !== undefined;
 }
 
 function dependencyMet(org: OrgState, dependency: PackageDependency, modes: { active: ActiveDependencyMode; match: DependencyMatchMode }): boolean {
@@ -150,10 +160,17 @@ export function checkRoles(org: OrgState, pkg: SolutionPackage, caller: { userId
  * System Administrator "Can view all data in the system" (powerapps-docs maker/model-driven-apps/
  * privileges-required-customization.md), so the roles with its template get each new privilege at its deepest depth.
  */
-function applyTables(org: OrgState, pkg: SolutionPackage): void {
+function applyTables(org: OrgState, pkg: SolutionPackage, solutionId: string): void {
   const known = new Set(org.privileges.map((p) => p.name.toLowerCase()));
   const administrators = org.roles.filter((r) => r.roletemplateid === SYSTEM_ADMINISTRATOR_TEMPLATE && r.roleid === r._parentrootroleid_value).map((r) => r.roleid);
   for (const table of pkg.tables) {
+    // A table counts as this solution's when the import creates its privileges or another import created them;
+    // system tables (privileges already there) and seeded custom tables are never removed by an uninstall.
+    const name = table.schemaName.toLowerCase();
+    const brought = org.tablesolutions.some((t) => t.schemaname.toLowerCase() === name) || customTablePrivileges(table.schemaName, table.ownership).some((d) => !known.has(d.name.toLowerCase()));
+    if (brought && !org.tablesolutions.some((t) => t.solutionid === solutionId && t.schemaname.toLowerCase() === name)) {
+      org.tablesolutions.push({ schemaname: table.schemaName, ownership: table.ownership, solutionid: solutionId });
+    }
     for (const definition of customTablePrivileges(table.schemaName, table.ownership)) {
       if (known.has(definition.name.toLowerCase())) continue;
       const row = privilegeRow(definition);
@@ -184,8 +201,15 @@ function recordOtherComponents(org: OrgState, pkg: SolutionPackage, solutionId: 
   }
 }
 
+/** Keeps the manifest's requirements with the solution that now carries them (replacing an earlier version's). */
+function recordRequirements(org: OrgState, pkg: SolutionPackage, solutionId: string): void {
+  org.solutionrequirements = org.solutionrequirements.filter((r) => r.solutionid !== solutionId);
+  for (const dependency of pkg.dependencies) org.solutionrequirements.push({ solutionid: solutionId, required: dependency.required, dependent: dependency.dependent, solution: dependency.solution });
+}
+
 function applyRoles(org: OrgState, pkg: SolutionPackage, solutionId: string): void {
-  applyTables(org, pkg);
+  applyTables(org, pkg, solutionId);
+  recordRequirements(org, pkg, solutionId);
   recordOtherComponents(org, pkg, solutionId);
   const byName = new Map(org.privileges.map((p) => [p.name.toLowerCase(), p]));
   for (const role of pkg.roles) {
@@ -237,22 +261,14 @@ export function applyPackage(org: OrgState, pkg: SolutionPackage, mode: ImportMo
 }
 
 /**
- * DeleteAndPromote: drops the base solution and the roles only it carried, renames the holding solution to the
- * base name. Returns the promoted solution id, or undefined when there is no holding solution.
+ * DeleteAndPromote: uninstalls the base solution (the roles and tables only it carried go with it), renames the
+ * holding solution to the base name. Returns the promoted solution id, or undefined when there is no holding solution.
  */
 export function promote(org: OrgState, uniqueName: string): string | undefined {
   const holding = solutionByName(org, `${uniqueName}${HOLDING_SUFFIX}`);
   if (!holding) return undefined;
   const base = solutionByName(org, uniqueName);
-  if (base) {
-    const kept = new Set(org.solutioncomponents.filter((c) => c.solutionid === holding.solutionid).map((c) => c.objectid));
-    const dropped = org.solutioncomponents.filter((c) => c.solutionid === base.solutionid && c.componenttype === ROLE_COMPONENT && !kept.has(c.objectid)).map((c) => c.objectid);
-    org.solutioncomponents = org.solutioncomponents.filter((c) => c.solutionid !== base.solutionid);
-    for (const roleId of dropped) {
-      if (!org.solutioncomponents.some((c) => c.objectid === roleId)) deleteRoleWithCopies(org, roleId);
-    }
-    org.solutions = org.solutions.filter((s) => s !== base);
-  }
+  if (base) removeSolution(org, base);
   holding.uniquename = base?.uniquename ?? uniqueName;
   holding.modifiedon = nowIso();
   return holding.solutionid;

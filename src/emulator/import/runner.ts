@@ -132,6 +132,30 @@ export class ImportRunner {
     return operation.asyncoperationid;
   }
 
+  /**
+   * UninstallSolutionAsync: an asyncoperations row, operationtype 208 "UninstallSolution Async Operation"
+   * (asyncoperation.operationtype choices), polled like an import; returns the AsyncOperationId
+   * (learn …/webapi/reference/uninstallsolutionasyncresponse). The job takes the org's solution lock, or, when
+   * another operation holds it, fails with 0x80071151 as a blocked import job does. `uninstall` runs when the
+   * job completes: a failure it returns fails the job (3/31), else the job succeeds (3/30).
+   */
+  uninstallAsync(org: OrgState, uninstall: () => ImportFailure | undefined): string {
+    const created = nowIso();
+    const operation: AsyncOperationRow = { asyncoperationid: randomUUID(), name: 'Uninstall Solution', operationtype: 208, statecode: 0, statuscode: 0, message: null, friendlymessage: null, startedon: null, completedon: null, createdon: created };
+    org.asyncoperations.push(operation);
+    const collides = org.activeImportJobId !== null;
+    if (!collides) org.activeImportJobId = operation.asyncoperationid;
+    void (async () => {
+      await this.#sleep(0);
+      Object.assign(operation, { statecode: 2, statuscode: 20, startedon: nowIso() });
+      await this.#sleep(collides ? this.#options.importDurationMs / PROGRESS_STEPS : this.#options.importDurationMs);
+      const failure = collides ? importConcurrency() : uninstall();
+      completeOperation(operation, failure);
+      if (org.activeImportJobId === operation.asyncoperationid) org.activeImportJobId = null;
+    })();
+    return operation.asyncoperationid;
+  }
+
   async #run(request: ImportStart, job: ImportJobRow, operation: AsyncOperationRow | undefined): Promise<ImportOutcome> {
     const { org } = request;
     const started = new Date();
