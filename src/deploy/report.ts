@@ -37,6 +37,8 @@ export interface StepReport {
 export type RunOutcome = 'succeeded' | 'nothing-to-do' | 'planned' | 'differs' | 'cancelled' | 'interrupted' | 'failed';
 
 export interface RunReport {
+  /** `remove`: the run took the package out of the org (`--remove`). */
+  action: 'deploy' | 'remove';
   outcome: RunOutcome;
   exitCode: number;
   dvpkgVersion: string;

@@ -32,6 +32,8 @@ export type RunnerOptions =
       overwriteUnmanaged: boolean;
       purgeDeletedAppUser: boolean;
       acceptPrivilegeChanges: boolean;
+      /** `--remove`: take the package out of the org instead of deploying it. */
+      remove?: { deleteUser: boolean; force: boolean };
     };
 
 export type DeployRunnerOptions = Extract<RunnerOptions, { kind: 'deploy' }>;
@@ -74,6 +76,11 @@ Options:
                                   let the import overwrite unmanaged changes to the role
   --purge-deleted-app-user        permanently delete a deleted application user of the app that
                                   Dataverse still holds, so a new one can be created
+  --remove                        remove the package instead: take its roles from the application
+                                  user, disable the user, uninstall its solutions (newest first)
+  --delete-user                   with --remove: delete the application user too (after disabling it)
+  --force                         with --remove: also uninstall a package solution at a version
+                                  this package does not ship
   --help, --version
 
 Without a flag, settings come from the environment: ${CREDENTIAL_ENV.clientId.join(' or ')},
@@ -119,6 +126,9 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
         'overwrite-unmanaged-customizations': { type: 'boolean' },
         'purge-deleted-app-user': { type: 'boolean' },
         'accept-privilege-changes': { type: 'boolean' },
+        remove: { type: 'boolean' },
+        'delete-user': { type: 'boolean' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -156,6 +166,13 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   const tenant = fromFlagOrEnv('--tenant', str('tenant'), CREDENTIAL_ENV.tenant, env);
   if (tenant !== undefined) checkTenant(tenant.source, tenant.value);
 
+  const remove = values['remove'] === true;
+  for (const flag of ['delete-user', 'force']) if (values[flag] === true && !remove) throw usageError(`--${flag} works only with --remove`);
+  if (remove) {
+    for (const flag of ['wait-for-consent', 'purge-deleted-app-user', 'accept-privilege-changes', 'overwrite-unmanaged-customizations']) {
+      if (values[flag] !== undefined) throw usageError(`--${flag} does not go with --remove, which only takes the package away`);
+    }
+  }
   const reportPath = str('report');
   // Without --auth the runner signs a person in: a secret in the environment alone does not switch to it.
   let mode = auth as AuthMode | undefined;
@@ -190,5 +207,6 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
     overwriteUnmanaged: values['overwrite-unmanaged-customizations'] === true,
     purgeDeletedAppUser: values['purge-deleted-app-user'] === true,
     acceptPrivilegeChanges: values['accept-privilege-changes'] === true,
+    ...(remove ? { remove: { deleteUser: values['delete-user'] === true, force: values['force'] === true } } : {}),
   };
 }

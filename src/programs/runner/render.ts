@@ -85,8 +85,11 @@ function finish(output: Output, json: boolean, report: RunReport): void {
   }
   const changes = report.steps.reduce((n, step) => n + step.changes.length, 0);
   const summary: Record<RunReport['outcome'], string> = {
-    succeeded: `Done: ${changes} change${changes === 1 ? '' : 's'} in ${(report.durationMs / 1000).toFixed(1)} s (${report.requests} requests to the org).`,
-    'nothing-to-do': `Nothing to do: the org already matches this package (${report.requests} requests, no changes).`,
+    succeeded: `${report.action === 'remove' ? 'Removed' : 'Done'}: ${changes} change${changes === 1 ? '' : 's'} in ${(report.durationMs / 1000).toFixed(1)} s (${report.requests} requests to the org).`,
+    'nothing-to-do':
+      report.action === 'remove'
+        ? `Nothing to remove: nothing of this package is left in the org (${report.requests} requests, no changes).`
+        : `Nothing to do: the org already matches this package (${report.requests} requests, no changes).`,
     planned: 'Plan only: nothing was changed.',
     differs: `The org differs from this package (exit 9):\n${(report.differences ?? []).map((d) => `  - ${d}`).join('\n')}\nThis run ${changes > 0 ? `made ${changes} change${changes === 1 ? '' : 's'} and ` : ''}did not change the differences above; dvpkg verify reports them too.`,
     cancelled: 'Cancelled; nothing was changed.',

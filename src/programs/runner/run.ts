@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { redactCredentialEnv, resolveCredential } from '../../auth/credentials.js';
 import { SignIns } from '../../auth/sign-ins.js';
 import { deployOrg, type DeployResult } from '../../deploy/deploy-org.js';
+import { removeOrg } from '../../deploy/remove-org.js';
 import type { DeployEvent } from '../../deploy/events.js';
 import { loadPackage } from '../../deploy/package-files.js';
 import { rolesSolution } from '../../package/manifest.js';
@@ -53,6 +54,7 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   const running = new Set<string>();
   const started = clock.now();
   const report: RunReport = {
+    action: options.remove ? 'remove' : 'deploy',
     outcome: 'failed',
     exitCode: ExitCode.unexpected,
     dvpkgVersion: DVPKG_VERSION,
@@ -86,13 +88,8 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
       onDeviceCode: (message) => emit({ type: 'device-code', message }),
       onBrowserSignIn: (url, opened) => emit({ type: 'browser-sign-in', url, opened }),
     });
-    const deployed = await deployOrg(
-      pkg,
-      { ...options, signIns },
-      { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: terminalConfirm(io.stdin, output, options.json), running },
-      recorder,
-      result,
-    );
+    const runtime = { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: terminalConfirm(io.stdin, output, options.json), running };
+    const deployed = options.remove ? await removeOrg(pkg, { ...options, ...options.remove, signIns }, runtime, recorder, result) : await deployOrg(pkg, { ...options, signIns }, runtime, recorder, result);
     report.outcome = deployed.outcome;
     report.exitCode = deployed.outcome === 'differs' ? ExitCode.orgDiffers : ExitCode.ok;
     if (deployed.differences.length > 0) report.differences = deployed.differences;
