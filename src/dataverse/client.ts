@@ -92,8 +92,8 @@ export class DataverseClient {
     await this.request('PATCH', path, body, {});
   }
 
-  async delete(path: string): Promise<void> {
-    await this.request('DELETE', path, undefined, {});
+  async delete(path: string, options: RequestOptions = {}): Promise<void> {
+    await this.request('DELETE', path, undefined, options);
   }
 
   /** POST that returns the `OData-EntityId` header (creates answered with 204). */

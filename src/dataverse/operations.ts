@@ -246,9 +246,12 @@ export async function userPrivilegesThroughTeams(client: DataverseClient, userId
   return result.RolePrivileges;
 }
 
-/** Removes a user; an inactive application user is soft-deleted first and purged by a second DELETE. */
+/**
+ * Removes a user; an inactive application user is soft-deleted first and purged by a second DELETE, so a
+ * DELETE whose answer was lost is never sent again blindly: the caller reads the user to know.
+ */
 export async function deleteSystemUser(client: DataverseClient, userId: string): Promise<void> {
-  await client.delete(`systemusers(${userId})`);
+  await client.delete(`systemusers(${userId})`, { neverRepeat: true });
 }
 
 /** Takes a role from a user: the single-valued `$ref` of the N:N link (webapi associate-disassociate-entities). */

@@ -72,6 +72,8 @@ describe('deploy package', () => {
     expect(readme).to.match(/\| 8 \| the package has been changed/);
     expect(readme).to.contain(`sha256 ${result.solution!.sha256}`);
     expect(readme).to.match(/## How to remove it/);
+    expect(readme).to.contain('node deploy.mjs --org https://<your-org>.crm.dynamics.com --remove');
+    expect(readme).to.contain('`az ad sp delete --id 8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d`');
   });
 
   it("names the admin's sign-in app: the ISV's own from the spec, or Microsoft's sample app as such, with a build warning", async () => {

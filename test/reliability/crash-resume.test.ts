@@ -199,3 +199,78 @@ describe('reliability: whole-app package (two included solutions + the role solu
     });
   }
 });
+
+// -------------------------------------------------------------------------------------------------
+// Removal (issue 13): the whole app taken out with --remove --delete-user, cut after every request
+
+describe('reliability: removal of a whole-app package, cut after every request, then re-run', function () {
+  this.timeout(900_000);
+  let pkg: BuiltPackage;
+  let cleanLog: RequestLogEntry[] = [];
+  let tried = 0;
+  const clock = () => fakeClock({ speedup: 2, maxRealMs: 300 });
+  const args = ['--remove', '--yes', '--delete-user'];
+  /** Nothing of the package left: no package solution, no binding, the application user deleted. */
+  const leftOver = (emulator: RunningEmulator) => {
+    const org = emulator.state.data.orgs[0]!;
+    const users = org.systemusers.filter((u) => u['applicationid'] === SAMPLE_CLIENT_ID);
+    return {
+      solutions: org.solutions.filter((s) => (WHOLE_APP_SOLUTIONS as readonly string[]).includes(s['uniquename'] as string) || /_Upgrade$/.test(s['uniquename'] as string)).map((s) => s['uniquename']),
+      bindings: org.systemuserroles.filter((l) => users.some((u) => u['systemuserid'] === l.systemuserid)).length,
+      users: users.map((u) => ({ disabled: u['isdisabled'], deleted: u['deletedstate'] })),
+    };
+  };
+  const nothingLeft = { solutions: [], bindings: 0, users: [{ disabled: true, deleted: 1 }] };
+
+  async function installed(faults?: FaultSpec): Promise<RunningEmulator> {
+    const emulator = await startSampleEmulator({ importDurationMs: 20 });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const run = await runInProcess(pkg, emulator, ['--yes'], {}, { clock: clock() });
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    emulator.clearLog();
+    if (faults) emulator.setFaults(faults);
+    return emulator;
+  }
+
+  before(async () => {
+    pkg = await buildWholeApp([BASE_ZIP, KUDOS_ZIP]);
+    const emulator = await installed();
+    const run = await runInProcess(pkg, emulator, args, {}, { clock: clock() });
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(leftOver(emulator)).to.deep.equal(nothingLeft);
+    cleanLog = emulator.log().filter((e) => e.kind !== 'control');
+    await emulator.close();
+  });
+  after(async () => {
+    process.stdout.write(`      removal cut points tried: ${tried} (a clean removal makes ${cleanLog.length} requests)\n`);
+    await removeTempDirs();
+  });
+
+  it('every cut point ends with nothing of the package left, and a third run has nothing to do', async () => {
+    const outcomes = await pool(cleanLog.map((_, i) => i), 4, async (index) => {
+      const cut = cutAfter(cleanLog, index);
+      for (let attempt = 1; ; attempt++) {
+        const emulator = await installed(cut.spec);
+        try {
+          const first = await runInProcess(pkg, emulator, args, {}, { clock: clock() });
+          const dropped = emulator.log().some((e) => e.fault === 'drop');
+          if (!dropped && attempt < 3 && /\/asyncoperations\(\*\)$/.test(cut.label.replace(/ #\d+$/, ''))) continue;
+          emulator.setFaults('');
+          const second = await runInProcess(pkg, emulator, args, {}, { clock: clock() });
+          const third = await runInProcess(pkg, emulator, [...args, '--json'], {}, { clock: clock() });
+          tried++;
+          return { cut: cut.label, dropped, first: first.code, second: second.code, output: second.stdout + second.stderr, state: leftOver(emulator), third: third.stdout };
+        } finally {
+          await emulator.close();
+        }
+      }
+    });
+    for (const outcome of outcomes) {
+      const label = `cut after ${outcome.cut} (first run exit ${outcome.first})`;
+      expect(outcome.dropped, `${outcome.cut} was cut`).to.equal(true);
+      expect(outcome.second, `${label}: re-run\n${outcome.output}`).to.equal(0);
+      expect(outcome.state, label).to.deep.equal(nothingLeft);
+      expect(outcome.third, label).to.contain('"outcome":"nothing-to-do"');
+    }
+  });
+});

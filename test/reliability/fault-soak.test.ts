@@ -12,12 +12,13 @@ import { removeTempDirs, tempDir } from '../support/tmp.js';
  */
 
 const DEPLOYS = 50;
+const REMOVALS = 20;
 const FAULTS = '429:0.3,retryAfter=1;503:0.05;drop:0.02';
 
 describe('reliability: deploys under throttling and transient faults', function () {
   this.timeout(900_000);
   let pkg: BuiltPackage;
-  const figures = { deploys: 0, succeeded: 0, faults: 0, retries: 0, retryWaitMs: 0, maxRetryWaitMs: 0, early: 0 };
+  const figures = { deploys: 0, succeeded: 0, faults: 0, retries: 0, retryWaitMs: 0, maxRetryWaitMs: 0, early: 0, removals: 0, removalFaults: 0 };
 
   before(async () => {
     pkg = await buildSamplePackage();
@@ -25,7 +26,8 @@ describe('reliability: deploys under throttling and transient faults', function 
   after(async () => {
     process.stdout.write(
       `      deploys under faults: ${figures.succeeded}/${figures.deploys} succeeded; faults injected: ${figures.faults}; retries: ${figures.retries}; ` +
-        `time waiting on retries: ${(figures.retryWaitMs / 1000).toFixed(1)} s in all, at most ${(figures.maxRetryWaitMs / 1000).toFixed(1)} s in one deploy; retries earlier than Retry-After: ${figures.early}\n`,
+        `time waiting on retries: ${(figures.retryWaitMs / 1000).toFixed(1)} s in all, at most ${(figures.maxRetryWaitMs / 1000).toFixed(1)} s in one deploy; retries earlier than Retry-After: ${figures.early}; ` +
+        `removals under faults: ${figures.removals} all succeeded, ${figures.removalFaults} faults injected\n`,
     );
     await removeTempDirs();
   });
@@ -73,5 +75,46 @@ describe('reliability: deploys under throttling and transient faults', function 
     expect(figures.early, 'retries earlier than Retry-After').to.equal(0);
     expect(figures.faults).to.be.greaterThan(DEPLOYS * 2);
     expect(figures.maxRetryWaitMs, 'retry wait in one deploy').to.be.below(60_000);
+  });
+
+  it(`${REMOVALS} removals (--remove --yes --delete-user) with ${FAULTS} on every route all succeed and leave nothing`, async () => {
+    const results = await pool(
+      Array.from({ length: REMOVALS }, (_, i) => i + 1),
+      6,
+      async (seed) => {
+        const emulator = await startSampleEmulator({ importDurationMs: 100 });
+        try {
+          emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+          const deployed = await runDeployer(pkg, emulator, ['--yes']);
+          emulator.setFaults(`${FAULTS};seed=${seed}`);
+          const removed = await runDeployer(pkg, emulator, ['--remove', '--yes', '--delete-user']);
+          const faults = emulator.log().filter((e) => e.fault).length;
+          const org = emulator.state.data.orgs[0]!;
+          const users = org.systemusers.filter((u) => u['applicationid'] === SAMPLE_CLIENT_ID);
+          return {
+            seed,
+            deployed: deployed.code,
+            code: removed.code,
+            output: removed.stdout + removed.stderr,
+            faults,
+            left: {
+              solution: org.solutions.some((x) => x['uniquename'] === 'FabrikamSyncConnector'),
+              bindings: org.systemuserroles.filter((l) => users.some((u) => u['systemuserid'] === l.systemuserid)).length,
+              deleted: users.map((u) => u['deletedstate']),
+            },
+          };
+        } finally {
+          await emulator.close();
+        }
+      },
+    );
+    figures.removalFaults = results.reduce((n, r) => n + r.faults, 0);
+    for (const result of results) {
+      expect(result.deployed, `seed ${result.seed}: the deploy before`).to.equal(0);
+      expect(result.code, `seed ${result.seed}\n${result.output}`).to.equal(0);
+      expect(result.left, `seed ${result.seed}`).to.deep.equal({ solution: false, bindings: 0, deleted: [1] });
+    }
+    figures.removals = results.length;
+    expect(figures.removalFaults).to.be.greaterThan(REMOVALS);
   });
 });

@@ -36,8 +36,7 @@ async function execute(step: RemovalStep, ctx: ApplyContext): Promise<StepOutcom
     case 'unbind-role':
       return unbind(step, ctx);
     case 'disable-app-user':
-      await dv.disableUser(ctx.client, step.userId);
-      return { status: 'done', outcome: `disabled ${step.userId}: it can no longer sign in to this org`, changes: [{ kind: 'application-user-disabled', id: step.userId }] };
+      return disable(step, ctx);
     case 'delete-app-user':
       return deleteUser(step, ctx);
     case 'uninstall-solution':
@@ -46,25 +45,47 @@ async function execute(step: RemovalStep, ctx: ApplyContext): Promise<StepOutcom
 }
 
 async function unbind(step: Extract<RemovalStep, { kind: 'unbind-role' }>, ctx: ApplyContext): Promise<StepOutcome> {
-  try {
-    await dv.disassociateRole(ctx.client, step.userId, step.roleId);
-  } catch (error) {
-    // A lost answer, or a link an earlier attempt already removed: what counts is whether the user still holds it.
-    if (!(error instanceof TransientError) && !(error instanceof DataverseError && error.status === 404)) throw error;
-    const user = await dv.findAppUserById(ctx.client, step.userId);
-    if (user?.systemuserroles_association?.some((h) => h.roleid === step.roleId)) throw error;
-  }
+  await untilDone(
+    () => dv.disassociateRole(ctx.client, step.userId, step.roleId),
+    async () => !(await dv.findAppUserById(ctx.client, step.userId))?.systemuserroles_association?.some((h) => h.roleid === step.roleId),
+  );
   return { status: 'done', outcome: `took "${step.roleName}" (${step.roleId})`, changes: [{ kind: 'role-unbound', id: step.roleId, detail: step.roleName }] };
 }
 
-async function deleteUser(step: Extract<RemovalStep, { kind: 'delete-app-user' }>, ctx: ApplyContext): Promise<StepOutcome> {
-  try {
-    await dv.deleteSystemUser(ctx.client, step.userId);
-  } catch (error) {
-    if (!(error instanceof TransientError) && !(error instanceof DataverseError && error.status === 404)) throw error;
-    const user = await dv.findAppUserById(ctx.client, step.userId);
-    if (user && user.deletedstate !== 1) throw error;
+/**
+ * Sends a write until the org shows its effect. A lost answer or a 5xx, or a 404 for what an earlier
+ * attempt already removed: the org is read, and the write is sent again only while its effect is missing
+ * (never blindly: a second DELETE of a user purges it).
+ */
+async function untilDone(write: () => Promise<void>, done: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (error) {
+      const unsure = error instanceof TransientError || (error instanceof DataverseError && error.status === 404);
+      if (!unsure || attempt >= 5) throw error;
+      if (await done()) return;
+    }
   }
+}
+
+async function disable(step: Extract<RemovalStep, { kind: 'disable-app-user' }>, ctx: ApplyContext): Promise<StepOutcome> {
+  await untilDone(
+    () => dv.disableUser(ctx.client, step.userId),
+    async () => (await dv.findAppUserById(ctx.client, step.userId))?.isdisabled === true,
+  );
+  return { status: 'done', outcome: `disabled ${step.userId}: it can no longer sign in to this org`, changes: [{ kind: 'application-user-disabled', id: step.userId }] };
+}
+
+async function deleteUser(step: Extract<RemovalStep, { kind: 'delete-app-user' }>, ctx: ApplyContext): Promise<StepOutcome> {
+  await untilDone(
+    () => dv.deleteSystemUser(ctx.client, step.userId),
+    async () => {
+      const user = await dv.findAppUserById(ctx.client, step.userId);
+      return user === undefined || user.deletedstate === 1;
+    },
+  );
   return {
     status: 'done',
     outcome: `deleted ${step.userId} (records it owns are not deleted: they stay assigned to the deleted user until someone reassigns them)`,
@@ -93,8 +114,14 @@ async function uninstall(step: Extract<RemovalStep, { kind: 'uninstall-solution'
         await clock.sleep(LOCK_WAIT_MS, ctx.signal);
         continue;
       }
-      // The start's answer was lost, or the solution is already gone: the org says which.
-      if ((error instanceof TransientError || (error instanceof DataverseError && error.status === 404)) && (await gone())) return removed(step);
+      // Gone already (an earlier attempt's job finished): done. A lost answer: the job may be running, so
+      // starting again meets its lock (waited out above) or, once it is done, the solution is gone.
+      if (error instanceof DataverseError && error.status === 404 && (await gone())) return removed(step);
+      if (error instanceof TransientError && clock.now() + LOCK_WAIT_MS < deadline) {
+        await clock.sleep(LOCK_WAIT_MS, ctx.signal);
+        if (await gone()) return removed(step);
+        continue;
+      }
       throw uninstallFailed(step, error instanceof DataverseError ? `${error.status} ${error.code} ${error.serviceMessage}` : (error as Error).message);
     }
     try {
