@@ -376,7 +376,7 @@ const CLI_CASES: Record<string, CliCase[]> = {
     { name: 'unknown flag', given: (d) => build(d, jsonSpec(), ['--sauce', 'x']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: sauce/ },
     { name: 'stray positional argument', given: (d) => check(d, jsonSpec(), ['extra']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: extra/ },
     { name: 'unknown command', given: async () => dvpkg(['deploy']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: deploy/ },
-    { name: 'no command', given: async () => dvpkg([]), exit: 2, code: 'DVPKG_USAGE', message: /Name a command: build, check, verify, emulator/ },
+    { name: 'no command', given: async () => dvpkg([]), exit: 2, code: 'DVPKG_USAGE', message: /Name a command: build, check, diff, verify, emulator/ },
   ],
 
   'dvpkg verify': [
@@ -409,6 +409,13 @@ const CLI_CASES: Record<string, CliCase[]> = {
     { name: '--federated-token-file that is a folder', given: (d) => verify(d, ['--org', https, '--package', pkg.dir, '--federated-token-file', d], {}), exit: 2, code: 'DVPKG_USAGE', message: /--federated-token-file .*: cannot read it \(it is a folder\)/ },
   ],
 
+  'dvpkg diff': [
+    { name: '<old> that does not exist', given: async (d) => dvpkg(['diff', path.join(d, 'nope'), pkg.dir]), exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /<old> .*nope: not found; expected a deploy package folder, its \.zip, or its manifest\.json/ },
+    { name: '<new> manifest that is not JSON', given: async (d) => { await writeFile(path.join(d, 'manifest.json'), '{ nope'); return dvpkg(['diff', pkg.dir, path.join(d, 'manifest.json')]); }, exit: 2, code: 'DVPKG_PACKAGE_INVALID', message: /<new> .*manifest\.json: manifest\.json is not valid JSON/ },
+    { name: 'only one package', given: async () => dvpkg(['diff', pkg.dir]), exit: 2, code: 'DVPKG_USAGE', message: /Not enough non-option arguments: got 1, need at least 2/ },
+    { name: '--json and --markdown together', given: async () => dvpkg(['diff', pkg.dir, pkg.dir, '--json', '--markdown']), exit: 2, code: 'DVPKG_USAGE', message: /Arguments json and markdown are mutually exclusive/ },
+  ],
+
   'dvpkg emulator': [
     { name: '--port out of range', given: async () => dvpkg(['emulator', '--port', '70000']), exit: 2, code: 'DVPKG_USAGE', message: /--port 70000: expected a port number from 0 to 65535/ },
     { name: '--port that is not a number', given: async () => dvpkg(['emulator', '--port', 'abc']), exit: 2, code: 'DVPKG_USAGE', message: /--port abc: expected a port number from 0 to 65535/ },
@@ -437,6 +444,9 @@ const CLI_CASES: Record<string, CliCase[]> = {
     { name: '--federated-token-file that does not exist', given: async (d) => runner(['--org', https, '--auth', 'federated', '--client-id', GUID, '--federated-token-file', path.join(d, 'token')]), exit: 2, code: 'DVPKG_USAGE', message: /--federated-token-file .*token: cannot read it \(there is no file there\)/ },
     { name: 'AZURE_FEDERATED_TOKEN_FILE holding no token', given: async (d) => { await writeFile(path.join(d, 'token'), 'hello'); return runner(['--org', https, '--auth', 'federated', '--client-id', GUID], { env: { AZURE_FEDERATED_TOKEN_FILE: path.join(d, 'token') } }); }, exit: 2, code: 'DVPKG_USAGE', message: /AZURE_FEDERATED_TOKEN_FILE .*token: does not hold a token \(expected a JWT/ },
     { name: 'DVPKG_FEDERATED_WAIT_SECONDS that is no number', given: async () => runner(['--org', https], { env: { DVPKG_FEDERATED_WAIT_SECONDS: 'soon' } }), exit: 2, code: 'DVPKG_USAGE', message: /DVPKG_FEDERATED_WAIT_SECONDS soon: expected a number of seconds/ },
+    { name: '--delete-user without --remove', given: async () => runner(['--org', https, '--delete-user']), exit: 2, code: 'DVPKG_USAGE', message: /--delete-user works only with --remove/ },
+    { name: '--force without --remove', given: async () => runner(['--org', https, '--force']), exit: 2, code: 'DVPKG_USAGE', message: /--force works only with --remove/ },
+    { name: '--remove with --accept-privilege-changes', given: async () => runner(['--org', https, '--remove', '--accept-privilege-changes']), exit: 2, code: 'DVPKG_USAGE', message: /--accept-privilege-changes does not go with --remove, which only takes the package away/ },
     { name: '--admin-client-id that is not a GUID', given: async () => runner(['--org', https, '--admin-client-id', 'contoso-admin']), exit: 2, code: 'DVPKG_USAGE', message: /--admin-client-id contoso-admin: expected a GUID/ },
     { name: '--auth client-secret with no secret', given: async () => runner(['--org', https, '--auth', 'client-secret', '--client-id', GUID]), exit: 2, code: 'DVPKG_USAGE', message: /--auth client-secret: no secret; set DVPKG_CLIENT_SECRET/ },
     { name: '--auth certificate without --certificate', given: async () => runner(['--org', https, '--auth', 'certificate', '--client-id', GUID]), exit: 2, code: 'DVPKG_USAGE', message: /--auth certificate needs --certificate/ },
