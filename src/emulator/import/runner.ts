@@ -63,7 +63,8 @@ export class ImportRunner {
       operation = {
         asyncoperationid: randomUUID(),
         name: 'Import Solution',
-        operationtype: 103,
+        // 203 "ImportSolutionAsyncOperation" in the asyncoperation operationtype choices (103 is CancelAsyncOperations).
+        operationtype: 203,
         statecode: 0,
         statuscode: 0,
         message: null,
@@ -113,7 +114,7 @@ export class ImportRunner {
   /**
    * DeleteAndPromoteAsync: an asyncoperations row that holds the org's solution lock while it runs, then
    * promotes the holding solution (3/30) or fails with 0x8004853B (3/31). Returns the AsyncOperationId
-   * (learn …/webapi/reference/deleteandpromoteasync). operationtype 207 is inferred.
+   * (learn …/webapi/reference/deleteandpromoteasync); operationtype 207 as the asyncoperation operationtype choices list it.
    */
   promoteAsync(org: OrgState, uniqueName: string): string {
     if (org.activeImportJobId) throw solutionConcurrency();
