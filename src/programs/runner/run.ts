@@ -1,16 +1,15 @@
 import type { Readable, Writable } from 'node:stream';
 import { redactCredentialEnv, resolveCredential } from '../../auth/credentials.js';
 import { SignIns } from '../../auth/sign-ins.js';
-import { deployOrg, type DeployResult } from '../../deploy/deploy-org.js';
-import { removeOrg } from '../../deploy/remove-org.js';
-import type { DeployEvent } from '../../deploy/events.js';
-import { loadPackage } from '../../deploy/package-files.js';
+import { runOrg } from './run-org.js';
+import type { DeployEvent, EventSink } from '../../deploy/events.js';
+import { loadPackage, type LoadedPackage } from '../../deploy/package-files.js';
 import { rolesSolution } from '../../package/manifest.js';
 import { StepRecorder } from '../../deploy/recorder.js';
 import type { RunReport } from '../../deploy/report.js';
-import { ExitCode, formatProblem, isDvpkgError, reportError } from '../../errors.js';
+import { ExitCode, isDvpkgError, reportError } from '../../errors.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
-import { createOutput, Redactor } from '../../runtime/output.js';
+import { createOutput, Redactor, type Output } from '../../runtime/output.js';
 import { DVPKG_VERSION } from '../../version.js';
 import { HELP, parseRunnerArgs, type DeployRunnerOptions } from './args.js';
 import { createRenderer, terminalConfirm } from './render.js';
@@ -51,7 +50,6 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   const clock = io.clock ?? systemClock;
   const emit = createRenderer(output, options.json);
   const recorder = new StepRecorder(emit, clock);
-  const running = new Set<string>();
   const started = clock.now();
   const report: RunReport = {
     action: options.remove ? 'remove' : 'deploy',
@@ -69,48 +67,39 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
     retryWaitMs: 0,
     steps: recorder.steps,
   };
-  const result: DeployResult = { outcome: 'failed', differences: [] };
+  let pkg: LoadedPackage;
   try {
-    const pkg = await recorder.run('integrity', 'Checking the package', async () => ({
+    pkg = await recorder.run('integrity', 'Checking the package', async () => ({
       status: 'done',
       outcome: 'manifest.json, the solution zip, README.md and deploy.mjs match their hashes',
       value: await loadPackage(io.packageDir, io.runner),
     }));
-    const { manifest } = pkg;
-    const roles = rolesSolution(manifest);
-    report.package = { solution: roles.uniqueName, version: roles.version, solutionSha256: roles.sha256, appClientId: manifest.app.clientId };
-    if (options.authNote) emit({ type: 'info', text: options.authNote });
-    const signIns = new SignIns(() => resolveCredential(options.credential, io.env, redactor, { fallback: 'device-code', publicClientId: options.adminClientId ?? manifest.adminClientId }), {
-      cloud: options.cloud,
-      hooks: { clock, ...(io.signal ? { signal: io.signal } : {}), onRetry: recorder.onRetry },
-      env: io.env,
-      federatedWaitMs: options.federatedWaitMs,
-      onDeviceCode: (message) => emit({ type: 'device-code', message }),
-      onBrowserSignIn: (url, opened) => emit({ type: 'browser-sign-in', url, opened }),
-    });
-    const runtime = { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: terminalConfirm(io.stdin, output, options.json), running };
-    const deployed = options.remove ? await removeOrg(pkg, { ...options, ...options.remove, signIns }, runtime, recorder, result) : await deployOrg(pkg, { ...options, signIns }, runtime, recorder, result);
-    report.outcome = deployed.outcome;
-    report.exitCode = deployed.outcome === 'differs' ? ExitCode.orgDiffers : ExitCode.ok;
-    if (deployed.differences.length > 0) report.differences = deployed.differences;
   } catch (error) {
-    if (io.signal?.aborted) {
-      report.outcome = 'interrupted';
-      report.exitCode = ExitCode.interrupted;
-      report.error = { code: 'DVPKG_INTERRUPTED', message: 'interrupted by a signal' };
-    } else if (isDvpkgError(error) && error.code === 'DVPKG_CANCELLED') {
-      report.outcome = 'cancelled';
-      report.exitCode = ExitCode.cancelled;
-    } else {
-      report.exitCode = isDvpkgError(error) ? error.exitCode : ExitCode.unexpected;
-      report.error = isDvpkgError(error)
-        ? { code: error.code, message: error.message, ...(error.problems.length ? { details: error.problems.map(formatProblem) } : {}) }
-        : { code: 'DVPKG_INTERNAL', message: error instanceof Error ? error.message : String(error) };
-      reportError(error, output, 'error', Boolean(io.env['DVPKG_DEBUG']));
-    }
+    report.exitCode = isDvpkgError(error) ? error.exitCode : ExitCode.unexpected;
+    report.error = isDvpkgError(error) ? { code: error.code, message: error.message } : { code: 'DVPKG_INTERNAL', message: String(error) };
+    reportError(error, output, 'error', Boolean(io.env['DVPKG_DEBUG']));
+    return finish(report, recorder, clock, started, options, output, emit);
   }
-  if (running.size > 0) report.stillRunning = [...running];
-  if (result.tenant) report.tenant = result.tenant;
+  const { manifest } = pkg;
+  const roles = rolesSolution(manifest);
+  report.package = { solution: roles.uniqueName, version: roles.version, solutionSha256: roles.sha256, appClientId: manifest.app.clientId };
+  if (options.authNote) emit({ type: 'info', text: options.authNote });
+  const signIns = new SignIns(() => resolveCredential(options.credential, io.env, redactor, { fallback: 'device-code', publicClientId: options.adminClientId ?? manifest.adminClientId }), {
+    cloud: options.cloud,
+    hooks: { clock, ...(io.signal ? { signal: io.signal } : {}), onRetry: recorder.onRetry },
+    env: io.env,
+    federatedWaitMs: options.federatedWaitMs,
+    onDeviceCode: (message) => emit({ type: 'device-code', message }),
+    onBrowserSignIn: (url, opened) => emit({ type: 'browser-sign-in', url, opened }),
+  });
+  const runtime = { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: terminalConfirm(io.stdin, output, options.json), running: new Set<string>() };
+  report.durationMs = clock.now() - started;
+  const { error } = await runOrg(pkg, options, signIns, runtime, recorder, report);
+  if (error !== undefined) reportError(error, output, 'error', Boolean(io.env['DVPKG_DEBUG']));
+  return finish(report, recorder, clock, started, options, output, emit);
+}
+
+async function finish(report: RunReport, recorder: StepRecorder, clock: Clock, started: number, options: DeployRunnerOptions, output: Output, emit: EventSink): Promise<number> {
   Object.assign(report, { durationMs: clock.now() - started, requests: recorder.requests, polls: recorder.polls, writes: recorder.writes, retries: recorder.retries, retryWaitMs: recorder.retryWaitMs });
   if (options.reportPath) {
     try {
