@@ -17,6 +17,8 @@ export const ExitCode = {
   integrityFailed: 8,
   orgDiffers: 9,
   cancelled: 10,
+  /** A fleet run (`--orgs`) where some org did not end done or with nothing to do. */
+  fleetIncomplete: 11,
   /** 128 + SIGINT, as shells report a run stopped by Ctrl-C. */
   interrupted: 130,
 } as const;

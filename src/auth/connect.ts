@@ -44,6 +44,7 @@ export async function connect(options: ConnectOptions): Promise<OrgSession> {
   const provider = options.signIns.provider(authority.host, authority.tenant);
   const org = options.orgUrl.replace(/\/+$/, '');
   const tokens: SignedInTokenSource = { getToken: (forceRefresh) => provider.token(org, forceRefresh), identity: () => provider.identity() };
-  const client = new DataverseClient({ orgUrl: options.orgUrl, token: tokens, ...hooks, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
+  const gate = options.signIns.gate(authority.host, authority.tenant);
+  const client = new DataverseClient({ orgUrl: options.orgUrl, token: tokens, ...hooks, gate, ...(options.onRequest ? { onRequest: options.onRequest } : {}) });
   return { client, tenant: authority.tenant, authorityHost: authority.host, tokens };
 }

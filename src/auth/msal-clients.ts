@@ -81,12 +81,18 @@ export function personProvider(credential: Extract<Credential, { kind: 'browser'
       loopback.close();
     }
   };
+  // Orgs of one tenant asking at once share one interactive sign-in; a first sign-in that failed is not
+  // asked again for every org (one browser tab or device code per tenant, whatever the concurrency).
+  let first: Promise<unknown> | undefined;
+  let firstFailure: DvpkgError | undefined;
   return {
     identity: () => account?.username,
     async token(resource, forceRefresh) {
       // A public client asks for the delegated permission itself; `.default` would ask only for the
       // app's statically configured permissions (authenticate-oauth.md, IMPORTANT note).
       const scopes = [`${resource}/user_impersonation`];
+      if (!account && first) await first.catch(() => undefined);
+      if (!account && firstFailure) throw firstFailure;
       try {
         if (account) {
           // Another org of the tenant, or a renewal: the refresh token serves it without asking the admin.
@@ -94,12 +100,16 @@ export function personProvider(credential: Extract<Credential, { kind: 'browser'
           const silent = await app.acquireTokenSilent({ account, scopes, forceRefresh }).catch(() => null);
           if (silent?.accessToken) return silent.accessToken;
         }
-        const result = await signIn(scopes);
+        const signing = signIn(scopes);
+        if (!account) first = signing;
+        const result = await signing;
         if (!result?.accessToken) throw new Error('no access token in the response');
         account = result.account;
         return result.accessToken;
       } catch (error) {
-        throw signInFailed(error, who, flow, network);
+        const failed = signInFailed(error, who, flow, network);
+        if (!account && !ctx.hooks.signal?.aborted) firstFailure = failed;
+        throw failed;
       }
     },
   };

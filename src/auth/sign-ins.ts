@@ -1,3 +1,4 @@
+import { ThrottleGate } from '../http/retry.js';
 import type { Credential } from './credentials.js';
 import { createTokenProvider, type ProviderContext, type TokenProvider } from './token-provider.js';
 
@@ -8,6 +9,7 @@ import { createTokenProvider, type ProviderContext, type TokenProvider } from '.
  */
 export class SignIns {
   private readonly providers = new Map<string, TokenProvider>();
+  private readonly gates = new Map<string, ThrottleGate>();
   private credential: Credential | undefined;
 
   constructor(
@@ -19,6 +21,14 @@ export class SignIns {
   credentialFor(): Credential {
     this.credential ??= this.resolve();
     return this.credential;
+  }
+
+  /** The throttle every org of this sign-in shares: one identity, one service protection budget. */
+  gate(authorityHost: string, tenant: string): ThrottleGate {
+    const key = `${authorityHost.toLowerCase()}|${tenant.toLowerCase()}`;
+    let gate = this.gates.get(key);
+    if (!gate) this.gates.set(key, (gate = new ThrottleGate()));
+    return gate;
   }
 
   provider(authorityHost: string, tenant: string): TokenProvider {

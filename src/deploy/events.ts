@@ -13,6 +13,8 @@ export type DeployEvent =
   | { type: 'retry'; target: string; reason: string; delayMs: number; attempt: number }
   | { type: 'info'; text: string }
   | { type: 'warning'; text: string }
+  /** What ended one org's run in a fleet (a single run reports its error itself). */
+  | { type: 'error'; text: string }
   | { type: 'device-code'; message: string }
   /** The browser sign-in's URL (no secret in it: the PKCE verifier and the code never leave this process). */
   | { type: 'browser-sign-in'; url: string; opened: boolean }

@@ -43,7 +43,27 @@ export type AttemptResult<T> =
   /** Try again at once without counting an attempt (a renewed token); the call site bounds it. */
   | { kind: 'again' };
 
+/**
+ * One caller's throttle, shared by every org it talks to: Dataverse's service protection limits count per
+ * user (api-limits.md), so when one org asks that user to wait, the others wait too instead of spending
+ * the same budget and multiplying the 429s.
+ */
+export class ThrottleGate {
+  #until = 0;
+
+  hold(until: number): void {
+    this.#until = Math.max(this.#until, until);
+  }
+
+  async wait(clock: Clock, signal?: AbortSignal): Promise<void> {
+    const delay = this.#until - clock.now();
+    if (delay > 0) await clock.sleep(delay, signal);
+  }
+}
+
 export interface RetryHooks {
+  /** Shared by the requests of one caller across orgs (a fleet run). */
+  gate?: ThrottleGate;
   policy?: Partial<RetryPolicy>;
   clock?: Clock;
   random?: () => number;
@@ -73,6 +93,7 @@ export async function withRetry<T>(target: string, attempt: (n: number) => Promi
   let failures = 0;
   let throttledMs = 0;
   for (let n = 1; ; n++) {
+    await hooks.gate?.wait(hooks.clock, hooks.signal);
     const result = await attempt(n);
     if (result.kind === 'ok') return result.value;
     if (result.kind === 'again') continue;
@@ -83,6 +104,7 @@ export async function withRetry<T>(target: string, attempt: (n: number) => Promi
       if ((result.retryAfterMs ?? 0) > policy.maxRetryAfterMs || throttledMs + delayMs > policy.maxThrottleWaitMs) return result.giveUp();
       throttledMs += delayMs;
       reason = '429';
+      hooks.gate?.hold(hooks.clock.now() + delayMs);
     } else {
       if (!result.repeatable || failures + 1 >= policy.maxAttempts) return result.giveUp();
       failures++;

@@ -13,6 +13,8 @@ export interface InProcessOptions {
   /** Stdin as a terminal that answers the prompt with this line. */
   answer?: string;
   signal?: AbortSignal;
+  /** A fleet run: no `--org` (the arguments name `--orgs`). */
+  fleet?: boolean;
   /** Called with everything written to stdout so far, as it is written (to act on a printed sign-in URL). */
   onStdout?: (textSoFar: string) => void;
 }
@@ -43,7 +45,7 @@ export async function runInProcess(pkg: BuiltPackage, emulator: RunningEmulator,
   if (options.answer !== undefined) stdin.end(`${options.answer}\n`);
   const manifestStamp = createHash('sha256').update(await readFile(`${pkg.dir}/manifest.json`)).digest('hex');
   const code = await runDeploy({
-    argv: ['--org', emulator.orgUrl, '--authority-host', emulator.authorityHost, ...args],
+    argv: [...(options.fleet ? [] : ['--org', emulator.orgUrl]), '--authority-host', emulator.authorityHost, ...args],
     env: { DVPKG_CLIENT_SECRET: undefined, AZURE_CLIENT_SECRET: undefined, AZURE_CLIENT_ID: undefined, AZURE_TENANT_ID: undefined, ...env },
     packageDir: pkg.dir,
     runner: { path: pkg.runner, manifestStamp },

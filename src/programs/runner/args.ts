@@ -14,7 +14,10 @@ export type RunnerOptions =
   | { kind: 'version' }
   | {
       kind: 'deploy';
+      /** The one org; empty in a fleet run (`fleet`). */
       orgUrl: string;
+      /** `--orgs <file>`: many orgs, a bounded pool at a time. */
+      fleet?: { orgsFile: string; concurrency: number; failFast: boolean; reportDir?: string };
       tenant?: string;
       authority: Authority;
       cloud: Cloud;
@@ -46,7 +49,13 @@ result, and reports. Safe to run again; never grants more than the package decla
 
 Options:
   --org <url>                     Dataverse org URL, e.g. https://contoso.crm.dynamics.com
-                                  (its Web API endpoint .../api/data/v9.2 works too) (required)
+                                  (its Web API endpoint .../api/data/v9.2 works too)
+  --orgs <file>                   many orgs instead: one URL a line (optional tenant and cloud
+                                  columns, # comments) or a JSON list of { url, tenant?, cloud?, name? };
+                                  needs --yes or --plan. Exit 11 when some org did not end well
+  --concurrency <n>               with --orgs: orgs at a time (default 4, at most 32)
+  --fail-fast                     with --orgs: start no more orgs after one fails
+  --report-dir <folder>           with --orgs: a report per org, fleet.json and fleet.junit.xml
   --tenant <id or domain>         Entra ID tenant; found from the org when omitted
   --auth <mode>                   how to sign in; a person (the default):
                                     browser: in the system browser (default where there is a display)
@@ -90,9 +99,21 @@ ${CREDENTIAL_ENV.federatedTokenFile.join(' or ')}, and in GitHub Actions ACTIONS
 Exit codes: 0 done or nothing to do, 1 unexpected, 2 usage or bad input, 3 consent missing,
 4 sign-in failed, 5 preflight failed, 6 import failed, 7 application user or role step failed,
 8 package integrity check failed, 9 the org differs from the package, 10 cancelled at the
-prompt, 130 interrupted (run the same command again to finish).`;
+prompt, 11 (--orgs) some org did not end done or with nothing to do, 130 interrupted (run the
+same command again to finish).`;
 
 const DEFAULT_CONSENT_WAIT_SECONDS = 900;
+const DEFAULT_CONCURRENCY = 4;
+/** Dataverse allows 52 concurrent requests per user: far more orgs at once only queue at the org. */
+const MAX_CONCURRENCY = 32;
+
+function fleetOptions(orgsFile: string, str: (key: string) => string | undefined, values: Record<string, string | boolean | undefined>): NonNullable<Extract<RunnerOptions, { kind: 'deploy' }>['fleet']> {
+  const raw = str('concurrency');
+  const concurrency = raw === undefined ? DEFAULT_CONCURRENCY : Number(raw);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) throw usageError(`--concurrency ${raw}: expected a whole number from 1 to ${MAX_CONCURRENCY}`);
+  const reportDir = str('report-dir');
+  return { orgsFile, concurrency, failFast: values['fail-fast'] === true, ...(reportDir ? { reportDir } : {}) };
+}
 
 export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerOptions {
   if (argv.some((a) => a === '--client-secret' || a.startsWith('--client-secret='))) {
@@ -108,6 +129,10 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
       allowPositionals: false,
       options: {
         org: { type: 'string' },
+        orgs: { type: 'string' },
+        concurrency: { type: 'string' },
+        'fail-fast': { type: 'boolean' },
+        'report-dir': { type: 'string' },
         tenant: { type: 'string' },
         auth: { type: 'string' },
         'client-id': { type: 'string' },
@@ -141,11 +166,17 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   if (values['version'] === true) return { kind: 'version' };
 
   const org = str('org');
-  if (!org) throw usageError('--org is required, e.g. --org https://contoso.crm.dynamics.com');
-  const orgUrl = checkOrgUrl('--org', org);
+  const orgsFile = str('orgs');
+  if (org && orgsFile) throw usageError('--org and --orgs: give one org, or a file of orgs, not both');
+  if (!org && !orgsFile) throw usageError('--org is required, e.g. --org https://contoso.crm.dynamics.com (or --orgs <file> for many)');
   const cloudRaw = str('cloud');
   const cloud = cloudRaw === undefined ? CLOUDS.public : parseCloud('--cloud', cloudRaw);
-  checkOrgInCloud('--org', orgUrl, cloud);
+  const orgUrl = org ? checkOrgUrl('--org', org) : '';
+  if (org) checkOrgInCloud('--org', orgUrl, cloud);
+  const fleet = orgsFile ? fleetOptions(orgsFile, str, values) : undefined;
+  for (const flag of ['concurrency', 'fail-fast', 'report-dir']) if (values[flag] !== undefined && !fleet) throw usageError(`--${flag} works only with --orgs`);
+  if (fleet && values['report'] !== undefined) throw usageError('--report names one file; with --orgs use --report-dir <folder> (a report per org, fleet.json and fleet.junit.xml)');
+  if (fleet && values['yes'] !== true && values['plan'] !== true) throw usageError('--orgs needs --yes (or --plan to look first): a fleet run does not ask once per org');
   const authorityHost = str('authority-host');
   const authority: Authority = authorityHost ? { host: checkServiceUrl('--authority-host', authorityHost), source: 'flag' } : { host: cloud.authorityHost, source: 'default' };
 
@@ -185,6 +216,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   return {
     kind: 'deploy',
     orgUrl,
+    ...(fleet ? { fleet } : {}),
     ...(tenant ? { tenant: normalizeGuid(tenant.value) ?? tenant.value.toLowerCase() } : {}),
     authority,
     cloud,

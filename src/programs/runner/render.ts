@@ -64,6 +64,8 @@ export function createRenderer(output: Output, json: boolean): EventSink {
         return indented(event.opened ? `Sign in in the browser window that opened. If none did, open:\n${event.url}` : `To sign in, open this URL in a browser on this machine:\n${event.url}`);
       case 'warning':
         return line(`  warning: ${event.text}`);
+      case 'error':
+        return line(`  error: ${event.text}`);
       case 'consent-required':
         return event.waitSeconds === undefined ? undefined : indented(`Waiting up to ${event.waitSeconds} s for consent (link above)...`);
       case 'plan':

@@ -5,6 +5,7 @@ import type { StepRecorder } from '../../deploy/recorder.js';
 import { removeOrg } from '../../deploy/remove-org.js';
 import type { RunReport } from '../../deploy/report.js';
 import { ExitCode, formatProblem, isDvpkgError } from '../../errors.js';
+import { DVPKG_VERSION } from '../../version.js';
 import type { DeployRunnerOptions } from './args.js';
 
 /**
@@ -54,4 +55,24 @@ export async function runOrg(
   if (result.tenant) report.tenant = result.tenant;
   Object.assign(report, { durationMs: report.durationMs + runtime.clock.now() - started, requests: recorder.requests, polls: recorder.polls, writes: recorder.writes, retries: recorder.retries, retryWaitMs: recorder.retryWaitMs });
   return { report, ...(failure !== undefined ? { error: failure } : {}) };
+}
+
+/** A report before anything has happened: a run that ends early still reports what it was. */
+export function newReport(action: RunReport['action'], org: string, startedAt: number, pkg?: RunReport['package']): RunReport {
+  return {
+    action,
+    outcome: 'failed',
+    exitCode: ExitCode.unexpected,
+    dvpkgVersion: DVPKG_VERSION,
+    package: pkg ?? { solution: '', version: '', solutionSha256: '', appClientId: '' },
+    org,
+    startedAt: new Date(startedAt).toISOString(),
+    durationMs: 0,
+    requests: 0,
+    polls: 0,
+    writes: 0,
+    retries: 0,
+    retryWaitMs: 0,
+    steps: [],
+  };
 }

@@ -1,7 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import { redactCredentialEnv, resolveCredential } from '../../auth/credentials.js';
 import { SignIns } from '../../auth/sign-ins.js';
-import { runOrg } from './run-org.js';
+import { newReport, runOrg } from './run-org.js';
+import { readTargets, runFleet } from './fleet.js';
+import { createFleetView } from './fleet-view.js';
 import type { DeployEvent, EventSink } from '../../deploy/events.js';
 import { loadPackage, type LoadedPackage } from '../../deploy/package-files.js';
 import { rolesSolution } from '../../package/manifest.js';
@@ -51,22 +53,8 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   const emit = createRenderer(output, options.json);
   const recorder = new StepRecorder(emit, clock);
   const started = clock.now();
-  const report: RunReport = {
-    action: options.remove ? 'remove' : 'deploy',
-    outcome: 'failed',
-    exitCode: ExitCode.unexpected,
-    dvpkgVersion: DVPKG_VERSION,
-    package: { solution: '', version: '', solutionSha256: '', appClientId: '' },
-    org: options.orgUrl,
-    startedAt: new Date(started).toISOString(),
-    durationMs: 0,
-    requests: 0,
-    polls: 0,
-    writes: 0,
-    retries: 0,
-    retryWaitMs: 0,
-    steps: recorder.steps,
-  };
+  const report = newReport(options.remove ? 'remove' : 'deploy', options.orgUrl, started);
+  report.steps = recorder.steps;
   let pkg: LoadedPackage;
   try {
     pkg = await recorder.run('integrity', 'Checking the package', async () => ({
@@ -84,14 +72,27 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   const roles = rolesSolution(manifest);
   report.package = { solution: roles.uniqueName, version: roles.version, solutionSha256: roles.sha256, appClientId: manifest.app.clientId };
   if (options.authNote) emit({ type: 'info', text: options.authNote });
+  // Sign-in prompts go to the whole run; in a fleet, above the live view.
+  let notify: EventSink = emit;
   const signIns = new SignIns(() => resolveCredential(options.credential, io.env, redactor, { fallback: 'device-code', publicClientId: options.adminClientId ?? manifest.adminClientId }), {
     cloud: options.cloud,
     hooks: { clock, ...(io.signal ? { signal: io.signal } : {}), onRetry: recorder.onRetry },
     env: io.env,
     federatedWaitMs: options.federatedWaitMs,
-    onDeviceCode: (message) => emit({ type: 'device-code', message }),
-    onBrowserSignIn: (url, opened) => emit({ type: 'browser-sign-in', url, opened }),
+    onDeviceCode: (message) => notify({ type: 'device-code', message }),
+    onBrowserSignIn: (url, opened) => notify({ type: 'browser-sign-in', url, opened }),
   });
+  if (options.fleet) {
+    const fleetOptions = { ...options, fleet: options.fleet };
+    try {
+      const targets = await readTargets(fleetOptions);
+      const view = createFleetView(output, targets.map((t) => t.name), options.json);
+      notify = view.shared;
+      return await runFleet({ pkg, options: fleetOptions, signIns, output, clock, ...(io.signal ? { signal: io.signal } : {}) }, targets, view);
+    } catch (error) {
+      return reportError(error, output, 'error', Boolean(io.env['DVPKG_DEBUG']));
+    }
+  }
   const runtime = { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: terminalConfirm(io.stdin, output, options.json), running: new Set<string>() };
   report.durationMs = clock.now() - started;
   const { error } = await runOrg(pkg, options, signIns, runtime, recorder, report);

@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import { XMLParser } from 'fast-xml-parser';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_IDS, defaultSeed, startEmulator, type RunningEmulator, type Seed } from '../../src/emulator/index.js';
+import { buildSamplePackage, lastJsonLine, SAMPLE_CLIENT_ID, type BuiltPackage } from '../support/deploy-harness.js';
+import { runInProcess } from '../support/runner-harness.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+
+/**
+ * Issue 14: one package to many orgs in one run. 50 emulated orgs in two subscriber tenants; the ISV app
+ * is consented in one of them only. The admin's own automation app signs in once per tenant.
+ */
+const AUTOMATION = '55555555-6666-4777-8888-999999999999';
+const SECOND_TENANT = '00000000-0000-4000-8000-0000000000c2';
+const ORGS_PER_TENANT = 25;
+
+function fleetSeed(): Seed {
+  const seed = defaultSeed();
+  const template = seed.orgs[0]!;
+  seed.tenants.push({ id: SECOND_TENANT, name: 'Northwind', domain: 'northwind.example', kind: 'subscriber' });
+  seed.apps.push(
+    { clientId: SAMPLE_CLIENT_ID, name: 'Fabrikam Sync', homeTenantId: DEFAULT_IDS.isvTenant, multiTenant: true, redirectUris: ['https://sync.fabrikam.example/consented'] },
+    { clientId: AUTOMATION, name: 'Admin automation', homeTenantId: DEFAULT_IDS.subscriberTenant, multiTenant: true },
+  );
+  seed.servicePrincipals.push({ tenantId: DEFAULT_IDS.subscriberTenant, appId: AUTOMATION }, { tenantId: SECOND_TENANT, appId: AUTOMATION }, { tenantId: DEFAULT_IDS.subscriberTenant, appId: SAMPLE_CLIENT_ID });
+  seed.orgs = [DEFAULT_IDS.subscriberTenant, SECOND_TENANT].flatMap((tenantId, t) =>
+    Array.from({ length: ORGS_PER_TENANT }, (_, i) => ({
+      ...structuredClone(template),
+      name: `${t === 0 ? 'contoso' : 'northwind'}${String(i + 1).padStart(2, '0')}`,
+      tenantId,
+      organizationId: `00000000-0000-4000-8000-${String(1000 + t * 100 + i).padStart(12, '0')}`,
+      users: [...template.users, { id: `00000000-0000-4000-8000-${String(5000 + t * 100 + i).padStart(12, '0')}`, fullName: '# Admin automation', applicationId: AUTOMATION, roles: [DEFAULT_IDS.systemAdministratorRole] }],
+    })),
+  );
+  return seed;
+}
+
+describe('fleet: deploy.mjs --orgs (in-process)', function () {
+  this.timeout(180_000);
+  let pkg: BuiltPackage;
+  let emulator: RunningEmulator;
+  let orgsFile: string;
+  let secret: string;
+
+  before(async () => {
+    pkg = await buildSamplePackage();
+    emulator = await startEmulator({ seed: fleetSeed(), importDurationMs: 20 });
+    secret = emulator.apps.find((a) => a.clientId === AUTOMATION)!.clientSecret;
+    orgsFile = path.join(await tempDir(), 'orgs.txt');
+    await writeFile(orgsFile, ['# every test org', ...emulator.orgs.map((o) => o.url)].join('\n'));
+  });
+  after(async () => {
+    await emulator.close();
+    await removeTempDirs();
+  });
+
+  const fleet = (args: string[]) =>
+    runInProcess(pkg, emulator, ['--orgs', orgsFile, '--yes', '--auth', 'client-secret', '--client-id', AUTOMATION, '--concurrency', '8', ...args], { DVPKG_CLIENT_SECRET: secret }, { fleet: true });
+
+  it("deploys one tenant's orgs, reports the other's as consent missing (exit 11), with reports, fleet.json and JUnit; a re-run after consent deploys only the rest", async () => {
+    const dir = await tempDir();
+    const first = await fleet(['--report-dir', dir]);
+    expect(first.code, first.stdout.slice(-3000) + first.stderr).to.equal(11);
+    expect(first.stdout).to.match(/50 orgs: 25 done, 25 failed/);
+    expect(first.stdout).to.match(/\[northwind01\] +error: admin consent for Fabrikam Sync \(8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d\) is missing in this tenant/);
+
+    const summary = JSON.parse(await readFile(path.join(dir, 'fleet.json'), 'utf8')) as { counts: Record<string, number>; orgs: Array<{ name: string; outcome: string; exitCode: number; reason: string; report: string }> };
+    expect(summary.counts).to.deep.equal({ succeeded: 25, failed: 25 });
+    const northwind = summary.orgs.filter((o) => o.name.startsWith('northwind'));
+    expect(northwind.every((o) => o.outcome === 'failed' && o.exitCode === 3 && o.reason.includes('/adminconsent?client_id=8d3b5f2a'))).to.equal(true);
+    expect(summary.orgs.filter((o) => o.name.startsWith('contoso')).every((o) => o.outcome === 'succeeded')).to.equal(true);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.json')).length).to.equal(51);
+    const contoso = JSON.parse(await readFile(path.join(dir, 'contoso01.json'), 'utf8')) as { outcome: string; org: string };
+    expect(contoso).to.include({ outcome: 'succeeded', org: emulator.orgs[0]!.url });
+
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(await readFile(path.join(dir, 'fleet.junit.xml'), 'utf8')) as { testsuites: { tests: string; failures: string; testsuite: { testcase: Array<{ name: string; failure?: unknown }> } } };
+    expect(junit.testsuites).to.include({ tests: '50', failures: '25' });
+    expect(junit.testsuites.testsuite.testcase.filter((c) => c.failure !== undefined).every((c) => c.name.startsWith('northwind'))).to.equal(true);
+
+    emulator.grantConsent(SECOND_TENANT, SAMPLE_CLIENT_ID);
+    const writesBefore = emulator.log().filter((e) => e.kind === 'dataverse' && e.method !== 'GET').length;
+    const second = await fleet(['--json']);
+    expect(second.code, second.stderr).to.equal(0);
+    const final = lastJsonLine(second.stdout) as { type: string; counts: Record<string, number>; orgs: Array<{ name: string; outcome: string; writes: number }> };
+    expect(final.type).to.equal('fleet');
+    expect(final.counts).to.deep.equal({ 'nothing-to-do': 25, succeeded: 25 });
+    expect(final.orgs.filter((o) => o.name.startsWith('contoso')).every((o) => o.outcome === 'nothing-to-do' && o.writes === 0)).to.equal(true);
+    const writesAfter = emulator.log().filter((e) => e.kind === 'dataverse' && e.method !== 'GET');
+    expect(writesAfter.slice(writesBefore).every((e) => e.org?.startsWith('northwind'))).to.equal(true);
+  });
+
+  it('stops starting orgs after a failure with --fail-fast, and refuses a fleet without --yes or --plan', async () => {
+    const fresh = await startEmulator({ seed: fleetSeed(), importDurationMs: 20 });
+    try {
+      const file = path.join(await tempDir(), 'orgs.json');
+      await writeFile(file, JSON.stringify(fresh.orgs.slice(ORGS_PER_TENANT, ORGS_PER_TENANT + 6).map((o) => ({ url: o.url }))));
+      const run = await runInProcess(pkg, fresh, ['--orgs', file, '--yes', '--auth', 'client-secret', '--client-id', AUTOMATION, '--concurrency', '1', '--fail-fast', '--json'], { DVPKG_CLIENT_SECRET: fresh.apps.find((a) => a.clientId === AUTOMATION)!.clientSecret }, { fleet: true });
+      expect(run.code).to.equal(11);
+      const final = lastJsonLine(run.stdout) as { counts: Record<string, number> };
+      expect(final.counts).to.deep.equal({ failed: 1, 'not-started': 5 });
+      const asked = await runInProcess(pkg, fresh, ['--orgs', file], {}, { fleet: true });
+      expect(asked.code).to.equal(2);
+      expect(asked.stderr).to.contain('--orgs needs --yes (or --plan to look first)');
+    } finally {
+      await fresh.close();
+    }
+  });
+});
