@@ -313,14 +313,50 @@ export function allowedDepths(row: PrivilegeRow): Level[] {
   return LEVELS.filter((level) => row[`canbe${level.toLowerCase()}`] === true);
 }
 
-function buildPrivileges(org: SeedOrg, catalog: PrivilegeSource | undefined): PrivilegeRow[] {
-  const definitions = new Map<string, PrivilegeDefinition>();
-  for (const [name, depths] of REQUIRED_PRIVILEGES) definitions.set(name, { name, depths, entityReference: false, parentEntityReference: false });
-  for (const definition of privilegesFrom(catalog)) definitions.set(definition.name, definition);
-  for (const table of org.customTables ?? []) {
-    for (const definition of customTablePrivileges(table.schemaName, table.ownership)) definitions.set(definition.name, definition);
+/**
+ * The privilege rows of a catalog, built once per process and shared (frozen) by every org: a fleet of a thousand
+ * orgs would otherwise hash a thousand copies of the same ~500 ids. Orgs hold their own arrays (imports and
+ * uninstalls replace them), never change a row in place.
+ */
+const catalogRowCache = new WeakMap<object, ReadonlyMap<string, PrivilegeRow>>();
+const DEFAULT_CATALOG = {};
+
+function catalogRows(catalog: PrivilegeSource | undefined): ReadonlyMap<string, PrivilegeRow> {
+  const key = catalog ?? DEFAULT_CATALOG;
+  let rows = catalogRowCache.get(key);
+  if (!rows) {
+    const definitions = new Map<string, PrivilegeDefinition>();
+    for (const [name, depths] of REQUIRED_PRIVILEGES) definitions.set(name, { name, depths, entityReference: false, parentEntityReference: false });
+    for (const definition of privilegesFrom(catalog)) definitions.set(definition.name, definition);
+    rows = new Map([...definitions].map(([name, definition]) => [name, Object.freeze(privilegeRow(definition))]));
+    catalogRowCache.set(key, rows);
   }
-  return [...definitions.values()].map(privilegeRow);
+  return rows;
+}
+
+function buildPrivileges(org: SeedOrg, catalog: PrivilegeSource | undefined): PrivilegeRow[] {
+  const tables = org.customTables ?? [];
+  const shared = catalogRows(catalog);
+  if (!tables.length) return [...shared.values()];
+  const rows = new Map(shared);
+  for (const table of tables) {
+    for (const definition of customTablePrivileges(table.schemaName, table.ownership)) rows.set(definition.name, privilegeRow(definition));
+  }
+  return [...rows.values()];
+}
+
+/** A role's `all` grants over the shared catalog rows, shared by every org seeding that role id (frozen, like the rows). */
+const allGrantCache = new WeakMap<ReadonlyMap<string, PrivilegeRow>, Map<string, readonly RolePrivilegeRecord[]>>();
+
+function sharedAllGrants(rows: ReadonlyMap<string, PrivilegeRow>, roleid: string): readonly RolePrivilegeRecord[] {
+  let byRole = allGrantCache.get(rows);
+  if (!byRole) allGrantCache.set(rows, (byRole = new Map()));
+  let grants = byRole.get(roleid);
+  if (!grants) {
+    grants = [...rows.values()].map((p) => Object.freeze({ roleid, privilegeid: p.privilegeid, depth: allowedDepths(p).at(-1) ?? 'Global' }));
+    byRole.set(roleid, grants);
+  }
+  return grants;
 }
 
 function flattenBusinessUnits(unit: SeedBusinessUnit, parent: string | null, out: BusinessUnitRow[]): BusinessUnitRow[] {
@@ -445,6 +481,10 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
   for (const role of seedOrg.roles) {
     const id = normalizeGuid(role.id) ?? role.id;
     upsertRoleWithCopies(org, { id, name: role.name, templateId: role.templateId ?? null, managed: false, customizable: true });
+    if (role.privileges === 'all' && !seedOrg.customTables?.length) {
+      org.roleprivileges.push(...sharedAllGrants(catalogRows(catalog), id));
+      continue;
+    }
     const grants = role.privileges === 'all'
       ? org.privileges.map((p) => ({ name: p.name, level: allowedDepths(p).at(-1) ?? 'Global' }))
       : role.privileges;
