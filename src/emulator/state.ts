@@ -130,10 +130,22 @@ export interface AsyncOperationRow extends Row {
   createdon: string;
 }
 
+/** What the Global Discovery Service says about an org beyond its name and ids (discovery-service.md, Instance). */
+export interface OrgInstance {
+  friendlyName: string;
+  uniqueName: string;
+  state: 0 | 1;
+  purpose: string;
+  region: string;
+  /** GDS `LastUpdated`: when the org was built (start, reset). */
+  lastUpdated: string;
+}
+
 export interface OrgState {
   name: string;
   tenantId: string;
   organizationId: string;
+  instance: OrgInstance;
   businessunits: BusinessUnitRow[];
   roles: RoleRow[];
   roleprivileges: RolePrivilegeRecord[];
@@ -196,6 +208,8 @@ export interface DeviceCodeRecord {
   expiresAt: number;
   status: 'pending' | 'approved' | 'denied';
   upn: string | null;
+  /** The tenant the sign-in names (its authority, else the org its scope addresses): picks the admin who approves. */
+  tenantId: string | null;
 }
 
 export interface RefreshTokenRecord {
@@ -239,6 +253,8 @@ export interface StateData {
   users: EntraUserRecord[];
   orgs: OrgState[];
   adminUpn: string;
+  /** Per tenant id, the admin auto-approval signs in (seed `admins`); others get `adminUpn`. */
+  admins: Map<string, string>;
   deviceCodes: DeviceCodeRecord[];
   refreshTokens: Map<string, RefreshTokenRecord>;
   pendingSignIns: Map<string, PendingSignInRecord>;
@@ -445,6 +461,16 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
     name: seedOrg.name,
     tenantId: normalizeGuid(seedOrg.tenantId) ?? seedOrg.tenantId,
     organizationId: normalizeGuid(seedOrg.organizationId) ?? seedOrg.organizationId,
+    instance: {
+      friendlyName: seedOrg.friendlyName ?? seedOrg.name,
+      // discovery-service.md's example: Id 6bcbf6bf-1f2a-… has UniqueName 'unq6bcbf6bf1f2a4ab999012605b314d' (the
+      // id's first 29 hex digits); all 32 are kept so that ids differing only at the end never collide.
+      uniqueName: seedOrg.uniqueName ?? `unq${(normalizeGuid(seedOrg.organizationId) ?? seedOrg.organizationId).replace(/-/g, '')}`,
+      state: seedOrg.state ?? 0,
+      purpose: seedOrg.purpose ?? '',
+      region: seedOrg.region ?? 'NA',
+      lastUpdated: created,
+    },
     businessunits: flattenBusinessUnits(seedOrg.businessUnit, null, []),
     roles: [],
     roleprivileges: [],
@@ -581,6 +607,7 @@ export class EmulatorState {
       users: seed.users.map((u) => ({ ...u, objectId: normalizeGuid(u.objectId) ?? u.objectId, tenantId: normalizeGuid(u.tenantId) ?? u.tenantId })),
       orgs: seed.orgs.map((o) => buildOrg(o, seed, this.#apps, this.#catalog)),
       adminUpn: seed.admin.upn,
+      admins: new Map(Object.entries(seed.admins ?? {}).map(([tenant, upn]) => [normalizeGuid(tenant) ?? tenant, upn])),
       deviceCodes: [],
       refreshTokens: new Map(),
       pendingSignIns: new Map(),
@@ -633,15 +660,21 @@ export class EmulatorState {
     return this.data.users.find((u) => u.upn.toLowerCase() === upn.toLowerCase());
   }
 
+  /** The admin auto-approval signs in for a sign-in naming this tenant (seed `admins`), else the seeded admin. */
+  adminFor(tenantId: string | undefined): string {
+    return (tenantId && this.data.admins.get(tenantId)) || this.data.adminUpn;
+  }
+
   org(name: string): OrgState | undefined {
     return this.data.orgs.find((o) => o.name === name);
   }
 
   /** JSON view for the control API and tests, without secrets or private keys. */
   snapshot(): unknown {
-    const { refreshTokens: _refreshTokens, authorizationCodes: _codes, pendingSignIns: _pending, apps, deviceCodes, ...rest } = this.data;
+    const { refreshTokens: _refreshTokens, authorizationCodes: _codes, pendingSignIns: _pending, apps, deviceCodes, admins, ...rest } = this.data;
     return {
       ...rest,
+      admins: Object.fromEntries(admins),
       apps: apps.map(({ clientSecret: _secret, privateKeyPem: _key, ...app }) => app),
       deviceCodes: deviceCodes.map(({ deviceCode: _code, ...code }) => code),
     };
