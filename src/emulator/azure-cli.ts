@@ -55,7 +55,7 @@ function token(ctx: EmulatorContext, req: EmulatorRequest): Reply {
   return {
     status: 200,
     body: {
-      accessToken: userAccessToken(ctx, { org, user, clientId: AZURE_CLI_CLIENT_ID }),
+      accessToken: userAccessToken(ctx, { audience: orgUrl(ctx, org.name), user, clientId: AZURE_CLI_CLIENT_ID }),
       expiresOn: localDateTime(expires),
       expires_on: Math.floor(expires.getTime() / 1000),
       subscription: derivedId('azure-cli-subscription', tenant.id),

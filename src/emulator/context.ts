@@ -5,6 +5,7 @@ import type { FaultInjector } from './faults.js';
 import type { ImportRunner } from './import/runner.js';
 import type { ResolvedOptions } from './options.js';
 import type { RequestLog } from './request-log.js';
+import type { ServiceProtection, ThrottleKind } from './service-protection.js';
 import type { EmulatorState } from './state.js';
 
 export interface SigningKeys {
@@ -21,6 +22,7 @@ export interface EmulatorContext {
   oidc: { keys: SigningKeys; actionsRequestToken: string };
   log: RequestLog;
   faults: FaultInjector;
+  protection: ServiceProtection;
   imports: ImportRunner;
   /** `http://127.0.0.1:PORT`, known once the server listens. */
   baseUrl: string;
@@ -30,6 +32,8 @@ export interface EmulatorContext {
 export interface RequestNote {
   caller?: { appId?: string; upn?: string; userId?: string };
   org?: string;
+  /** The service protection limit that refused the request. */
+  throttle?: ThrottleKind;
 }
 
 export interface EmulatorRequest {
@@ -59,4 +63,12 @@ export function orgUrl(ctx: Pick<EmulatorContext, 'baseUrl'>, orgName: string): 
 
 export function webApiBase(ctx: Pick<EmulatorContext, 'baseUrl'>, orgName: string): string {
   return `${orgUrl(ctx, orgName)}/api/data/v9.2/`;
+}
+
+/**
+ * The Global Discovery Service's stand-in host: the emulator has one host, so a path stands for
+ * `https://globaldisco.crm.dynamics.com` (powerapps-docs discovery-service.md); the API is under `/api/discovery/v2.0/`.
+ */
+export function discoveryUrl(ctx: Pick<EmulatorContext, 'baseUrl'>): string {
+  return `${ctx.baseUrl}/globaldisco`;
 }

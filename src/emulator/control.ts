@@ -7,6 +7,7 @@ import type { EmulatorContext, EmulatorRequest, Reply } from './context.js';
 import { settleDeviceCode } from './entra/devicecode.js';
 import { EmulatorError, controlError } from './wire-errors.js';
 import type { FaultSpec } from './faults.js';
+import type { ServiceProtectionLimits } from './service-protection.js';
 import { LEVELS, isLevel, type Level } from './levels.js';
 import { normalizeGuid } from './support/guid.js';
 import { TOKEN_EXCHANGE_AUDIENCE, federatedCredentialProblems, policyProblems } from './seed.js';
@@ -28,6 +29,7 @@ import {
 export interface ControlHooks {
   reset(): void;
   setFaults(spec: FaultSpec | string): void;
+  setServiceProtection(limits: ServiceProtectionLimits | null): void;
 }
 
 const ok = (body?: unknown): Reply => (body === undefined ? { status: 204 } : { status: 200, body });
@@ -259,6 +261,17 @@ export function controlRoutes(hooks: ControlHooks): Route[] {
       if (!target) throw controlError(404, `No solution ${req.params.solution ?? ''} in org ${o.name}.`);
       // An uninstall without its checks (lock, pending upgrade, dependencies): the tamper tool.
       removeSolution(o, target);
+      return ok();
+    }),
+    route('GET', new RegExp(`${C}/service-protection$`), (ctx) => ok({ limits: ctx.protection.limits() })),
+    route('PUT', new RegExp(`${C}/service-protection$`), (_ctx, req) => {
+      let limits: unknown;
+      try {
+        limits = JSON.parse(req.body.toString('utf8'));
+        hooks.setServiceProtection(limits as ServiceProtectionLimits | null);
+      } catch (error) {
+        throw controlError(400, error instanceof Error ? error.message : String(error));
+      }
       return ok();
     }),
     route('GET', new RegExp(`${C}/faults$`), (ctx) => ok(ctx.faults.spec())),

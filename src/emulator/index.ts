@@ -11,15 +11,17 @@ import type { Server } from 'node:http';
 import { keyPairFor } from './certificate.js';
 import { EmulatorConfigError } from './wire-errors.js';
 import { normalizeGuid } from './support/guid.js';
-import { orgUrl, type EmulatorContext } from './context.js';
+import { discoveryUrl, orgUrl, type EmulatorContext } from './context.js';
 import { controlRoutes } from './control.js';
 import { dataverseRoutes } from './dataverse/routes.js';
+import { discoveryRoutes } from './discovery/instances.js';
 import { entraRoutes } from './entra/routes.js';
 import { azureCliRoutes } from './azure-cli.js';
 import { oidcIssuer, oidcRoutes } from './oidc.js';
 import { settleDeviceCode } from './entra/devicecode.js';
 import { FaultInjector, parseFaultSpec, type FaultSpec } from './faults.js';
 import { ImportRunner } from './import/runner.js';
+import { ServiceProtection, validateServiceProtection, type ServiceProtectionLimits } from './service-protection.js';
 import { jwkThumbprint } from './jwt.js';
 import { resolveOptions, type EmulatorOptions } from './options.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
@@ -30,10 +32,12 @@ import { EmulatorState } from './state.js';
 export type { ActiveDependencyMode, DependencyMatchMode, EmulatorAppOption, EmulatorOptions, ErrorStatuses, PrivilegeSource } from './options.js';
 export type { FaultRule, FaultSpec, FaultKind } from './faults.js';
 export type { RequestLogEntry } from './request-log.js';
+export type { ServiceProtectionLimits } from './service-protection.js';
 export type { Seed, SeedSolution } from './seed.js';
 export { DEFAULTS } from './options.js';
 export { ADMIN_PUBLIC_CLIENT_ID, DEFAULT_IDS, FIRST_PARTY_SOLUTIONS, defaultSeed } from './seed.js';
 export { parseFaultSpec } from './faults.js';
+export { fleetSeed, type FleetSeedOptions } from './fleet.js';
 export { EmulatorConfigError, type EmulatorConfigCode } from './wire-errors.js';
 export { createSelfSignedCertificate } from './certificate.js';
 export { emulatorMsalAuthority, type EmulatorMsalAuthority } from './msal-config.js';
@@ -54,6 +58,11 @@ export interface RunningEmulator {
   url: string;
   /** Same as url: Entra routes live at the root (`{authorityHost}/{tenant}/oauth2/v2.0/token`). */
   authorityHost: string;
+  /**
+   * `{url}/globaldisco`: stands for the Global Discovery Service host (`https://globaldisco.crm.dynamics.com`);
+   * its scope is `{discoveryUrl}/user_impersonation` or `/.default`, its API `{discoveryUrl}/api/discovery/v2.0/Instances`.
+   */
+  discoveryUrl: string;
   /** URL of the first org, `{url}/orgs/{name}`. */
   orgUrl: string;
   orgs: Array<{ name: string; url: string; tenantId: string; organizationId: string }>;
@@ -83,6 +92,8 @@ export interface RunningEmulator {
   /** Approves a pending device code (as the seeded admin unless `upn` is given). */
   approveDeviceCode(userCode: string, upn?: string): void;
   setFaults(spec: FaultSpec | string): void;
+  /** Replaces the service protection limits (null: off) and forgets the counts. */
+  setServiceProtection(limits: ServiceProtectionLimits | null): void;
   /** Restores the seed state and the start-up fault spec; the request log is kept. */
   reset(): void;
   close(): Promise<void>;
@@ -124,15 +135,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     log: new RequestLog(resolved.logLimit),
     faults: new FaultInjector(startupFaults),
+    protection: new ServiceProtection(resolved.serviceProtection),
     imports: new ImportRunner(resolved),
     baseUrl: '',
   };
   const reset = () => {
     state.reset();
     ctx.faults.set(startupFaults);
+    ctx.protection.set(resolved.serviceProtection);
   };
+  const setServiceProtection = (limits: ServiceProtectionLimits | null) => ctx.protection.set(validateServiceProtection(limits));
   const setFaults = (spec: FaultSpec | string) => ctx.faults.set(parseFaultSpec(spec));
-  const server: Server = createEmulatorServer(ctx, { control: [...controlRoutes({ reset, setFaults }), ...oidcRoutes, ...azureCliRoutes], dataverse: dataverseRoutes, entra: entraRoutes });
+  const server: Server = createEmulatorServer(ctx, { control: [...controlRoutes({ reset, setFaults, setServiceProtection }), ...oidcRoutes, ...azureCliRoutes], dataverse: dataverseRoutes, discovery: discoveryRoutes, entra: entraRoutes });
   const address = await listen(server, resolved.host, resolved.port);
   const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address.includes(':') ? `[${address.address}]` : address.address;
   ctx.baseUrl = `http://${host}:${address.port}`;
@@ -144,6 +158,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   return {
     url: ctx.baseUrl,
     authorityHost: ctx.baseUrl,
+    discoveryUrl: discoveryUrl(ctx),
     orgUrl: firstOrg ? orgUrl(ctx, firstOrg.name) : '',
     orgs: state.data.orgs.map((o) => ({ name: o.name, url: orgUrl(ctx, o.name), tenantId: o.tenantId, organizationId: o.organizationId })),
     tenantId: subscriber?.id ?? '',
@@ -179,6 +194,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (result !== 'ok') throw new Error(`Cannot approve device code ${userCode}: ${result}.`);
     },
     setFaults,
+    setServiceProtection,
     reset,
     close: () => {
       closed ??= (async () => {

@@ -2,6 +2,7 @@
 import type { Level } from './levels.js';
 import type { FaultSpec } from './faults.js';
 import type { Seed } from './seed.js';
+import { validateServiceProtection, type ServiceProtectionLimits } from './service-protection.js';
 
 /** An override of the org privilege table (default: the emulator's own data/privileges.json). */
 export interface PrivilegeSource {
@@ -139,6 +140,11 @@ export interface EmulatorOptions {
   dependencyMatch?: DependencyMatchMode;
   /** Where UninstallSolutionAsync refuses a solution others depend on (default `job`). */
   uninstallDependencyRefusal?: UninstallDependencyRefusal;
+  /**
+   * Service protection limits per calling identity across all orgs (off by default; Dataverse's defaults are
+   * `{ requests: 6000, windowSeconds: 300, concurrent: 52 }`). Also `PUT /_emulator/service-protection`.
+   */
+  serviceProtection?: ServiceProtectionLimits | null;
 }
 
 export interface ResolvedOptions {
@@ -169,6 +175,7 @@ export interface ResolvedOptions {
   activeDependencies: ActiveDependencyMode;
   dependencyMatch: DependencyMatchMode;
   uninstallDependencyRefusal: UninstallDependencyRefusal;
+  serviceProtection: ServiceProtectionLimits | null;
 }
 
 export const DEFAULTS = {
@@ -239,5 +246,6 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     activeDependencies: options.activeDependencies ?? DEFAULTS.activeDependencies,
     dependencyMatch: options.dependencyMatch ?? DEFAULTS.dependencyMatch,
     uninstallDependencyRefusal: options.uninstallDependencyRefusal ?? DEFAULTS.uninstallDependencyRefusal,
+    serviceProtection: validateServiceProtection(options.serviceProtection ?? null),
   });
 }

@@ -1,6 +1,6 @@
 /** The request log: one entry per request so tests and benchmarks can count round trips. Never holds bodies. */
 
-export type RequestKind = 'entra' | 'dataverse' | 'control';
+export type RequestKind = 'entra' | 'dataverse' | 'discovery' | 'control';
 
 export interface RequestLogEntry {
   seq: number;
@@ -17,6 +17,8 @@ export interface RequestLogEntry {
   durationMs: number;
   /** The injected fault, e.g. `429`, `drop`, `latency:50`. */
   fault?: string;
+  /** The service protection limit that answered 429: `requests` or `concurrent`. */
+  throttle?: 'requests' | 'concurrent';
 }
 
 /** Query keys whose values are credentials or codes that grant something; logged as `[redacted]`. */

@@ -131,9 +131,19 @@ export interface SeedSolution {
 }
 
 export interface SeedOrg {
+  /** The URL segment (`{url}/orgs/{name}`), GDS `UrlName`. */
   name: string;
   tenantId: string;
   organizationId: string;
+  /** GDS `FriendlyName`; default: the name. */
+  friendlyName?: string;
+  /** GDS `UniqueName`, distinct from the URL name; default `unq` + the organization id's 32 hex digits (discovery-service.md's example: `unq` + hex). */
+  uniqueName?: string;
+  /** GDS `State`: `0` enabled (default) or `1` disabled. */
+  state?: 0 | 1;
+  /** GDS `Purpose` (default empty) and `Region` (default `NA`). */
+  purpose?: string;
+  region?: string;
   businessUnit: SeedBusinessUnit;
   customTables?: SeedCustomTable[];
   roles: SeedRole[];
@@ -151,6 +161,11 @@ export interface Seed {
   orgs: SeedOrg[];
   /** UPN of the Entra user who signs in with device code (auto-approved by default). */
   admin: { upn: string };
+  /**
+   * Per tenant (id): the admin auto-approval signs in when a sign-in names that tenant (its authority, or the
+   * org its scope addresses). Tenants not listed fall back to `admin`.
+   */
+  admins?: Record<string, string>;
 }
 
 /** Fixed ids of the default seed, exported so tests and docs can name them. */
@@ -339,6 +354,8 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
       text(`orgs[${i}].teams[${j}].name`, t.name);
       if (t.kind !== undefined && t.kind !== 'owner' && t.kind !== 'entra-group') fail(`orgs[${i}].teams[${j}].kind`, '"owner" or "entra-group"');
     });
+    for (const field of ['friendlyName', 'uniqueName', 'purpose', 'region'] as const) if (o[field] !== undefined && typeof o[field] !== 'string') fail(`orgs[${i}].${field}`, 'a string');
+    if (o.state !== undefined && o.state !== 0 && o.state !== 1) fail(`orgs[${i}].state`, '0 (enabled) or 1 (disabled)');
     if (o.solutions !== undefined && !Array.isArray(o.solutions)) fail(`orgs[${i}].solutions`, 'an array of {uniqueName, version, managed?, friendlyName?}');
     const seen = new Set<string>();
     (Array.isArray(o.solutions) ? o.solutions : []).forEach((sol, j) => {
@@ -358,6 +375,19 @@ export function validateSeed(value: unknown, source = 'seed'): Seed {
   });
   if (!isObject(seed.admin) || typeof seed.admin.upn !== 'string') fail('admin.upn', 'the UPN of a user in "users"');
   else if (!seed.users.some((u) => u.upn.toLowerCase() === seed.admin.upn.toLowerCase())) fail('admin.upn', 'the UPN of a user in "users"');
+  if (seed.admins !== undefined && !isObject(seed.admins)) fail('admins', 'an object of tenant id to UPN');
+  for (const [tenant, upn] of Object.entries(isObject(seed.admins) ? seed.admins : {})) {
+    knownTenant(`admins[${tenant}]`, tenant);
+    const user = typeof upn === 'string' ? seed.users.find((u) => u.upn.toLowerCase() === upn.toLowerCase()) : undefined;
+    if (!user) fail(`admins[${tenant}]`, 'the UPN of a user in "users"');
+    else if (normalizeGuid(user.tenantId) !== normalizeGuid(tenant)) fail(`admins[${tenant}]`, 'a user of that tenant');
+  }
+  const uniqueNames = new Set<string>();
+  seed.orgs.forEach((o, i) => {
+    if (typeof o.uniqueName !== 'string') return;
+    if (uniqueNames.has(o.uniqueName)) fail(`orgs[${i}].uniqueName`, 'a unique name no other org has');
+    uniqueNames.add(o.uniqueName);
+  });
   if (!seed.orgs.length) fail('orgs', 'at least one org');
   if (problems.length) throw seedError(problems);
   return seed;

@@ -1,6 +1,6 @@
 /**
  * node:http server and the one router. Per request, in order:
- *   1. classify (control / dataverse / entra) and read the body (bounded);
+ *   1. classify (control / dataverse / discovery / entra) and read the body (bounded);
  *   2. faults, except on the control API: latency, then 429/503/drop before the handler;
  *   3. route to a handler; EmulatorError becomes its reply, anything else a 500;
  *   4. a `drop` with phase=response destroys the socket instead of answering (the work was done);
@@ -36,12 +36,14 @@ export function route(method: string, pattern: RegExp, handler: Handler): Route 
 export interface RouteTable {
   control: Route[];
   dataverse: Route[];
+  discovery: Route[];
   entra: Route[];
 }
 
 function classify(path: string): RequestKind {
   if (path === '/_emulator' || path.startsWith('/_emulator/')) return 'control';
   if (path.startsWith('/orgs/')) return 'dataverse';
+  if (path === '/globaldisco' || path.startsWith('/globaldisco/')) return 'discovery';
   return 'entra';
 }
 
@@ -178,6 +180,7 @@ function finish(
     ...(entry.request.note.org ? { org: entry.request.note.org } : {}),
     durationMs: Math.round((performance.now() - entry.started) * 100) / 100,
     ...(entry.fault ? { fault: entry.fault } : {}),
+    ...(entry.request.note.throttle ? { throttle: entry.request.note.throttle } : {}),
   });
 }
 

@@ -130,10 +130,22 @@ export interface AsyncOperationRow extends Row {
   createdon: string;
 }
 
+/** What the Global Discovery Service says about an org beyond its name and ids (discovery-service.md, Instance). */
+export interface OrgInstance {
+  friendlyName: string;
+  uniqueName: string;
+  state: 0 | 1;
+  purpose: string;
+  region: string;
+  /** GDS `LastUpdated`: when the org was built (start, reset). */
+  lastUpdated: string;
+}
+
 export interface OrgState {
   name: string;
   tenantId: string;
   organizationId: string;
+  instance: OrgInstance;
   businessunits: BusinessUnitRow[];
   roles: RoleRow[];
   roleprivileges: RolePrivilegeRecord[];
@@ -196,6 +208,8 @@ export interface DeviceCodeRecord {
   expiresAt: number;
   status: 'pending' | 'approved' | 'denied';
   upn: string | null;
+  /** The tenant the sign-in names (its authority, else the org its scope addresses): picks the admin who approves. */
+  tenantId: string | null;
 }
 
 export interface RefreshTokenRecord {
@@ -239,6 +253,8 @@ export interface StateData {
   users: EntraUserRecord[];
   orgs: OrgState[];
   adminUpn: string;
+  /** Per tenant id, the admin auto-approval signs in (seed `admins`); others get `adminUpn`. */
+  admins: Map<string, string>;
   deviceCodes: DeviceCodeRecord[];
   refreshTokens: Map<string, RefreshTokenRecord>;
   pendingSignIns: Map<string, PendingSignInRecord>;
@@ -313,14 +329,50 @@ export function allowedDepths(row: PrivilegeRow): Level[] {
   return LEVELS.filter((level) => row[`canbe${level.toLowerCase()}`] === true);
 }
 
-function buildPrivileges(org: SeedOrg, catalog: PrivilegeSource | undefined): PrivilegeRow[] {
-  const definitions = new Map<string, PrivilegeDefinition>();
-  for (const [name, depths] of REQUIRED_PRIVILEGES) definitions.set(name, { name, depths, entityReference: false, parentEntityReference: false });
-  for (const definition of privilegesFrom(catalog)) definitions.set(definition.name, definition);
-  for (const table of org.customTables ?? []) {
-    for (const definition of customTablePrivileges(table.schemaName, table.ownership)) definitions.set(definition.name, definition);
+/**
+ * The privilege rows of a catalog, built once per process and shared (frozen) by every org: a fleet of a thousand
+ * orgs would otherwise hash a thousand copies of the same ~500 ids. Orgs hold their own arrays (imports and
+ * uninstalls replace them), never change a row in place.
+ */
+const catalogRowCache = new WeakMap<object, ReadonlyMap<string, PrivilegeRow>>();
+const DEFAULT_CATALOG = {};
+
+function catalogRows(catalog: PrivilegeSource | undefined): ReadonlyMap<string, PrivilegeRow> {
+  const key = catalog ?? DEFAULT_CATALOG;
+  let rows = catalogRowCache.get(key);
+  if (!rows) {
+    const definitions = new Map<string, PrivilegeDefinition>();
+    for (const [name, depths] of REQUIRED_PRIVILEGES) definitions.set(name, { name, depths, entityReference: false, parentEntityReference: false });
+    for (const definition of privilegesFrom(catalog)) definitions.set(definition.name, definition);
+    rows = new Map([...definitions].map(([name, definition]) => [name, Object.freeze(privilegeRow(definition))]));
+    catalogRowCache.set(key, rows);
   }
-  return [...definitions.values()].map(privilegeRow);
+  return rows;
+}
+
+function buildPrivileges(org: SeedOrg, catalog: PrivilegeSource | undefined): PrivilegeRow[] {
+  const tables = org.customTables ?? [];
+  const shared = catalogRows(catalog);
+  if (!tables.length) return [...shared.values()];
+  const rows = new Map(shared);
+  for (const table of tables) {
+    for (const definition of customTablePrivileges(table.schemaName, table.ownership)) rows.set(definition.name, privilegeRow(definition));
+  }
+  return [...rows.values()];
+}
+
+/** A role's `all` grants over the shared catalog rows, shared by every org seeding that role id (frozen, like the rows). */
+const allGrantCache = new WeakMap<ReadonlyMap<string, PrivilegeRow>, Map<string, readonly RolePrivilegeRecord[]>>();
+
+function sharedAllGrants(rows: ReadonlyMap<string, PrivilegeRow>, roleid: string): readonly RolePrivilegeRecord[] {
+  let byRole = allGrantCache.get(rows);
+  if (!byRole) allGrantCache.set(rows, (byRole = new Map()));
+  let grants = byRole.get(roleid);
+  if (!grants) {
+    grants = [...rows.values()].map((p) => Object.freeze({ roleid, privilegeid: p.privilegeid, depth: allowedDepths(p).at(-1) ?? 'Global' }));
+    byRole.set(roleid, grants);
+  }
+  return grants;
 }
 
 function flattenBusinessUnits(unit: SeedBusinessUnit, parent: string | null, out: BusinessUnitRow[]): BusinessUnitRow[] {
@@ -409,6 +461,16 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
     name: seedOrg.name,
     tenantId: normalizeGuid(seedOrg.tenantId) ?? seedOrg.tenantId,
     organizationId: normalizeGuid(seedOrg.organizationId) ?? seedOrg.organizationId,
+    instance: {
+      friendlyName: seedOrg.friendlyName ?? seedOrg.name,
+      // discovery-service.md's example: Id 6bcbf6bf-1f2a-… has UniqueName 'unq6bcbf6bf1f2a4ab999012605b314d' (the
+      // id's first 29 hex digits); all 32 are kept so that ids differing only at the end never collide.
+      uniqueName: seedOrg.uniqueName ?? `unq${(normalizeGuid(seedOrg.organizationId) ?? seedOrg.organizationId).replace(/-/g, '')}`,
+      state: seedOrg.state ?? 0,
+      purpose: seedOrg.purpose ?? '',
+      region: seedOrg.region ?? 'NA',
+      lastUpdated: created,
+    },
     businessunits: flattenBusinessUnits(seedOrg.businessUnit, null, []),
     roles: [],
     roleprivileges: [],
@@ -445,6 +507,10 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
   for (const role of seedOrg.roles) {
     const id = normalizeGuid(role.id) ?? role.id;
     upsertRoleWithCopies(org, { id, name: role.name, templateId: role.templateId ?? null, managed: false, customizable: true });
+    if (role.privileges === 'all' && !seedOrg.customTables?.length) {
+      org.roleprivileges.push(...sharedAllGrants(catalogRows(catalog), id));
+      continue;
+    }
     const grants = role.privileges === 'all'
       ? org.privileges.map((p) => ({ name: p.name, level: allowedDepths(p).at(-1) ?? 'Global' }))
       : role.privileges;
@@ -541,6 +607,7 @@ export class EmulatorState {
       users: seed.users.map((u) => ({ ...u, objectId: normalizeGuid(u.objectId) ?? u.objectId, tenantId: normalizeGuid(u.tenantId) ?? u.tenantId })),
       orgs: seed.orgs.map((o) => buildOrg(o, seed, this.#apps, this.#catalog)),
       adminUpn: seed.admin.upn,
+      admins: new Map(Object.entries(seed.admins ?? {}).map(([tenant, upn]) => [normalizeGuid(tenant) ?? tenant, upn])),
       deviceCodes: [],
       refreshTokens: new Map(),
       pendingSignIns: new Map(),
@@ -593,15 +660,21 @@ export class EmulatorState {
     return this.data.users.find((u) => u.upn.toLowerCase() === upn.toLowerCase());
   }
 
+  /** The admin auto-approval signs in for a sign-in naming this tenant (seed `admins`), else the seeded admin. */
+  adminFor(tenantId: string | undefined): string {
+    return (tenantId && this.data.admins.get(tenantId)) || this.data.adminUpn;
+  }
+
   org(name: string): OrgState | undefined {
     return this.data.orgs.find((o) => o.name === name);
   }
 
   /** JSON view for the control API and tests, without secrets or private keys. */
   snapshot(): unknown {
-    const { refreshTokens: _refreshTokens, authorizationCodes: _codes, pendingSignIns: _pending, apps, deviceCodes, ...rest } = this.data;
+    const { refreshTokens: _refreshTokens, authorizationCodes: _codes, pendingSignIns: _pending, apps, deviceCodes, admins, ...rest } = this.data;
     return {
       ...rest,
+      admins: Object.fromEntries(admins),
       apps: apps.map(({ clientSecret: _secret, privateKeyPem: _key, ...app }) => app),
       deviceCodes: deviceCodes.map(({ deviceCode: _code, ...code }) => code),
     };

@@ -410,6 +410,16 @@ export function serviceProtectionLimit(retryAfterSeconds: number | undefined): E
   return dataverseError(429, '0x80072322', 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.', retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) });
 }
 
+/** api-limits.md "Number of requests": 0x80072322 with its message, naming the configured limit and window. */
+export function requestsLimit(requests: number, windowSeconds: number, retryAfterSeconds: number): EmulatorError {
+  return dataverseError(429, '0x80072322', `Number of requests exceeded the limit of ${requests} over time window of ${windowSeconds} seconds.`, { 'Retry-After': String(retryAfterSeconds) });
+}
+
+/** api-limits.md "Concurrent requests": 0x80072326 "Number of concurrent requests exceeded the limit of 52." */
+export function concurrentRequestsLimit(concurrent: number, retryAfterSeconds: number): EmulatorError {
+  return dataverseError(429, '0x80072326', `Number of concurrent requests exceeded the limit of ${concurrent}.`, { 'Retry-After': String(retryAfterSeconds) });
+}
+
 export function serviceUnavailable(retryAfterSeconds: number | undefined): EmulatorError {
   return dataverseError(503, '0x80040216', 'An unexpected error occurred.', retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) });
 }

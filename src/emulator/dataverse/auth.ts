@@ -11,27 +11,39 @@ import type { OrgState, SystemUserRow } from '../state.js';
 
 export interface Caller {
   user: SystemUserRow;
+  /** `<tid>/<oid>`: the Entra identity (user, or the app's service principal), the same in every org. */
+  identity: string;
   appId?: string;
   upn?: string;
 }
 
 const CLOCK_SKEW_SECONDS = 300;
 
-export function authenticate(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState): Caller {
-  const url = orgUrl(ctx, org.name);
-  const challenge = () => dataverseUnauthorized(`${ctx.baseUrl}/${org.tenantId}/oauth2/authorize`, `${url}/`);
+/**
+ * The claims of a bearer token this emulator signed for `audience`, still valid; undefined otherwise (the caller
+ * answers 401 with its challenge). Shared by the Web API and the discovery service.
+ */
+export function verifiedBearer(ctx: EmulatorContext, req: EmulatorRequest, audience: string): Record<string, unknown> | undefined {
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   const decoded = match?.[1] ? decodeJwt(match[1]) : undefined;
-  if (!decoded || !verifyJwtSignature(decoded, ctx.keys.publicKey)) throw challenge();
+  if (!decoded || !verifyJwtSignature(decoded, ctx.keys.publicKey)) return undefined;
   const claims = decoded.payload;
   const now = Math.floor(Date.now() / 1000);
-  if (typeof claims.exp !== 'number' || claims.exp <= now) throw challenge();
-  if (typeof claims.nbf === 'number' && claims.nbf > now + CLOCK_SKEW_SECONDS) throw challenge();
+  if (typeof claims.exp !== 'number' || claims.exp <= now) return undefined;
+  if (typeof claims.nbf === 'number' && claims.nbf > now + CLOCK_SKEW_SECONDS) return undefined;
   const aud = typeof claims.aud === 'string' ? claims.aud.replace(/\/+$/, '').toLowerCase() : '';
-  if (aud !== url.toLowerCase()) throw challenge();
+  if (aud !== audience.toLowerCase()) return undefined;
   const tid = typeof claims.tid === 'string' ? claims.tid : '';
-  if (claims.iss !== accessTokenIssuer(ctx, tid)) throw challenge();
+  if (claims.iss !== accessTokenIssuer(ctx, tid)) return undefined;
+  return claims;
+}
+
+export function authenticate(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState): Caller {
+  const url = orgUrl(ctx, org.name);
+  const claims = verifiedBearer(ctx, req, url);
+  if (!claims) throw dataverseUnauthorized(`${ctx.baseUrl}/${org.tenantId}/oauth2/authorize`, `${url}/`);
+  const tid = typeof claims.tid === 'string' ? claims.tid : '';
   const appId = typeof claims.appid === 'string' ? claims.appid : undefined;
   const upn = typeof claims.upn === 'string' ? claims.upn : undefined;
   req.note.caller = { ...(appId ? { appId } : {}), ...(upn ? { upn } : {}) };
@@ -43,5 +55,5 @@ export function authenticate(ctx: EmulatorContext, req: EmulatorRequest, org: Or
   if (!user) throw userNotMemberOfOrg();
   req.note.caller = { ...req.note.caller, userId: user.systemuserid };
   if (user.isdisabled) throw userDisabled(user.systemuserid, org.organizationId, ctx.options.statuses.disabledUser);
-  return { user, ...(appId && !delegated ? { appId } : {}), ...(upn ? { upn } : {}) };
+  return { user, identity: `${tid}/${String(claims.oid)}`, ...(appId && !delegated ? { appId } : {}), ...(upn ? { upn } : {}) };
 }

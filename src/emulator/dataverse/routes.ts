@@ -65,8 +65,17 @@ async function webApi(ctx: EmulatorContext, req: EmulatorRequest): Promise<Reply
   const rest = req.params.rest ?? '';
   if (rest !== API_PREFIX && !rest.startsWith(`${API_PREFIX}/`)) throw routeNotImplemented(req.method, req.path);
   const caller = authenticate(ctx, req, org);
+  const admitted = ctx.protection.admit(caller.identity);
+  if ('refused' in admitted) {
+    req.note.throttle = admitted.kind;
+    throw admitted.refused;
+  }
   const routes: Route[] = apiRoutes.map((r) => route(r.method, r.pattern, (c, q) => r.handler(c, q, org, caller)));
-  return dispatch(ctx, routes, req, rest.slice(API_PREFIX.length));
+  try {
+    return await dispatch(ctx, routes, req, rest.slice(API_PREFIX.length));
+  } finally {
+    admitted.release();
+  }
 }
 
 export const dataverseRoutes: Route[] = [route('*', /^\/orgs\/(?<org>[^/]+)(?<rest>\/.*)?$/, webApi)];

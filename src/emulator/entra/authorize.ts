@@ -22,7 +22,7 @@ import {
   aadUserNotInTenant,
 } from '../wire-errors.js';
 import type { AppCredentials } from '../seed.js';
-import type { EntraUserRecord, TenantRecord } from '../state.js';
+import type { EntraUserRecord, OrgState, TenantRecord } from '../state.js';
 import { clientInfo } from './issue.js';
 import { errorPage, formPostPage, signInPage } from './html.js';
 import { redirectUriRegistered } from './redirect-uri.js';
@@ -115,17 +115,19 @@ function validate(ctx: EmulatorContext, tenantSegment: string, query: Record<str
 
 function begin(ctx: EmulatorContext, request: ValidRequest): Reply {
   const { query, correlationId } = request;
+  let resourceOrg: OrgState | undefined;
   try {
     if (!query.response_type) throw aadMissingParameter('response_type', correlationId);
     if (query.response_type !== 'code') throw aadUnsupportedResponseType(query.response_type, correlationId);
     checkChallenge(query, correlationId);
-    if (resourceScopes(query.scope ?? '').length > 0) resolveResource(ctx, query.scope ?? '', { tenantName: request.tenantSegment, defaultOnly: false, correlationId });
+    if (resourceScopes(query.scope ?? '').length > 0) resourceOrg = resolveResource(ctx, query.scope ?? '', { tenantName: request.tenantSegment, defaultOnly: false, correlationId }).org;
   } catch (error) {
     if (error instanceof EmulatorError) return deliverError(request, error);
     throw error;
   }
   if (ctx.state.data.settings.autoApproveBrowserSignIn) {
-    const admin = ctx.state.entraUser(ctx.state.data.adminUpn);
+    // The admin of the tenant the sign-in names (its authority, else the org its scope addresses).
+    const admin = ctx.state.entraUser(ctx.state.adminFor(request.tenant?.id ?? resourceOrg?.tenantId));
     if (admin) return complete(ctx, request, admin);
   }
   // No session to reuse when the form is on (inferred: auto-approval stands for a signed-in admin session).

@@ -17,13 +17,13 @@ export function deviceCodeEndpoint(ctx: EmulatorContext, req: EmulatorRequest): 
   const form = formOf(req);
   const correlationId = correlationIdOf(req.url, form);
   const tenantSegment = req.params.tenant ?? '';
-  resolveTenant(ctx, tenantSegment, correlationId);
+  const tenant = resolveTenant(ctx, tenantSegment, correlationId);
   const clientId = form.get('client_id')?.toLowerCase();
   if (!clientId) throw aadMissingParameter('client_id', correlationId);
   req.note.caller = { appId: clientId };
   if (!ctx.state.app(clientId)) throw aadApplicationNotFound(clientId, tenantSegment, correlationId);
   const scope = form.get('scope') ?? '';
-  resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
+  const { org } = resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
   const record: DeviceCodeRecord = {
     deviceCode: randomBytes(32).toString('base64url'),
     userCode: userCode(),
@@ -32,10 +32,11 @@ export function deviceCodeEndpoint(ctx: EmulatorContext, req: EmulatorRequest): 
     expiresAt: Date.now() + ctx.options.deviceCodeExpiresInSeconds * 1000,
     status: 'pending',
     upn: null,
+    tenantId: tenant?.id ?? org?.tenantId ?? null,
   };
   if (ctx.options.autoApproveDeviceCodes) {
     record.status = 'approved';
-    record.upn = ctx.state.data.adminUpn;
+    record.upn = ctx.state.adminFor(record.tenantId ?? undefined);
   }
   ctx.state.data.deviceCodes.push(record);
   const verificationUri = `${ctx.baseUrl}/devicelogin`;
@@ -54,7 +55,7 @@ export function deviceCodeEndpoint(ctx: EmulatorContext, req: EmulatorRequest): 
 
 export type ApprovalResult = 'ok' | 'unknown-code' | 'unknown-user';
 
-/** Approve (as `upn`, default the seeded admin) or deny a pending device code by its user code. */
+/** Approve (as `upn`, default the seeded admin of the tenant the sign-in names) or deny a pending device code by its user code. */
 export function settleDeviceCode(ctx: EmulatorContext, userCodeValue: string, decision: 'approve' | 'deny', upn?: string): ApprovalResult {
   const record = ctx.state.data.deviceCodes.find((c) => c.userCode === userCodeValue.toUpperCase().replace(/[^A-Z0-9]/g, ''));
   if (!record) return 'unknown-code';
@@ -62,7 +63,7 @@ export function settleDeviceCode(ctx: EmulatorContext, userCodeValue: string, de
     record.status = 'denied';
     return 'ok';
   }
-  const user = ctx.state.entraUser(upn ?? ctx.state.data.adminUpn);
+  const user = ctx.state.entraUser(upn ?? ctx.state.adminFor(record.tenantId ?? undefined));
   if (!user) return 'unknown-user';
   record.status = 'approved';
   record.upn = user.upn;

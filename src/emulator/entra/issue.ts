@@ -1,9 +1,8 @@
 /** Building the tokens the token endpoint hands out: RS256 access tokens, id tokens and client_info. */
 import { randomUUID } from 'node:crypto';
 import type { EmulatorContext } from '../context.js';
-import { orgUrl } from '../context.js';
 import { base64UrlJson, signJwt } from '../jwt.js';
-import type { EntraUserRecord, OrgState } from '../state.js';
+import type { EntraUserRecord } from '../state.js';
 
 /** v1-style issuer (Dataverse is a v1 resource): `{authorityHost}/{tid}/`. */
 export function accessTokenIssuer(ctx: EmulatorContext, tenantId: string): string {
@@ -23,9 +22,9 @@ function sign(ctx: EmulatorContext, claims: Record<string, unknown>): string {
   return signJwt(claims, ctx.keys.privateKey, { kid: ctx.keys.kid });
 }
 
-export function appAccessToken(ctx: EmulatorContext, args: { org: OrgState; tenantId: string; appId: string; servicePrincipalId: string; certificate: boolean }): string {
+export function appAccessToken(ctx: EmulatorContext, args: { audience: string; tenantId: string; appId: string; servicePrincipalId: string; certificate: boolean }): string {
   return sign(ctx, {
-    aud: orgUrl(ctx, args.org.name),
+    aud: args.audience,
     iss: accessTokenIssuer(ctx, args.tenantId),
     ...times(ctx),
     appid: args.appId,
@@ -42,9 +41,9 @@ export function appAccessToken(ctx: EmulatorContext, args: { org: OrgState; tena
   });
 }
 
-export function userAccessToken(ctx: EmulatorContext, args: { org: OrgState; user: EntraUserRecord; clientId: string }): string {
+export function userAccessToken(ctx: EmulatorContext, args: { audience: string; user: EntraUserRecord; clientId: string }): string {
   return sign(ctx, {
-    aud: orgUrl(ctx, args.org.name),
+    aud: args.audience,
     iss: accessTokenIssuer(ctx, args.user.tenantId),
     ...times(ctx),
     amr: ['pwd', 'mfa'],

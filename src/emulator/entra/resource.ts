@@ -1,6 +1,10 @@
-/** Mapping requested scopes to an org: `{orgUrl}/.default` (or `{orgUrl}//.default`) names the org as resource. */
+/**
+ * Mapping requested scopes to a resource: `{orgUrl}/.default` (or `{orgUrl}//.default`) names an org, and
+ * `{discoveryUrl}/.default` the Global Discovery Service (the emulator's stand-in for
+ * `https://globaldisco.crm.dynamics.com`, powerapps-docs discovery-service.md).
+ */
 import type { EmulatorContext } from '../context.js';
-import { orgUrl } from '../context.js';
+import { discoveryUrl, orgUrl } from '../context.js';
 import { aadInvalidScope, aadUnknownResource } from '../wire-errors.js';
 import type { OrgState } from '../state.js';
 
@@ -11,14 +15,15 @@ export function resourceScopes(scope: string): string[] {
 }
 
 /**
- * The org the scopes address. Client credentials accept only one `/.default` scope; delegated flows also
- * accept `/user_impersonation`. Unknown resource → 500011, malformed → 70011.
+ * The resource the scopes address: its token audience, and the org when it is one (none for the discovery
+ * service). Client credentials accept only one `/.default` scope; delegated flows also accept
+ * `/user_impersonation`. Unknown resource → 500011, malformed → 70011.
  */
 export function resolveResource(
   ctx: EmulatorContext,
   scope: string | null,
   args: { tenantName: string; defaultOnly: boolean; correlationId?: string | undefined },
-): { org: OrgState; resource: string } {
+): { audience: string; resource: string; org?: OrgState } {
   const scopes = resourceScopes(scope ?? '');
   if (scopes.length !== 1) throw aadInvalidScope(scope ?? '', args.correlationId);
   const only = scopes[0] ?? '';
@@ -28,7 +33,8 @@ export function resolveResource(
     throw aadInvalidScope(only, args.correlationId);
   }
   const resource = only.slice(0, slash).replace(/\/+$/, '');
+  if (resource.toLowerCase() === discoveryUrl(ctx).toLowerCase()) return { audience: discoveryUrl(ctx), resource };
   const org = ctx.state.data.orgs.find((o) => orgUrl(ctx, o.name).toLowerCase() === resource.toLowerCase());
   if (!org) throw aadUnknownResource(resource, args.tenantName, args.correlationId);
-  return { org, resource };
+  return { audience: orgUrl(ctx, org.name), resource, org };
 }

@@ -37,7 +37,7 @@ import {
 } from '../wire-errors.js';
 import { decodeJwt, verifyJwtSignature } from '../jwt.js';
 import type { AppCredentials } from '../seed.js';
-import type { EntraUserRecord, OrgState, RefreshTokenRecord } from '../state.js';
+import type { EntraUserRecord, RefreshTokenRecord } from '../state.js';
 import { verifyFederatedAssertion } from './federated.js';
 import { appAccessToken, clientInfo, idToken, userAccessToken } from './issue.js';
 import { isLoopbackRedirect } from './redirect-uri.js';
@@ -106,10 +106,10 @@ function clientCredentials(ctx: EmulatorContext, req: EmulatorRequest, form: URL
   } else {
     throw aadMissingCredential(correlationId);
   }
-  const { org } = resolveResource(ctx, form.get('scope'), { tenantName: tenantSegment, defaultOnly: true, correlationId });
+  const { audience } = resolveResource(ctx, form.get('scope'), { tenantName: tenantSegment, defaultOnly: true, correlationId });
   req.note.caller = { appId: app.clientId };
   return tokenReply(ctx, {
-    access_token: appAccessToken(ctx, { org, tenantId: tenant.id, appId: app.clientId, servicePrincipalId: servicePrincipal.objectId, certificate }),
+    access_token: appAccessToken(ctx, { audience, tenantId: tenant.id, appId: app.clientId, servicePrincipalId: servicePrincipal.objectId, certificate }),
   });
 }
 
@@ -152,13 +152,13 @@ function deviceCodeGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URLSe
   const tenantSegment = req.params.tenant ?? '';
   const tenant = resolveTenant(ctx, tenantSegment, correlationId);
   if (tenant && tenant.id !== user.tenantId) throw aadUserNotInTenant(user.upn, tenantSegment, record.clientId, correlationId);
-  const { org, resource } = resolveResource(ctx, record.scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
+  const { audience, resource } = resolveResource(ctx, record.scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
   checkDelegatedScope(ctx, app, record.scope, resource, correlationId);
   const home = ctx.state.tenant(user.tenantId);
   if (home?.policies.blockDeviceCode) throw aadBlockedByConditionalAccess(correlationId);
   if (home?.policies.requireMfa) throw aadMfaRequired(resource, correlationId);
   signInConsent(ctx, app, user, correlationId);
-  return userTokens(ctx, req, { user, org, clientId: record.clientId, scope: record.scope, flow: 'device-code' });
+  return userTokens(ctx, req, { user, audience, clientId: record.clientId, scope: record.scope, flow: 'device-code' });
 }
 
 /**
@@ -202,9 +202,9 @@ function authorizationCodeGrant(ctx: EmulatorContext, req: EmulatorRequest, form
   const user = ctx.state.entraUser(record.upn);
   if (!user) throw aadMalformedRequest('invalid_grant', correlationId);
   const scope = form.get('scope') ?? record.scope;
-  const { org, resource } = resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
+  const { audience, resource } = resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
   checkDelegatedScope(ctx, app, scope, resource, correlationId);
-  return userTokens(ctx, req, { user, org, clientId: app.clientId, scope, flow: 'authorization-code', ...(record.nonce === null ? {} : { nonce: record.nonce }) });
+  return userTokens(ctx, req, { user, audience, clientId: app.clientId, scope, flow: 'authorization-code', ...(record.nonce === null ? {} : { nonce: record.nonce }) });
 }
 
 /** Delegated flows without a credential need "Allow public client flows" on the registration (7000218 otherwise). */
@@ -253,9 +253,9 @@ function refreshTokenGrant(ctx: EmulatorContext, req: EmulatorRequest, form: URL
   const tenantSegment = req.params.tenant ?? '';
   const app = refreshingApp(ctx, record, tenantSegment, correlationId);
   const scope = form.get('scope') ?? record.scope;
-  const { org, resource } = resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
+  const { audience, resource } = resolveResource(ctx, scope, { tenantName: tenantSegment, defaultOnly: false, correlationId });
   checkDelegatedScope(ctx, app, scope, resource, correlationId);
-  return userTokens(ctx, req, { user, org, clientId: record.clientId, scope, flow: record.flow });
+  return userTokens(ctx, req, { user, audience, clientId: record.clientId, scope, flow: record.flow });
 }
 
 /**
@@ -273,14 +273,14 @@ function refreshingApp(ctx: EmulatorContext, record: RefreshTokenRecord, tenantS
 function userTokens(
   ctx: EmulatorContext,
   req: EmulatorRequest,
-  args: { user: EntraUserRecord; org: OrgState; clientId: string; scope: string; flow: RefreshTokenRecord['flow']; nonce?: string },
+  args: { user: EntraUserRecord; audience: string; clientId: string; scope: string; flow: RefreshTokenRecord['flow']; nonce?: string },
 ): Reply {
   const refreshToken = randomBytes(32).toString('base64url');
   ctx.state.data.refreshTokens.set(refreshToken, { clientId: args.clientId, upn: args.user.upn, scope: args.scope, flow: args.flow });
   req.note.caller = { appId: args.clientId, upn: args.user.upn };
   return tokenReply(ctx, {
     scope: resourceScopes(args.scope).join(' '),
-    access_token: userAccessToken(ctx, { org: args.org, user: args.user, clientId: args.clientId }),
+    access_token: userAccessToken(ctx, { audience: args.audience, user: args.user, clientId: args.clientId }),
     refresh_token: refreshToken,
     id_token: idToken(ctx, args.user, args.clientId, args.nonce),
     client_info: clientInfo(args.user),
