@@ -19,14 +19,16 @@ export interface Cloud {
   /** Host suffixes of the cloud's Dataverse orgs (the Web API's `.api.` hosts end the same way). */
   orgHostSuffixes: readonly string[];
   federatedAudience: string;
+  /** The Global Discovery Service of the cloud (discovery-service.md, per-cloud table). */
+  discoveryUrl: string;
 }
 
 export const CLOUDS: Readonly<Record<CloudName, Cloud>> = {
-  public: { name: 'public', label: 'the public cloud', authorityHost: 'https://login.microsoftonline.com', orgHostSuffixes: ['.dynamics.com'], federatedAudience: 'api://AzureADTokenExchange' },
-  usgov: { name: 'usgov', label: 'US Government (GCC)', authorityHost: 'https://login.microsoftonline.com', orgHostSuffixes: ['.crm9.dynamics.com'], federatedAudience: 'api://AzureADTokenExchange' },
-  usgovhigh: { name: 'usgovhigh', label: 'US Government (GCC High)', authorityHost: 'https://login.microsoftonline.us', orgHostSuffixes: ['.crm.microsoftdynamics.us'], federatedAudience: 'api://AzureADTokenExchangeUSGov' },
-  dod: { name: 'dod', label: 'US Government (DoD)', authorityHost: 'https://login.microsoftonline.us', orgHostSuffixes: ['.crm.appsplatform.us'], federatedAudience: 'api://AzureADTokenExchangeUSGov' },
-  china: { name: 'china', label: 'China (operated by 21Vianet)', authorityHost: 'https://login.chinacloudapi.cn', orgHostSuffixes: ['.crm.dynamics.cn'], federatedAudience: 'api://AzureADTokenExchangeChina' },
+  public: { name: 'public', label: 'the public cloud', authorityHost: 'https://login.microsoftonline.com', orgHostSuffixes: ['.dynamics.com'], federatedAudience: 'api://AzureADTokenExchange', discoveryUrl: 'https://globaldisco.crm.dynamics.com' },
+  usgov: { name: 'usgov', label: 'US Government (GCC)', authorityHost: 'https://login.microsoftonline.com', orgHostSuffixes: ['.crm9.dynamics.com'], federatedAudience: 'api://AzureADTokenExchange', discoveryUrl: 'https://globaldisco.crm9.dynamics.com' },
+  usgovhigh: { name: 'usgovhigh', label: 'US Government (GCC High)', authorityHost: 'https://login.microsoftonline.us', orgHostSuffixes: ['.crm.microsoftdynamics.us'], federatedAudience: 'api://AzureADTokenExchangeUSGov', discoveryUrl: 'https://globaldisco.crm.microsoftdynamics.us' },
+  dod: { name: 'dod', label: 'US Government (DoD)', authorityHost: 'https://login.microsoftonline.us', orgHostSuffixes: ['.crm.appsplatform.us'], federatedAudience: 'api://AzureADTokenExchangeUSGov', discoveryUrl: 'https://globaldisco.crm.appsplatform.us' },
+  china: { name: 'china', label: 'China (operated by 21Vianet)', authorityHost: 'https://login.chinacloudapi.cn', orgHostSuffixes: ['.crm.dynamics.cn'], federatedAudience: 'api://AzureADTokenExchangeChina', discoveryUrl: 'https://globaldisco.crm.dynamics.cn' },
 };
 
 export const CLOUD_NAMES = Object.keys(CLOUDS) as CloudName[];

@@ -17,7 +17,7 @@ export type RunnerOptions =
       /** The one org; empty in a fleet run (`fleet`). */
       orgUrl: string;
       /** `--orgs <file>`: many orgs, a bounded pool at a time. */
-      fleet?: { orgsFile: string; concurrency: number; failFast: boolean; reportDir?: string };
+      fleet?: FleetOptions;
       tenant?: string;
       authority: Authority;
       cloud: Cloud;
@@ -41,6 +41,14 @@ export type RunnerOptions =
 
 export type DeployRunnerOptions = Extract<RunnerOptions, { kind: 'deploy' }>;
 
+export interface FleetOptions {
+  /** Where the orgs come from: a file, or the signed-in person's environments (Global Discovery Service). */
+  source: { kind: 'file'; orgsFile: string } | { kind: 'discovery'; discoveryUrl: string; match?: string };
+  concurrency: number;
+  failFast: boolean;
+  reportDir?: string;
+}
+
 export const HELP = `Usage: node deploy.mjs --org <url> [options]
 
 Imports this package's managed solution into a Dataverse org, creates the ISV app's
@@ -53,9 +61,13 @@ Options:
   --orgs <file>                   many orgs instead: one URL a line (optional tenant and cloud
                                   columns, # comments) or a JSON list of { url, tenant?, cloud?, name? };
                                   needs --yes or --plan. Exit 11 when some org did not end well
-  --concurrency <n>               with --orgs: orgs at a time (default 4, at most 32)
-  --fail-fast                     with --orgs: start no more orgs after one fails
-  --report-dir <folder>           with --orgs: a report per org, fleet.json and fleet.junit.xml
+  --all-environments              many orgs instead: the environments you (signed in as a person) can
+                                  use in --tenant, from the Global Discovery Service; needs --yes or --plan
+  --match <glob>                  with --all-environments: only those whose unique or friendly name
+                                  matches (* and ?, case-insensitive)
+  --concurrency <n>               with many orgs: orgs at a time (default 4, at most 32)
+  --fail-fast                     with many orgs: start no more orgs after one fails
+  --report-dir <folder>           with many orgs: a report per org, fleet.json and fleet.junit.xml
   --tenant <id or domain>         Entra ID tenant; found from the org when omitted
   --auth <mode>                   how to sign in; a person (the default):
                                     browser: in the system browser (default where there is a display)
@@ -80,6 +92,7 @@ Options:
   --json                          JSON lines on stdout (the plan, progress, retries); the last
                                   line is the report
   --authority-host <url>          sign-in host (default: the cloud's); for a local emulator
+  --discovery-url <url>           Global Discovery Service (default: the cloud's); for a local emulator
   --admin-client-id <id>          public client a person signs in with (default: the package's)
   --overwrite-unmanaged-customizations
                                   let the import overwrite unmanaged changes to the role
@@ -107,12 +120,12 @@ const DEFAULT_CONCURRENCY = 4;
 /** Dataverse allows 52 concurrent requests per user: far more orgs at once only queue at the org. */
 const MAX_CONCURRENCY = 32;
 
-function fleetOptions(orgsFile: string, str: (key: string) => string | undefined, values: Record<string, string | boolean | undefined>): NonNullable<Extract<RunnerOptions, { kind: 'deploy' }>['fleet']> {
+function fleetOptions(source: FleetOptions['source'], str: (key: string) => string | undefined, values: Record<string, string | boolean | undefined>): FleetOptions {
   const raw = str('concurrency');
   const concurrency = raw === undefined ? DEFAULT_CONCURRENCY : Number(raw);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) throw usageError(`--concurrency ${raw}: expected a whole number from 1 to ${MAX_CONCURRENCY}`);
   const reportDir = str('report-dir');
-  return { orgsFile, concurrency, failFast: values['fail-fast'] === true, ...(reportDir ? { reportDir } : {}) };
+  return { source, concurrency, failFast: values['fail-fast'] === true, ...(reportDir ? { reportDir } : {}) };
 }
 
 export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerOptions {
@@ -130,6 +143,9 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
       options: {
         org: { type: 'string' },
         orgs: { type: 'string' },
+        'all-environments': { type: 'boolean' },
+        match: { type: 'string' },
+        'discovery-url': { type: 'string' },
         concurrency: { type: 'string' },
         'fail-fast': { type: 'boolean' },
         'report-dir': { type: 'string' },
@@ -167,16 +183,25 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
 
   const org = str('org');
   const orgsFile = str('orgs');
-  if (org && orgsFile) throw usageError('--org and --orgs: give one org, or a file of orgs, not both');
-  if (!org && !orgsFile) throw usageError('--org is required, e.g. --org https://contoso.crm.dynamics.com (or --orgs <file> for many)');
+  const allEnvironments = values['all-environments'] === true;
+  if ([org, orgsFile, allEnvironments || undefined].filter((v) => v !== undefined).length > 1) throw usageError('--org, --orgs and --all-environments: give one org, a file of orgs, or all your environments, not more than one');
+  if (!org && !orgsFile && !allEnvironments) throw usageError('--org is required, e.g. --org https://contoso.crm.dynamics.com (or --orgs <file>, or --all-environments, for many)');
+  for (const flag of ['match', 'discovery-url']) if (values[flag] !== undefined && !allEnvironments) throw usageError(`--${flag} works only with --all-environments`);
   const cloudRaw = str('cloud');
   const cloud = cloudRaw === undefined ? CLOUDS.public : parseCloud('--cloud', cloudRaw);
   const orgUrl = org ? checkOrgUrl('--org', org) : '';
   if (org) checkOrgInCloud('--org', orgUrl, cloud);
-  const fleet = orgsFile ? fleetOptions(orgsFile, str, values) : undefined;
-  for (const flag of ['concurrency', 'fail-fast', 'report-dir']) if (values[flag] !== undefined && !fleet) throw usageError(`--${flag} works only with --orgs`);
-  if (fleet && values['report'] !== undefined) throw usageError('--report names one file; with --orgs use --report-dir <folder> (a report per org, fleet.json and fleet.junit.xml)');
-  if (fleet && values['yes'] !== true && values['plan'] !== true) throw usageError('--orgs needs --yes (or --plan to look first): a fleet run does not ask once per org');
+  const discoveryRaw = str('discovery-url');
+  const source: FleetOptions['source'] | undefined = orgsFile
+    ? { kind: 'file', orgsFile }
+    : allEnvironments
+      ? { kind: 'discovery', discoveryUrl: discoveryRaw ? checkServiceUrl('--discovery-url', discoveryRaw) : cloud.discoveryUrl, ...(str('match') ? { match: str('match')! } : {}) }
+      : undefined;
+  const fleet = source ? fleetOptions(source, str, values) : undefined;
+  const many = orgsFile ? '--orgs' : '--all-environments';
+  for (const flag of ['concurrency', 'fail-fast', 'report-dir']) if (values[flag] !== undefined && !fleet) throw usageError(`--${flag} works only with --orgs or --all-environments`);
+  if (fleet && values['report'] !== undefined) throw usageError(`--report names one file; with ${many} use --report-dir <folder> (a report per org, fleet.json and fleet.junit.xml)`);
+  if (fleet && values['yes'] !== true && values['plan'] !== true) throw usageError(`${many} needs --yes (or --plan to look first): a fleet run does not ask once per org`);
   const authorityHost = str('authority-host');
   const authority: Authority = authorityHost ? { host: checkServiceUrl('--authority-host', authorityHost), source: 'flag' } : { host: cloud.authorityHost, source: 'default' };
 

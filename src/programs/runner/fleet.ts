@@ -1,6 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CLOUDS } from '../../auth/clouds.js';
+import type { Cloud } from '../../auth/clouds.js';
+import type { EventSink } from '../../deploy/events.js';
+import { environmentTargets, listEnvironments } from '../../fleet/discover.js';
+import type { SendHooks } from '../../http/send.js';
 import type { SignIns } from '../../auth/sign-ins.js';
 import type { LoadedPackage } from '../../deploy/package-files.js';
 import { StepRecorder } from '../../deploy/recorder.js';
@@ -30,15 +33,30 @@ export interface FleetContext {
   signal?: AbortSignal;
 }
 
-export async function readTargets(options: FleetContext['options']): Promise<FleetTarget[]> {
-  const file = options.fleet.orgsFile;
+/** The fleet's orgs: from the `--orgs` file, or the signed-in person's environments (`--all-environments`). */
+export async function fleetTargets(options: FleetContext['options'], signIns: SignIns, shared: EventSink, hooks: SendHooks): Promise<FleetTarget[]> {
+  const source = options.fleet.source;
+  if (source.kind === 'file') return readTargets(source.orgsFile, options.cloud);
+  if (!options.tenant) throw usageError('--all-environments needs --tenant <id or domain> (or AZURE_TENANT_ID): the Global Discovery Service lists the environments of one tenant');
+  const environments = await listEnvironments(source.discoveryUrl, signIns.provider(options.authority.host, options.tenant), hooks);
+  const { targets, found, disabled } = environmentTargets(environments, options.cloud, source.match);
+  const lines = [
+    `The Global Discovery Service lists ${found} environment${found === 1 ? '' : 's'} you can use${disabled ? ` (${disabled} disabled, left out)` : ''}; ${targets.length} ${source.match ? `match --match ${source.match}` : 'to go'}:`,
+    ...targets.map((t) => `  ${t.name}  ${t.url}`),
+  ];
+  shared({ type: 'info', text: lines.join('\n') });
+  if (targets.length === 0) throw usageError(`--all-environments: no environment to deploy to${source.match ? ` matches --match ${source.match}` : ''}`);
+  return targets;
+}
+
+async function readTargets(file: string, cloud: Cloud): Promise<FleetTarget[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw usageError(`--orgs ${file}: cannot read it (${fileErrorReason(error)})`);
   }
-  return parseTargets(`--orgs ${file}`, text, options.cloud ?? CLOUDS.public);
+  return parseTargets(`--orgs ${file}`, text, cloud);
 }
 
 async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {

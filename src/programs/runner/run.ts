@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { redactCredentialEnv, resolveCredential } from '../../auth/credentials.js';
 import { SignIns } from '../../auth/sign-ins.js';
 import { newReport, runOrg } from './run-org.js';
-import { readTargets, runFleet } from './fleet.js';
+import { fleetTargets, runFleet } from './fleet.js';
 import { createFleetView } from './fleet-view.js';
 import type { DeployEvent, EventSink } from '../../deploy/events.js';
 import { loadPackage, type LoadedPackage } from '../../deploy/package-files.js';
@@ -85,7 +85,7 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   if (options.fleet) {
     const fleetOptions = { ...options, fleet: options.fleet };
     try {
-      const targets = await readTargets(fleetOptions);
+      const targets = await fleetTargets(fleetOptions, signIns, emit, { clock, ...(io.signal ? { signal: io.signal } : {}), onRetry: recorder.onRetry });
       const view = createFleetView(output, targets.map((t) => t.name), options.json);
       notify = view.shared;
       return await runFleet({ pkg, options: fleetOptions, signIns, output, clock, ...(io.signal ? { signal: io.signal } : {}) }, targets, view);
