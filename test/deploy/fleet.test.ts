@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DEFAULT_IDS, defaultSeed, startEmulator, type RunningEmulator, type Seed } from '../../src/emulator/index.js';
 import { buildSamplePackage, lastJsonLine, SAMPLE_CLIENT_ID, type BuiltPackage } from '../support/deploy-harness.js';
 import { runInProcess } from '../support/runner-harness.js';
+import { runCli } from '../support/cli.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 /**
@@ -88,6 +89,31 @@ describe('fleet: deploy.mjs --orgs (in-process)', function () {
     expect(final.orgs.filter((o) => o.name.startsWith('contoso')).every((o) => o.outcome === 'nothing-to-do' && o.writes === 0)).to.equal(true);
     const writesAfter = emulator.log().filter((e) => e.kind === 'dataverse' && e.method !== 'GET');
     expect(writesAfter.slice(writesBefore).every((e) => e.org?.startsWith('northwind'))).to.equal(true);
+  });
+
+  it('--shard 1/3, 2/3 and 3/3 cover every org exactly once, and fleet-report merge of their folders equals the unsharded summary', async () => {
+    type Summary = { counts: Record<string, number>; orgs: Array<{ name: string; org: string; outcome: string }> };
+    const whole = await tempDir();
+    expect((await fleet(['--plan', '--report-dir', whole])).code).to.equal(0);
+    const shards: string[] = [];
+    const seen: string[] = [];
+    for (const i of [1, 2, 3]) {
+      const dir = await tempDir();
+      shards.push(dir);
+      const run = await fleet(['--plan', '--shard', `${i}/3`, '--report-dir', dir]);
+      expect(run.code, run.stderr).to.equal(0);
+      seen.push(...(JSON.parse(await readFile(path.join(dir, 'fleet.json'), 'utf8')) as Summary).orgs.map((o) => o.org));
+    }
+    expect([...seen].sort()).to.deep.equal(emulator.orgs.map((o) => o.url).sort());
+    const merged = await runCli(['fleet-report', 'merge', ...shards, '--json']);
+    expect(merged.code, merged.stderr).to.equal(0);
+    const unsharded = JSON.parse(await readFile(path.join(whole, 'fleet.json'), 'utf8')) as Summary;
+    const joined = JSON.parse(merged.stdout) as Summary;
+    const view = (s: Summary) => ({ counts: s.counts, orgs: s.orgs.map((o) => `${o.name} ${o.org} ${o.outcome}`).sort() });
+    expect(view(joined)).to.deep.equal(view(unsharded));
+    const twice = await runCli(['fleet-report', 'merge', shards[0]!, shards[0]!]);
+    expect(twice.code).to.equal(2);
+    expect(twice.stderr).to.contain('each org belongs to one shard');
   });
 
   it('stops starting orgs after a failure with --fail-fast, and refuses a fleet without --yes or --plan', async () => {

@@ -376,7 +376,7 @@ const CLI_CASES: Record<string, CliCase[]> = {
     { name: 'unknown flag', given: (d) => build(d, jsonSpec(), ['--sauce', 'x']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: sauce/ },
     { name: 'stray positional argument', given: (d) => check(d, jsonSpec(), ['extra']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: extra/ },
     { name: 'unknown command', given: async () => dvpkg(['deploy']), exit: 2, code: 'DVPKG_USAGE', message: /Unknown argument: deploy/ },
-    { name: 'no command', given: async () => dvpkg([]), exit: 2, code: 'DVPKG_USAGE', message: /Name a command: build, check, diff, verify, emulator/ },
+    { name: 'no command', given: async () => dvpkg([]), exit: 2, code: 'DVPKG_USAGE', message: /Name a command: build, check, diff, verify, fleet-report, emulator/ },
   ],
 
   'dvpkg verify': [

@@ -15,11 +15,11 @@ function parsePort(value: string): number {
   return Number(value);
 }
 
-/** yargs turns a repeated flag into an array, which no option but --app is meant to be. */
+/** yargs turns a repeated flag into an array, which no option but --app and --app-role is meant to be (fleet-report's folders are a positional list). */
 function rejectRepeatedFlags(argv: Record<string, unknown>): true {
   for (const [key, value] of Object.entries(argv)) {
     // Skips yargs' camel-case copies (clientId for client-id), so each flag is reported once, as typed.
-    if (key === '_' || key === 'app' || key === 'app-role' || /[A-Z]/.test(key) || !Array.isArray(value)) continue;
+    if (key === '_' || key === 'app' || key === 'app-role' || key === 'dirs' || /[A-Z]/.test(key) || !Array.isArray(value)) continue;
     throw usageError(`--${key} given ${value.length} times (${value.join(', ')}); give it once`);
   }
   return true;
@@ -101,6 +101,20 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'fleet-report <action> <dirs..>',
+      "Join the --report-dir folders of a sharded fleet run (--shard i/n) into one summary, fleet.json and JUnit (exit 0 all orgs ended well, 11 not)",
+      (y) =>
+        y
+          .positional('action', { type: 'string', choices: ['merge'], demandOption: true, describe: 'merge: join the shards' })
+          .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'The report folders of the shards' })
+          .option('out', { type: 'string', requiresArg: true, describe: 'Write the merged fleet.json and fleet.junit.xml here' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the merged summary as JSON' }),
+      async (args) => {
+        const { runFleetReportMerge } = await import('./commands/fleet-report.js');
+        exitCode = await runFleetReportMerge({ dirs: args.dirs as string[], json: args.json, ...(args.out !== undefined ? { out: args.out } : {}) });
+      },
+    )
+    .command(
       'verify',
       'Sign in as the ISV app and prove the org is exactly as the package declares (exit 0 pass, 1 fail, 4 sign-in failed)',
       (y) =>
@@ -159,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .check(rejectRepeatedFlags, true)
-    .demandCommand(1, 'Name a command: build, check, diff, verify, emulator. See dvpkg --help.')
+    .demandCommand(1, 'Name a command: build, check, diff, verify, fleet-report, emulator. See dvpkg --help.')
     .strict()
     .help()
     .alias('help', 'h')

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { AUTH_MODES, CREDENTIAL_ENV, federatedWaitMs, fromFlagOrEnv, type AuthMode, type CredentialFlags } from '../../auth/credentials.js';
 import { checkOrgInCloud, CLOUD_NAMES, CLOUDS, parseCloud, type Cloud } from '../../auth/clouds.js';
 import { displayAvailable } from '../../auth/system-browser.js';
+import { parseShard, type Shard } from '../../fleet/shard.js';
 import type { Authority } from '../../dataverse/discover-tenant.js';
 import { usageError } from '../../errors.js';
 import { normalizeGuid } from '../../spec/guid.js';
@@ -47,6 +48,8 @@ export interface FleetOptions {
   concurrency: number;
   failFast: boolean;
   reportDir?: string;
+  /** `--shard i/n`: this CI job's stable part of the orgs. */
+  shard?: Shard;
 }
 
 export const HELP = `Usage: node deploy.mjs --org <url> [options]
@@ -68,6 +71,8 @@ Options:
   --concurrency <n>               with many orgs: orgs at a time (default 4, at most 32)
   --fail-fast                     with many orgs: start no more orgs after one fails
   --report-dir <folder>           with many orgs: a report per org, fleet.json and fleet.junit.xml
+  --shard <i/n>                   with many orgs: only shard i of n (by a hash of each org URL), for a
+                                  CI matrix; dvpkg fleet-report merge joins the shards' report folders
   --tenant <id or domain>         Entra ID tenant; found from the org when omitted
   --auth <mode>                   how to sign in; a person (the default):
                                     browser: in the system browser (default where there is a display)
@@ -125,7 +130,8 @@ function fleetOptions(source: FleetOptions['source'], str: (key: string) => stri
   const concurrency = raw === undefined ? DEFAULT_CONCURRENCY : Number(raw);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) throw usageError(`--concurrency ${raw}: expected a whole number from 1 to ${MAX_CONCURRENCY}`);
   const reportDir = str('report-dir');
-  return { source, concurrency, failFast: values['fail-fast'] === true, ...(reportDir ? { reportDir } : {}) };
+  const shard = str('shard');
+  return { source, concurrency, failFast: values['fail-fast'] === true, ...(reportDir ? { reportDir } : {}), ...(shard !== undefined ? { shard: parseShard('--shard', shard) } : {}) };
 }
 
 export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerOptions {
@@ -149,6 +155,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
         concurrency: { type: 'string' },
         'fail-fast': { type: 'boolean' },
         'report-dir': { type: 'string' },
+        shard: { type: 'string' },
         tenant: { type: 'string' },
         auth: { type: 'string' },
         'client-id': { type: 'string' },
@@ -199,7 +206,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
       : undefined;
   const fleet = source ? fleetOptions(source, str, values) : undefined;
   const many = orgsFile ? '--orgs' : '--all-environments';
-  for (const flag of ['concurrency', 'fail-fast', 'report-dir']) if (values[flag] !== undefined && !fleet) throw usageError(`--${flag} works only with --orgs or --all-environments`);
+  for (const flag of ['concurrency', 'fail-fast', 'report-dir', 'shard']) if (values[flag] !== undefined && !fleet) throw usageError(`--${flag} works only with --orgs or --all-environments`);
   if (fleet && values['report'] !== undefined) throw usageError(`--report names one file; with ${many} use --report-dir <folder> (a report per org, fleet.json and fleet.junit.xml)`);
   if (fleet && values['yes'] !== true && values['plan'] !== true) throw usageError(`${many} needs --yes (or --plan to look first): a fleet run does not ask once per org`);
   const authorityHost = str('authority-host');

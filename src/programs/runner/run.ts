@@ -3,6 +3,7 @@ import { redactCredentialEnv, resolveCredential } from '../../auth/credentials.j
 import { SignIns } from '../../auth/sign-ins.js';
 import { newReport, runOrg } from './run-org.js';
 import { fleetTargets, runFleet } from './fleet.js';
+import { inShard } from '../../fleet/shard.js';
 import { createFleetView } from './fleet-view.js';
 import type { DeployEvent, EventSink } from '../../deploy/events.js';
 import { loadPackage, type LoadedPackage } from '../../deploy/package-files.js';
@@ -85,7 +86,10 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   if (options.fleet) {
     const fleetOptions = { ...options, fleet: options.fleet };
     try {
-      const targets = await fleetTargets(fleetOptions, signIns, emit, { clock, ...(io.signal ? { signal: io.signal } : {}), onRetry: recorder.onRetry });
+      const all = await fleetTargets(fleetOptions, signIns, emit, { clock, ...(io.signal ? { signal: io.signal } : {}), onRetry: recorder.onRetry });
+      const shard = fleetOptions.fleet.shard;
+      const targets = shard ? all.filter((t) => inShard(t.url, shard)) : all;
+      if (shard) emit({ type: 'info', text: `shard ${shard.index}/${shard.count}: ${targets.length} of ${all.length} orgs` });
       const view = createFleetView(output, targets.map((t) => t.name), options.json);
       notify = view.shared;
       return await runFleet({ pkg, options: fleetOptions, signIns, output, clock, ...(io.signal ? { signal: io.signal } : {}) }, targets, view);
