@@ -27,6 +27,8 @@ export interface VerifyOptions {
   env?: NodeJS.ProcessEnv;
   /** How long a federated sign-in retries AADSTS70021 (a new credential not yet in effect). */
   federatedWaitMs?: number;
+  /** Shared by the orgs of a `--orgs` run: one sign-in per tenant. */
+  signIns?: SignIns;
   probe: boolean;
   clock?: Clock;
   onWarning?: (text: string) => void;
@@ -90,7 +92,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const laterChecks = ['app-user', ...manifest.solutions.map((s) => solutionCheck(manifest, s.uniqueName)), ...manifest.roles.map((r) => `role "${r.name}"`), 'roles-bound', 'effective-privileges'];
 
   const hooks = { clock, ...(options.onRetry ? { onRetry: options.onRetry } : {}) };
-  const signIns = new SignIns(() => options.credential, {
+  const signIns = options.signIns ?? new SignIns(() => options.credential, {
     cloud: options.cloud,
     hooks,
     ...(options.env ? { env: options.env } : {}),

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import axios from 'axios';
 import { XMLParser } from 'fast-xml-parser';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -89,6 +90,25 @@ describe('fleet: deploy.mjs --orgs (in-process)', function () {
     expect(final.orgs.filter((o) => o.name.startsWith('contoso')).every((o) => o.outcome === 'nothing-to-do' && o.writes === 0)).to.equal(true);
     const writesAfter = emulator.log().filter((e) => e.kind === 'dataverse' && e.method !== 'GET');
     expect(writesAfter.slice(writesBefore).every((e) => e.org?.startsWith('northwind'))).to.equal(true);
+  });
+
+  it('dvpkg verify --orgs checks every org as the ISV app, one JUnit suite per org, and exits 11 naming an org that differs', async () => {
+    const isvSecret = emulator.apps.find((a) => a.clientId === SAMPLE_CLIENT_ID)!.clientSecret;
+    const junitFile = path.join(await tempDir(), 'verify.xml');
+    const verify = () => runCli(['verify', '--orgs', orgsFile, '--package', pkg.dir, '--authority-host', emulator.authorityHost, '--concurrency', '8', '--junit', junitFile], { env: { AZURE_CLIENT_SECRET: isvSecret } });
+    const passed = await verify();
+    expect(passed.code, passed.stdout.slice(-1500) + passed.stderr).to.equal(0);
+    expect(passed.stdout).to.contain('50 orgs: 50 passed, 0 failed');
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(await readFile(junitFile, 'utf8')) as { testsuites: { failures: string; testsuite: Array<{ name: string }> } };
+    expect(junit.testsuites.testsuite).to.have.length(50);
+    expect(junit.testsuites.failures).to.equal('0');
+
+    const role = emulator.state.org('contoso03')!.roles.find((r) => r['name'] === 'Fabrikam Sync Connector' && r['roleid'] === r['_parentrootroleid_value'])!;
+    await axios.delete(`${emulator.controlUrl}/orgs/contoso03/roles/${role['roleid'] as string}/privileges/prvReadAccount`);
+    const failed = await verify();
+    expect(failed.code).to.equal(11);
+    expect(failed.stdout).to.match(/FAIL {2}contoso03 +\S+\/orgs\/contoso03 +\(role "Fabrikam Sync Connector"/);
+    expect(failed.stdout).to.contain('50 orgs: 49 passed, 1 failed');
   });
 
   it('--shard 1/3, 2/3 and 3/3 cover every org exactly once, and fleet-report merge of their folders equals the unsharded summary', async () => {

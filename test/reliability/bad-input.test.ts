@@ -380,7 +380,7 @@ const CLI_CASES: Record<string, CliCase[]> = {
   ],
 
   'dvpkg verify': [
-    { name: 'missing --org', given: (d) => verify(d, ['--package', pkg.dir]), exit: 2, code: 'DVPKG_USAGE', message: /Missing required argument: org/ },
+    { name: 'missing --org', given: (d) => verify(d, ['--package', pkg.dir]), exit: 2, code: 'DVPKG_USAGE', message: /give --org <url> for one org, or --orgs <file> for many/ },
     { name: 'missing --package', given: (d) => verify(d, ['--org', https]), exit: 2, code: 'DVPKG_USAGE', message: /Missing required argument: package/ },
     { name: '--org that is not a URL', given: (d) => verify(d, ['--org', 'contoso', '--package', pkg.dir]), exit: 2, code: 'DVPKG_USAGE', message: /--org contoso: expected a URL such as https:\/\// },
     { name: '--org over plain http to a remote host', given: (d) => verify(d, ['--org', 'http://contoso.crm.dynamics.com', '--package', pkg.dir]), exit: 2, code: 'DVPKG_USAGE', message: /--org http:\/\/contoso\.crm\.dynamics\.com: expected an https:\/\/ URL/ },

@@ -119,7 +119,9 @@ async function main(argv: string[]): Promise<number> {
       'Sign in as the ISV app and prove the org is exactly as the package declares (exit 0 pass, 1 fail, 4 sign-in failed)',
       (y) =>
         y
-          .option('org', { type: 'string', requiresArg: true, demandOption: true, describe: 'Dataverse org URL' })
+          .option('org', { type: 'string', requiresArg: true, describe: 'Dataverse org URL' })
+          .option('orgs', { type: 'string', requiresArg: true, describe: 'Many orgs instead: a file of org URLs (or a JSON list), as deploy.mjs --orgs takes it; exit 11 when some org fails' })
+          .option('concurrency', { type: 'string', requiresArg: true, describe: 'With --orgs: orgs at a time (default 4)' })
           .option('package', { type: 'string', requiresArg: true, demandOption: true, describe: 'Deploy package folder, its .zip, or its manifest.json' })
           .option('tenant', { type: 'string', requiresArg: true, describe: 'Tenant id or domain (default AZURE_TENANT_ID, else found from the org)' })
           .option('client-id', { type: 'string', requiresArg: true, describe: "The app's client id (default AZURE_CLIENT_ID, else the manifest's)" })
@@ -135,7 +137,9 @@ async function main(argv: string[]): Promise<number> {
       async (args) => {
         const { runVerifyCommand } = await import('./commands/verify.js');
         exitCode = await runVerifyCommand({
-          org: args.org,
+          ...(args.org !== undefined ? { org: args.org } : {}),
+          ...(args.orgs !== undefined ? { orgs: args.orgs } : {}),
+          ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
           package: args.package,
           json: args.json,
           probe: args.probe,

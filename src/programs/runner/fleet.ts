@@ -1,6 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Cloud } from '../../auth/clouds.js';
 import type { EventSink } from '../../deploy/events.js';
 import { environmentTargets, listEnvironments } from '../../fleet/discover.js';
 import type { SendHooks } from '../../http/send.js';
@@ -9,7 +8,9 @@ import type { LoadedPackage } from '../../deploy/package-files.js';
 import { StepRecorder } from '../../deploy/recorder.js';
 import { ExitCode, usageError } from '../../errors.js';
 import { countOutcomes, fleetJunit, fleetSucceeded, orgResult, summaryTable, type FleetOrgResult, type FleetSummary } from '../../fleet/summary.js';
-import { parseTargets, type FleetTarget } from '../../fleet/targets.js';
+import { pool } from '../../fleet/pool.js';
+import { readTargets } from '../../fleet/read-targets.js';
+import type { FleetTarget } from '../../fleet/targets.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { Output } from '../../runtime/output.js';
 import { fileErrorReason } from '../../util/file-errors.js';
@@ -49,28 +50,6 @@ export async function fleetTargets(options: FleetContext['options'], signIns: Si
   return targets;
 }
 
-async function readTargets(file: string, cloud: Cloud): Promise<FleetTarget[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw usageError(`--orgs ${file}: cannot read it (${fileErrorReason(error)})`);
-  }
-  return parseTargets(`--orgs ${file}`, text, cloud);
-}
-
-async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-  return results;
-}
 
 export async function runFleet(ctx: FleetContext, targets: readonly FleetTarget[], view: ReturnType<typeof createFleetView>): Promise<number> {
   const { options, output, clock } = ctx;

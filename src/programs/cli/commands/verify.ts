@@ -1,17 +1,24 @@
 import { checkOrgInCloud, CLOUDS, parseCloud } from '../../../auth/clouds.js';
 import { AUTH_MODES, CREDENTIAL_ENV, federatedWaitMs, fromFlagOrEnv, PERSON_MODES, redactCredentialEnv, resolveCredential, type AuthMode } from '../../../auth/credentials.js';
-import { usageError } from '../../../errors.js';
+import { ExitCode, usageError } from '../../../errors.js';
 import type { Output } from '../../../runtime/output.js';
 import { normalizeGuid } from '../../../spec/guid.js';
 import { checkOrgUrl, checkServiceUrl, checkTenant } from '../../../util/url.js';
-import { junitXml } from '../../../verify/junit.js';
+import { junitSuites, junitXml } from '../../../verify/junit.js';
+import { SignIns } from '../../../auth/sign-ins.js';
+import { pool } from '../../../fleet/pool.js';
+import { readTargets } from '../../../fleet/read-targets.js';
+import type { RetryEvent } from '../../../http/retry.js';
+import { systemClock } from '../../../runtime/clock.js';
 import { rolesSolution } from '../../../package/manifest.js';
 import { loadManifest } from '../../../verify/load-manifest.js';
 import { runVerify, type VerifyReport } from '../../../verify/run.js';
 import { fileErrorReason } from '../../../util/file-errors.js';
 
 export interface VerifyArgs {
-  org: string;
+  org?: string;
+  orgs?: string;
+  concurrency?: string;
   package: string;
   tenant?: string;
   clientId?: string;
@@ -30,14 +37,19 @@ export interface VerifyArgs {
 export async function runVerifyCommand(args: VerifyArgs, output: Output, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Before anything that can fail: a message may echo a value that is in fact the secret.
   redactCredentialEnv(env, output.redactor);
-  const orgUrl = checkOrgUrl('--org', args.org);
+  if ((args.org === undefined) === (args.orgs === undefined)) throw usageError('give --org <url> for one org, or --orgs <file> for many');
+  if (args.concurrency !== undefined && args.orgs === undefined) throw usageError('--concurrency works only with --orgs');
   const cloud = args.cloud === undefined ? CLOUDS.public : parseCloud('--cloud', args.cloud);
-  checkOrgInCloud('--org', orgUrl, cloud);
+  const orgUrl = args.org !== undefined ? checkOrgUrl('--org', args.org) : undefined;
+  if (orgUrl) checkOrgInCloud('--org', orgUrl, cloud);
   const authority = args.authorityHost ? { host: checkServiceUrl('--authority-host', args.authorityHost), source: 'flag' as const } : { host: cloud.authorityHost, source: 'default' as const };
   const auth = args.auth;
   if (auth !== undefined && (!(AUTH_MODES as readonly string[]).includes(auth) || (PERSON_MODES as readonly string[]).includes(auth))) {
     throw usageError(`--auth ${auth}: expected certificate, client-secret, federated or azure-cli (verify signs in as the ISV app, not as a person)`);
   }
+  const concurrency = args.concurrency === undefined ? 4 : Number(args.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw usageError(`--concurrency ${args.concurrency}: expected a whole number from 1 to 32`);
+  const targets = args.orgs !== undefined ? await readTargets(args.orgs, cloud) : undefined;
   const manifest = await loadManifest(args.package);
   const tenant = fromFlagOrEnv('--tenant', args.tenant, CREDENTIAL_ENV.tenant, env);
   if (tenant !== undefined) checkTenant(tenant.source, tenant.value);
@@ -52,24 +64,50 @@ export async function runVerifyCommand(args: VerifyArgs, output: Output, env: No
     output.redactor,
     { clientId: manifest.app.clientId, publicClientId: manifest.adminClientId },
   );
+  const onRetry = (event: RetryEvent) => output.err(`${event.target}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s\n`);
+  const common = { manifest, credential, cloud, env, federatedWaitMs: federatedWaitMs(env), probe: args.probe, onRetry };
+  const suiteName = `dvpkg verify ${rolesSolution(manifest).uniqueName} ${rolesSolution(manifest).version}`;
 
-  const report = await runVerify({
-    orgUrl,
-    manifest,
-    credential,
-    ...(tenant ? { tenant: normalizeGuid(tenant.value) ?? tenant.value } : {}),
-    authority,
-    cloud,
-    env,
-    federatedWaitMs: federatedWaitMs(env),
-    probe: args.probe,
-    onWarning: (text) => output.err(`warning: ${text}\n`),
-    onRetry: (event) => output.err(`${event.target}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s\n`),
-  });
-  output.out(args.json ? `${JSON.stringify(report)}\n` : table(report));
-  if (args.report) await writeReport(output, '--report', args.report, `${JSON.stringify(report, null, 2)}\n`);
-  if (args.junit) await writeReport(output, '--junit', args.junit, junitXml(report.checks, `dvpkg verify ${rolesSolution(manifest).uniqueName} ${rolesSolution(manifest).version}`, report.startedAt));
-  return report.exitCode;
+  if (!targets) {
+    const report = await runVerify({
+      ...common,
+      orgUrl: orgUrl!,
+      ...(tenant ? { tenant: normalizeGuid(tenant.value) ?? tenant.value } : {}),
+      authority,
+      onWarning: (text) => output.err(`warning: ${text}\n`),
+    });
+    output.out(args.json ? `${JSON.stringify(report)}\n` : table(report));
+    if (args.report) await writeReport(output, '--report', args.report, `${JSON.stringify(report, null, 2)}\n`);
+    if (args.junit) await writeReport(output, '--junit', args.junit, junitXml(report.checks, suiteName, report.startedAt));
+    return report.exitCode;
+  }
+
+  // Many orgs: one sign-in per tenant, a bounded pool, a suite per org in the JUnit file.
+  const signIns = new SignIns(() => credential, { cloud, hooks: { clock: systemClock, onRetry }, env, federatedWaitMs: common.federatedWaitMs });
+  const reports = await pool(targets, concurrency, (target) =>
+    runVerify({
+      ...common,
+      orgUrl: target.url,
+      ...(target.tenant ? { tenant: target.tenant } : tenant ? { tenant: normalizeGuid(tenant.value) ?? tenant.value } : {}),
+      authority: authority.source === 'flag' ? authority : { host: target.cloud.authorityHost, source: 'default' },
+      cloud: target.cloud,
+      signIns,
+      onWarning: (text) => output.err(`warning: ${target.name}: ${text}\n`),
+    }),
+  );
+  const passed = reports.filter((r) => r.outcome === 'passed').length;
+  if (args.json) output.out(`${JSON.stringify({ outcome: passed === reports.length ? 'passed' : 'failed', passed, failed: reports.length - passed, orgs: reports })}\n`);
+  else {
+    const width = Math.max(...targets.map((t) => t.name.length));
+    for (const [i, report] of reports.entries()) {
+      const failedChecks = report.checks.filter((c) => c.status === 'fail');
+      output.out(`${report.outcome === 'passed' ? 'PASS' : 'FAIL'}  ${targets[i]!.name.padEnd(width)}  ${report.org}${failedChecks.length ? `  (${failedChecks.map((c) => c.name).join(', ')})` : ''}\n`);
+    }
+    output.out(`\n${reports.length} orgs: ${passed} passed, ${reports.length - passed} failed\n`);
+  }
+  if (args.report) await writeReport(output, '--report', args.report, `${JSON.stringify({ orgs: reports }, null, 2)}\n`);
+  if (args.junit) await writeReport(output, '--junit', args.junit, junitSuites(suiteName, reports.map((r, i) => ({ name: `${targets[i]!.name} (${r.org})`, checks: r.checks, timestamp: r.startedAt }))));
+  return passed === reports.length ? ExitCode.ok : ExitCode.fleetIncomplete;
 }
 
 /** A report path is the user's input: a folder in the way or no permission is a usage error, after the results are shown. */
