@@ -1,14 +1,14 @@
 // `npm run bench`: whole-process timings of dvpkg commands, next to a bare `node -e 0`
 // measured in the same run, plus peak memory. Prints a table and writes .bench/results.json.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stat } from 'node:fs/promises';
 import { defaultCatalog } from '../dist/spec/catalog.js';
 import { buildSolution } from '../dist/build.js';
-import { startEmulator } from '../dist/emulator/index.js';
+import { fleetSeed, startEmulator } from '../dist/emulator/index.js';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const cli = path.join(root, 'bin', 'dvpkg.js');
@@ -126,6 +126,55 @@ async function deployOnce(pkgDir, appClientId) {
   }
 }
 
+/**
+ * A fleet run as the issue sets it: 200 orgs in 4 tenants, 20 ms added to every request, 1 s imports,
+ * --concurrency 16. The ideal is orgs / concurrency x one org's deploy time on the same emulator.
+ */
+async function fleetRun(pkgDir, appClientId) {
+  const options = { apps: [appClientId], importDurationMs: 1000, faults: 'latency:1,ms=20' };
+  const runner = path.join(pkgDir, 'deploy.mjs');
+  const one = await startEmulator({ ...options, seed: fleetSeed({ tenants: 1, orgsPerTenant: 1 }) });
+  let single;
+  try {
+    one.grantConsent(one.orgs[0].tenantId, appClientId);
+    single = await once([runner, '--org', one.orgs[0].url, '--authority-host', one.authorityHost, '--yes']);
+    const singleRequests = one.log().filter((e) => e.kind === 'dataverse').length;
+    single = { ...single, requests: singleRequests };
+  } finally {
+    await one.close();
+  }
+  const emulator = await startEmulator({ ...options, seed: fleetSeed({ tenants: 4, orgsPerTenant: 50 }) });
+  try {
+    const tenants = [...new Set(emulator.orgs.map((o) => o.tenantId))];
+    for (const tenant of tenants) emulator.grantConsent(tenant, appClientId);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'dvpkg-bench-fleet-'));
+    const file = path.join(dir, 'orgs.txt');
+    await writeFile(file, emulator.orgs.map((o) => o.url).join('\n'));
+    const concurrency = 16;
+    const run = await once([runner, '--orgs', file, '--authority-host', emulator.authorityHost, '--yes', '--concurrency', String(concurrency), '--report-dir', path.join(dir, 'reports')]);
+    const summary = JSON.parse(await readFile(path.join(dir, 'reports', 'fleet.json'), 'utf8'));
+    const byOrg = new Map();
+    for (const entry of emulator.log()) if (entry.kind === 'dataverse' && entry.org) byOrg.set(entry.org, (byOrg.get(entry.org) ?? 0) + 1);
+    const signInsPerTenant = tenants.map((tenant) => emulator.log().filter((e) => e.path === `/${tenant}/oauth2/v2.0/devicecode` || e.path === `/${tenant}/oauth2/v2.0/authorize`).length);
+    const ideal = (emulator.orgs.length / concurrency) * single.ms;
+    return {
+      orgs: emulator.orgs.length,
+      concurrency,
+      ms: run.ms,
+      rssKb: run.rssKb,
+      singleMs: single.ms,
+      idealMs: ideal,
+      vsIdeal: run.ms / ideal,
+      succeeded: summary.counts.succeeded ?? 0,
+      singleRequests: single.requests,
+      maxRequestsPerOrg: Math.max(...byOrg.values()),
+      signInsPerTenant,
+    };
+  } finally {
+    await emulator.close();
+  }
+}
+
 const work = await mkdtemp(path.join(os.tmpdir(), 'dvpkg-bench-'));
 try {
   console.log(`dvpkg benchmark (${runs} runs each, median wall time, peak RSS), node ${process.version}, ${os.cpus().length} CPUs\n`);
@@ -153,6 +202,8 @@ try {
   const runner = path.join(work, 'deploy', 'FabrikamSyncConnector_1_0_0_0_deploy', 'deploy.mjs');
   results.runnerHelp = await measure('node deploy.mjs --help', [runner, '--help']);
   results.runnerBytes = (await stat(runner)).size;
+  results.fleet = await fleetRun(path.join(work, 'deploy', 'FabrikamSyncConnector_1_0_0_0_deploy'), '8d3b5f2a-6c1e-4f7a-9b2d-3e4f5a6b7c8d');
+  console.log(`${`deploy.mjs --orgs (${results.fleet.orgs} orgs, 4 tenants, --concurrency ${results.fleet.concurrency})`.padEnd(44)} ${results.fleet.ms.toFixed(0).padStart(7)} ms ${(results.fleet.rssKb / 1024).toFixed(1).padStart(8)} MB`);
   const big = results.scaling.find((s) => s.perRole === 1000);
   const first = results.scaling[0];
   const last = results.scaling.at(-1);
@@ -173,6 +224,11 @@ try {
   console.log(`90 MB package build:             ${results.large.medianMs.toFixed(0)} ms, ${results.large.peakRssMb.toFixed(0)} MB   (target <= 5000 ms, <= 600 MB)`);
   console.log(`runner uploading it:             peak ${(results.largeDeploy.rssKb / 1024).toFixed(0)} MB = ${(results.largeDeploy.rssKb * 1024 / results.largeZipBytes).toFixed(1)}x the zip   (target <= 4x)`);
   console.log(`deploy.mjs --help:               ${results.runnerHelp.medianMs.toFixed(0)} ms   (target <= 300 ms)`);
+  const fleet = results.fleet;
+  console.log(`fleet of ${fleet.orgs}:                  ${(fleet.ms / 1000).toFixed(1)} s = ${fleet.vsIdeal.toFixed(2)}x the ideal ${(fleet.idealMs / 1000).toFixed(1)} s (one org ${(fleet.singleMs / 1000).toFixed(1)} s)   (target <= 1.5x)`);
+  console.log(`fleet peak memory:               ${(fleet.rssKb / 1024).toFixed(0)} MB   (target <= 300 MB); ${fleet.succeeded}/${fleet.orgs} succeeded`);
+  console.log(`fleet sign-ins per tenant:       ${fleet.signInsPerTenant.join(', ')}   (target: 1 each)`);
+  console.log(`fleet requests per org:          at most ${fleet.maxRequestsPerOrg} (one org alone: ${fleet.singleRequests})   (target: no more)`);
   console.log(`deploy.mjs size:                 ${(results.runnerBytes / 1024).toFixed(0)} KB   (target <= 2048 KB)`);
   await mkdir(path.join(root, '.bench'), { recursive: true });
   await writeFile(path.join(root, '.bench', 'results.json'), `${JSON.stringify({ ...results, summary }, null, 2)}\n`);
