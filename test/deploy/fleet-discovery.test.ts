@@ -3,6 +3,7 @@ import { fleetSeed, startEmulator, type RunningEmulator } from '../../src/emulat
 import { buildSamplePackage, lastJsonLine, SAMPLE_CLIENT_ID, type BuiltPackage } from '../support/deploy-harness.js';
 import { runInProcess } from '../support/runner-harness.js';
 import { removeTempDirs } from '../support/tmp.js';
+import { systemClock } from '../../src/runtime/clock.js';
 
 /** Issue 14, item 1: --all-environments lists the signed-in admin's environments through the Global Discovery Service. */
 describe('fleet: --all-environments through the Global Discovery Service (in-process)', function () {
@@ -45,5 +46,34 @@ describe('fleet: --all-environments through the Global Discovery Service (in-pro
     const none = await run(['--yes', '--match', 'nothing*']);
     expect(none.code).to.equal(2);
     expect(none.stderr).to.contain('--all-environments: no environment to deploy to matches --match nothing*');
+  });
+});
+
+describe('fleet: one identity throttled across its orgs (in-process, real time)', function () {
+  this.timeout(120_000);
+
+  it('ends every org done when the service protection limit bites, the 429s shared by the whole fleet', async () => {
+    const pkg = await buildSamplePackage();
+    const emulator = await startEmulator({ seed: fleetSeed({ tenants: 1, orgsPerTenant: 16 }), apps: [SAMPLE_CLIENT_ID], importDurationMs: 20, serviceProtection: { requests: 60, windowSeconds: 2 } });
+    try {
+      emulator.grantConsent(emulator.orgs[0]!.tenantId, SAMPLE_CLIENT_ID);
+      const run = await runInProcess(
+        pkg,
+        emulator,
+        ['--all-environments', '--tenant', emulator.orgs[0]!.tenantId, '--discovery-url', emulator.discoveryUrl, '--yes', '--concurrency', '16', '--json'],
+        {},
+        { fleet: true, clock: systemClock },
+      );
+      expect(run.code, run.stdout.slice(-2000) + run.stderr).to.equal(0);
+      expect((lastJsonLine(run.stdout) as { counts: Record<string, number> }).counts).to.deep.equal({ succeeded: 16 });
+      const throttled = emulator.log().filter((e) => e.status === 429);
+      const dataverse = emulator.log().filter((e) => e.kind === 'dataverse');
+      expect(throttled.length, 'the limit bit').to.be.greaterThan(0);
+      // Each 429 holds the identity's requests to every org, so the orgs do not each spend the budget and each get refused.
+      // Measured: 17-20 429s with the shared gate, 35-36 when each org waits on its own.
+      expect(throttled.length, `${throttled.length} 429s for ${dataverse.length} requests`).to.be.below(2 * 16);
+    } finally {
+      await emulator.close();
+    }
   });
 });

@@ -40,6 +40,8 @@ export async function runEmulatorCommand(args: EmulatorCommandArgs): Promise<num
     isvTenantId: emulator.isvTenantId,
     apps: emulator.apps.filter((a) => requested.has(a.clientId)).map((a) => ({ clientId: a.clientId, clientSecret: a.clientSecret, thumbprintSha256: a.thumbprintSha256 })),
     controlUrl: emulator.controlUrl,
+    // The Global Discovery Service stand-in: deploy.mjs --all-environments --discovery-url <this>.
+    discoveryUrl: emulator.discoveryUrl,
     // The stand-in CI provider: ACTIONS_ID_TOKEN_REQUEST_URL (plus `?subject=`) and _TOKEN for federation tests.
     oidc: emulator.oidc,
     url: emulator.url,
