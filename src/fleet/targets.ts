@@ -63,7 +63,8 @@ function nameOf(url: string): string {
 }
 
 export function parseTargets(file: string, text: string, defaultCloud: Cloud = CLOUDS.public): FleetTarget[] {
-  const rows = text.trimStart().startsWith('[') ? rowsOfJson(file, text) : rowsOfText(file, text);
+  // A JSON list, or something meant as JSON (an object) that gets the JSON message rather than a line one.
+  const rows = /^\s*[[{]/.test(text) ? rowsOfJson(file, text) : rowsOfText(file, text);
   if (rows.length === 0) throw usageError(`${file}: lists no org (one org URL a line, or a JSON list)`);
   const seen = new Map<string, string>();
   const names = new Set<string>();

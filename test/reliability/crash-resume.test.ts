@@ -177,7 +177,7 @@ describe('reliability: whole-app package (two included solutions + the role solu
             const first = await deploy(pkg, emulator);
             const dropped = emulator.log().some((e) => e.fault === 'drop');
             // Only a poll can be missing from a run: a faster one polls fewer times.
-            if (!dropped && attempt < 3 && /\/(asyncoperations|importjobs)\(\*\)$/.test(cut.label.replace(/ #\d+$/, ''))) {
+            if (!dropped && attempt < 6 && /\/(asyncoperations|importjobs)\(\*\)$/.test(cut.label.replace(/ #\d+$/, ''))) {
               retried++;
               continue;
             }
@@ -254,7 +254,7 @@ describe('reliability: removal of a whole-app package, cut after every request, 
         try {
           const first = await runInProcess(pkg, emulator, args, {}, { clock: clock() });
           const dropped = emulator.log().some((e) => e.fault === 'drop');
-          if (!dropped && attempt < 3 && /\/asyncoperations\(\*\)$/.test(cut.label.replace(/ #\d+$/, ''))) continue;
+          if (!dropped && attempt < 6 && /\/asyncoperations\(\*\)$/.test(cut.label.replace(/ #\d+$/, ''))) continue;
           emulator.setFaults('');
           const second = await runInProcess(pkg, emulator, args, {}, { clock: clock() });
           const third = await runInProcess(pkg, emulator, [...args, '--json'], {}, { clock: clock() });

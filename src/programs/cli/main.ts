@@ -1,6 +1,8 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DVPKG_VERSION } from '../../version.js';
+import { singleDashLongFlag, unknownArguments } from './flag-mistakes.js';
+import { COMMANDS, LONG_FLAGS } from './flags.js';
 import { usageError } from '../../errors.js';
 import { cliOutput, reportCliError } from './output.js';
 
@@ -39,12 +41,16 @@ function sourceOptions<T>(y: Argv<T>) {
     .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' });
 }
 
+
+
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     cliOutput.out(`${DVPKG_VERSION}\n`);
     return 0;
   }
   let exitCode = 0;
+  const dashed = singleDashLongFlag(argv, LONG_FLAGS);
+  if (dashed) throw usageError(dashed);
   await yargs(argv)
     .scriptName('dvpkg')
     .usage('$0 <command> [options]\n\nSecurity roles as code, managed Dataverse solutions, and a deploy package that creates and binds the application user.')
@@ -177,14 +183,16 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .check(rejectRepeatedFlags, true)
-    .demandCommand(1, 'Name a command: build, check, diff, verify, fleet-report, emulator. See dvpkg --help.')
+    .demandCommand(1, `Name a command: ${COMMANDS.join(', ')}. See dvpkg --help.`)
     .strict()
     .help()
     .alias('help', 'h')
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((message, error) => {
       // yargs raises its own parse errors (a flag without its value, a failed coerce) as YError; those are usage errors too.
-      throw error && error.name !== 'YError' ? error : usageError(`${message} (see dvpkg --help)`);
+      if (error && error.name !== 'YError') throw error;
+      const text = unknownArguments(message ?? '', argv, LONG_FLAGS, COMMANDS) ?? message ?? 'invalid arguments';
+      throw usageError(/see dvpkg/i.test(text) ? text : `${text} (see dvpkg --help)`);
     })
     .parseAsync();
   return exitCode;
