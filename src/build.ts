@@ -20,6 +20,8 @@ export interface BuildOptions extends LoadSpecOptions {
   templates?: string;
   /** Skip the deploy package (solution zip only). */
   solutionOnly?: boolean;
+  /** A spec without an app is an error, before anything is written (the CLI: a build always writes a package). */
+  requireApp?: boolean;
 }
 
 export interface BuildResult {
@@ -38,6 +40,14 @@ export function managedZipName(model: SolutionModel): string {
 /** spec → render → pack → package. Nothing is written unless every step succeeded. */
 export async function buildSolution(options: BuildOptions): Promise<BuildResult> {
   const { model, warnings } = await loadSpec(options.src, options);
+  if (options.requireApp && !options.solutionOnly && !model.app) {
+    throw new DvpkgError('DVPKG_SPEC_INVALID', 'no deploy package can be built: the spec names no ISV app; nothing was written', {
+      problems: [
+        { severity: 'error', file: '--client-id', path: '', value: undefined, expected: 'the ISV app registration (client) id, with --app-name: an unpacked solution names no app, and without one there is no application user to create' },
+        ...warnings,
+      ],
+    });
+  }
   const templatesDir = options.templates ?? DEFAULT_TEMPLATES_DIR;
   // A Package Deployer source ships its roles inside its own solutions: nothing to build for them.
   const built = model.rolesFrom === 'included' ? undefined : await buildRoleSolution(model, templatesDir, options.out);

@@ -263,7 +263,9 @@ function checkApp(data: Obj, input: SpecInput, options: ValidateOptions, checks:
     if (fromFlags.clientId !== undefined) checks.sibling('--client-id').error('', fromFlags.clientId, expected);
     else checks.error('app.clientId', app['clientId'], expected);
   }
-  const name = checks.text(app, 'name', 'app.', { required: input.format === 'json', max: 256 }) ?? (input.format === 'unpacked' ? 'ISV application' : undefined);
+  const name = checks.text(app, 'name', 'app.', { required: input.format === 'json', max: 256 });
+  // An unpacked tree names no app: its name comes from the flag (it used to fall back to "ISV application" unsaid).
+  if (name === undefined && input.format !== 'json') checks.sibling('--app-name').error('', fromFlags.name, "the ISV app's display name, for the admin's README and the plan (with --client-id)");
   const rolesValue = app['roles'];
   let roles: string[] | undefined;
   if (rolesValue !== undefined) {

@@ -103,7 +103,7 @@ describe('dvpkg build / check (CLI)', () => {
 
   it('builds the tree with --roles-only into PromptManagerRoles, with its three roles and their privileges', async () => {
     const out = await tempDir();
-    const result = await runCli(['build', '--src', promptLibrary, '--out', out, '--roles-only', '--json']);
+    const result = await runCli(['build', '--src', promptLibrary, '--out', out, '--roles-only', '--client-id', '11111111-2222-4333-8444-555555555555', '--app-name', 'Prompt Manager Sync', '--json']);
     expect(result.code, result.stderr).to.equal(0);
     const report = JSON.parse(result.stdout) as { solution: { uniqueName: string; zip: string; roles: Array<{ name: string; privileges: number }> }; warnings: Array<{ file: string }> };
     expect(report.solution.uniqueName).to.equal('PromptManagerRoles');
@@ -114,7 +114,24 @@ describe('dvpkg build / check (CLI)', () => {
       expected.push({ name: /<Role [^>]*name="([^"]+)"/.exec(xml)![1]!, privileges: xml.match(/<RolePrivilege /g)!.length });
     }
     expect(report.solution.roles.map((r) => ({ name: r.name, privileges: r.privileges }))).to.deep.equal(expected);
-    expect(report.warnings.map((w) => w.file)).to.deep.equal(['--roles-only']);
+    expect(report.warnings.map((w) => w.file)).to.deep.equal(['--admin-client-id', '--roles-only']);
+  });
+
+  it('writes a package or fails: an unpacked tree without --client-id or --app-name exits 2 naming the flag, writes nothing, and --json still prints its object', async () => {
+    const out = await tempDir();
+    const noApp = await runCli(['build', '--src', promptLibrary, '--out', out, '--roles-only', '--json']);
+    expect(noApp.code).to.equal(2);
+    expect(noApp.stderr).to.contain('dvpkg: no deploy package can be built: the spec names no ISV app; nothing was written [DVPKG_SPEC_INVALID]');
+    expect(noApp.stderr).to.contain('error: --client-id: (missing): expected the ISV app registration (client) id, with --app-name');
+    const json = JSON.parse(noApp.stdout) as { ok: boolean; error: { code: string }; problems: Array<{ file: string; severity: string }> };
+    expect(json.ok).to.equal(false);
+    expect(json.error.code).to.equal('DVPKG_SPEC_INVALID');
+    expect(json.problems.filter((p) => p.severity === 'error').map((p) => p.file)).to.deep.equal(['--client-id']);
+    expect(await readdir(out)).to.deep.equal([]);
+    const noName = await runCli(['check', '--src', promptLibrary, '--roles-only', '--client-id', '11111111-2222-4333-8444-555555555555', '--json']);
+    expect(noName.code).to.equal(2);
+    expect(noName.stderr).to.contain("error: --app-name: (missing): expected the ISV app's display name, for the admin's README and the plan (with --client-id)");
+    expect((JSON.parse(noName.stdout) as { ok: boolean }).ok).to.equal(false);
   });
 
   it('check --roles-only --unique-name names the role solution as told', async () => {

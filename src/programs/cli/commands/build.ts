@@ -2,7 +2,7 @@ import { cliOutput } from '../output.js';
 import { appFlags } from './app-flags.js';
 import path from 'node:path';
 import { buildSolution } from '../../../build.js';
-import { formatProblem } from '../../../errors.js';
+import { formatProblem, isDvpkgError } from '../../../errors.js';
 import { displayPath } from '../../../util/paths.js';
 
 export interface BuildArgs {
@@ -20,8 +20,19 @@ export interface BuildArgs {
   json: boolean;
 }
 
-export async function runBuild(args: BuildArgs): Promise<number> {
+export async function runBuild(args: Parameters<typeof buildAndReport>[0]): Promise<number> {
+  try {
+    return await buildAndReport(args);
+  } catch (error) {
+    // --json prints its object whatever happened: a pipeline reads stdout, the person reads stderr.
+    if (args.json && isDvpkgError(error)) cliOutput.out(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message }, problems: error.problems })}\n`);
+    throw error;
+  }
+}
+
+async function buildAndReport(args: BuildArgs): Promise<number> {
   const result = await buildSolution({
+    requireApp: true,
     src: path.resolve(args.src),
     out: path.resolve(args.out),
     strict: args.strict,
@@ -40,6 +51,7 @@ export async function runBuild(args: BuildArgs): Promise<number> {
   ];
   if (args.json) {
     const output = {
+      ok: true,
       solution: built
         ? { uniqueName: built.uniqueName, version: built.version, zip: built.zip, sha256: built.sha256, roles: result.model.roles.map((r) => ({ id: r.id, name: r.name, privileges: r.privileges.length })) }
         : null,
@@ -64,7 +76,7 @@ export async function runBuild(args: BuildArgs): Promise<number> {
         ? `  package   ${displayPath(result.package.dir)}/ (run: node ${displayPath(path.join(result.package.dir, 'deploy.mjs'))} --org <url>)\n` +
           `            ${displayPath(result.package.zip)}\n` +
           `  sha256    ${result.package.sha256}\n`
-        : '  package   not written: the spec names no ISV app (pass --client-id and --app-name)\n'),
+        : ''),
   );
   return 0;
 }
