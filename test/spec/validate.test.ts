@@ -271,3 +271,13 @@ describe('spec validation: the admin sign-in client (app.adminClientId)', () => 
     expect(flagged.model!.app!.adminClientId).to.equal(CONTOSO_ADMIN_CLIENT_ID);
   });
 });
+
+describe('spec validation: levels as dvpkg itself prints them', () => {
+  it('accepts "Parent: Child BUs", the words of the admin README and the plan, as Deep', () => {
+    const result = validate(validSolution(), [validRole({ privileges: { prvReadContact: 'Parent: Child BUs', prvReadAccount: 'parent:child bus' } })]);
+    expect(errorsOf(result.problems)).to.deep.equal([]);
+    expect(result.model!.roles[0]!.privileges.map((p) => `${p.name}=${p.level}`).sort()).to.deep.equal(['prvReadAccount=Deep', 'prvReadContact=Deep']);
+    const bad = validate(validSolution(), [validRole({ privileges: { prvReadContact: 'Parent only' } })]);
+    expect(errorsOf(bad.problems)[0]!.expected).to.contain('(or User, Business Unit, Parent: Child BUs, Organization)');
+  });
+});
