@@ -18,6 +18,11 @@ describe('emulator: import boundary', () => {
     expect(boundaryViolations([{ file: 'emulator/state.ts', text: "import { normalizeGuid } from '../spec/guid.js';" }])).to.have.length(1);
   });
 
+  it("reports an emulator import that reaches a sibling folder named like a product folder, such as ../dataverse/", () => {
+    const files = [{ file: 'emulator/discovery/x.ts', text: "import { verifiedBearer } from '../dataverse/auth.js';\nimport { jwks } from '../entra/discovery.js';" }];
+    expect(boundaryViolations(files, new Set(['dataverse', 'auth']))).to.deep.equal([{ file: 'emulator/discovery/x.ts', specifier: '../dataverse/auth.js', rule: 'emulator import reads like a product path' }]);
+  });
+
   it('reports product files that import the emulator, except the CLI command and the demo', () => {
     const text = "export { startEmulator } from '../emulator/index.js';";
     const dynamic = "const m = await import('../../emulator/index.js');";

@@ -15,7 +15,7 @@ export interface SourceFile {
 export interface Violation {
   file: string;
   specifier: string;
-  rule: 'emulator imports product' | 'product imports emulator';
+  rule: 'emulator imports product' | 'product imports emulator' | 'emulator import reads like a product path';
 }
 
 /** Static `import … from`, `export … from`, side-effect `import '…'` and dynamic `import('…')`. */
@@ -39,13 +39,25 @@ function isEmulator(file: string): boolean {
   return file === 'emulator' || file.startsWith('emulator/');
 }
 
-export function boundaryViolations(files: readonly SourceFile[]): Violation[] {
+/**
+ * Top-level product directories (`dataverse/`, `auth/`, …). An emulator import that climbs out of its own
+ * folder into a sibling with one of these names resolves inside the emulator, but reads, to a reviewer or a
+ * tool that resolves it from the wrong folder, like a product module: such a module should live elsewhere.
+ */
+function productDirectories(files: readonly SourceFile[]): Set<string> {
+  return new Set(files.filter((f) => !isEmulator(f.file) && f.file.includes('/')).map((f) => f.file.split('/')[0]!));
+}
+
+export function boundaryViolations(files: readonly SourceFile[], productDirs: ReadonlySet<string> = productDirectories(files)): Violation[] {
   const violations: Violation[] = [];
   for (const { file, text } of files) {
     for (const specifier of importSpecifiers(text)) {
       if (!specifier.startsWith('.')) continue;
       const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier));
       if (isEmulator(file) && !isEmulator(target)) violations.push({ file, specifier, rule: 'emulator imports product' });
+      else if (isEmulator(file) && /^\.\.\//.test(specifier) && productDirs.has(specifier.split('/').find((part) => part !== '..') ?? '')) {
+        violations.push({ file, specifier, rule: 'emulator import reads like a product path' });
+      }
       if (!isEmulator(file) && isEmulator(target) && !BRIDGES.some((bridge) => bridge.test(file))) violations.push({ file, specifier, rule: 'product imports emulator' });
     }
   }

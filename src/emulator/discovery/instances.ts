@@ -9,7 +9,7 @@
  */
 import type { EmulatorContext, EmulatorRequest, Reply } from '../context.js';
 import { discoveryUrl, orgUrl } from '../context.js';
-import { verifiedBearer } from '../dataverse/auth.js';
+import { verifiedBearer } from '../bearer.js';
 import { route, type Route } from '../server.js';
 import { SYSTEM_ADMINISTRATOR_TEMPLATE } from '../seed.js';
 import { derivedId, type OrgState } from '../state.js';
