@@ -103,11 +103,14 @@ function checkTokenFile(source: Extract<AssertionSource, { kind: 'file' }>): voi
   } catch (error) {
     throw usageError(`${source.source} ${source.path}: cannot read it (${fileErrorReason(error)})`);
   }
-  if (!JWT_SHAPE.test(text)) throw usageError(`${source.source} ${source.path}: does not hold a token (expected a JWT, three base64url parts separated by dots)`);
+  const problem = tokenFileProblem(source, text);
+  if (problem) throw usageError(problem);
 }
 
-/** A compact JWS: three base64url parts. */
-export const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+/** What is wrong with a federated token file's text, if anything: it must hold a compact JWS (three base64url parts). */
+export function tokenFileProblem(source: Extract<AssertionSource, { kind: 'file' }>, text: string): string | undefined {
+  return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(text) ? undefined : `${source.source} ${source.path}: does not hold a token (expected a JWT, three base64url parts separated by dots)`;
+}
 
 export function resolveCredential(
   flags: CredentialFlags,

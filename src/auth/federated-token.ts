@@ -3,7 +3,7 @@ import axios from 'axios';
 import { DvpkgError } from '../errors.js';
 import { sendWithRetry, type SendHooks } from '../http/send.js';
 import { fileErrorReason } from '../util/file-errors.js';
-import { JWT_SHAPE, type AssertionSource } from './credentials.js';
+import { tokenFileProblem, type AssertionSource } from './credentials.js';
 
 /**
  * The external token a federated sign-in presents as its client assertion
@@ -21,7 +21,8 @@ export async function federatedAssertion(source: AssertionSource, audience: stri
     } catch (error) {
       throw new DvpkgError('DVPKG_SIGN_IN_FAILED', `${source.source} ${source.path}: cannot read the federated token (${fileErrorReason(error)})`);
     }
-    if (!JWT_SHAPE.test(text)) throw new DvpkgError('DVPKG_SIGN_IN_FAILED', `${source.source} ${source.path}: does not hold a token (expected a JWT, three base64url parts separated by dots)`);
+    const problem = tokenFileProblem(source, text);
+    if (problem) throw new DvpkgError('DVPKG_SIGN_IN_FAILED', problem);
     return text;
   }
   let url: URL;

@@ -3,7 +3,7 @@ import { DvpkgError } from '../errors.js';
 import { sendWithRetry, type SendHooks } from '../http/send.js';
 import type { Cloud } from '../auth/clouds.js';
 import type { TokenProvider } from '../auth/token-provider.js';
-import type { FleetTarget } from './targets.js';
+import { uniqueLabel, type FleetTarget } from './targets.js';
 
 /**
  * `--all-environments`: the signed-in person's environments, from the Global Discovery Service of the
@@ -65,9 +65,7 @@ export function environmentTargets(environments: readonly Environment[], cloud: 
   const targets = enabled
     .filter((e) => matches(e.uniqueName) || matches(e.friendlyName))
     .map((e) => {
-      let name = (e.urlName || e.uniqueName || new URL(e.url).hostname.split('.')[0]!).toLowerCase().replace(/[^\w.-]/g, '-');
-      for (let n = 2; names.has(name); n++) name = `${name}-${n}`;
-      names.add(name);
+      const name = uniqueLabel((e.urlName || e.uniqueName || new URL(e.url).hostname.split('.')[0]!).toLowerCase().replace(/[^\w.-]/g, '-'), names);
       return { url: e.url.replace(/\/+$/, ''), cloud, name, ...(e.tenantId ? { tenant: e.tenantId.toLowerCase() } : {}) };
     });
   return { targets, found: environments.length, disabled: environments.length - enabled.length };

@@ -1,13 +1,13 @@
-/** Runs `work` over `items`, at most `size` at a time, keeping the results in the items' order. */
-export async function pool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/** Runs `work` over `items` with at most `limit` in flight; results keep the items' order. */
+export async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  const worker = async () => {
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
       const index = next++;
-      results[index] = await work(items[index]!);
+      results[index] = await work(items[index]!, index);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  });
+  await Promise.all(lanes);
   return results;
 }

@@ -55,11 +55,29 @@ function rowsOfJson(file: string, text: string): Raw[] {
   });
 }
 
+/** `base`, or `base-2`, `base-3`… : the first not yet in `taken`, which it joins. */
+export function uniqueLabel(base: string, taken: Set<string>): string {
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+  taken.add(name);
+  return name;
+}
+
 /** A label from the URL: the org's first host label, or the emulator's path segment. */
 function nameOf(url: string): string {
   const parsed = new URL(url);
   const segment = parsed.pathname.split('/').filter(Boolean).at(-1);
   return (['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname) && segment ? segment : parsed.hostname.split('.')[0]!).toLowerCase();
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+/** Dataverse allows 52 concurrent requests per user: far more orgs at once only queue at the org. */
+export const MAX_CONCURRENCY = 32;
+
+export function parseConcurrency(flag: string, raw: string | undefined): number {
+  const value = raw === undefined ? DEFAULT_CONCURRENCY : Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) throw usageError(`${flag} ${raw}: expected a whole number from 1 to ${MAX_CONCURRENCY}`);
+  return value;
 }
 
 export function parseTargets(file: string, text: string, defaultCloud: Cloud = CLOUDS.public): FleetTarget[] {
@@ -84,9 +102,7 @@ export function parseTargets(file: string, text: string, defaultCloud: Cloud = C
       tenant = normalizeGuid(row.tenant) ?? row.tenant.toLowerCase();
     }
     if (row.name !== undefined && (typeof row.name !== 'string' || !/^[\w.-]{1,64}$/.test(row.name))) throw usageError(`${row.where}: name: expected letters, digits, ".", "_" or "-" (at most 64)`);
-    let name = (row.name as string | undefined) ?? nameOf(url);
-    for (let n = 2; names.has(name); n++) name = `${(row.name as string | undefined) ?? nameOf(url)}-${n}`;
-    names.add(name);
+    const name = uniqueLabel((row.name as string | undefined) ?? nameOf(url), names);
     return { url, cloud, name, ...(tenant ? { tenant } : {}) };
   });
 }

@@ -131,6 +131,16 @@ describe('fleet: deploy.mjs --orgs (in-process)', function () {
     const joined = JSON.parse(merged.stdout) as Summary;
     const view = (s: Summary) => ({ counts: s.counts, orgs: s.orgs.map((o) => `${o.name} ${o.org} ${o.outcome}`).sort() });
     expect(view(joined)).to.deep.equal(view(unsharded));
+    const out = await tempDir();
+    const written = await runCli(['fleet-report', 'merge', ...shards, '--out', out]);
+    expect(written.code, written.stderr).to.equal(0);
+    expect(view(JSON.parse(await readFile(path.join(out, 'fleet.json'), 'utf8')) as Summary)).to.deep.equal(view(unsharded));
+    expect(await readFile(path.join(out, 'fleet.junit.xml'), 'utf8')).to.contain('tests="50"');
+    const bogus = await tempDir();
+    await writeFile(path.join(bogus, 'fleet.json'), '{"orgs": 3}');
+    const refused = await runCli(['fleet-report', 'merge', bogus]);
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.contain(`${path.join(bogus, 'fleet.json')}: not a fleet.json written by deploy.mjs --report-dir`);
     const twice = await runCli(['fleet-report', 'merge', shards[0]!, shards[0]!]);
     expect(twice.code).to.equal(2);
     expect(twice.stderr).to.contain('each org belongs to one shard');

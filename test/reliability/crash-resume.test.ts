@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { FaultSpec, RequestLogEntry, RunningEmulator } from '../../src/emulator/index.js';
 import { buildSamplePackage, orgSnapshot, runDeployer, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { fakeClock } from '../support/fake-clock.js';
-import { pool } from '../support/pool.js';
+import { pool } from '../../src/fleet/pool.js';
 import { runInProcess } from '../support/runner-harness.js';
 import { removeTempDirs } from '../support/tmp.js';
 import { BASE_ZIP, buildWholeApp, KUDOS_ZIP, ROLE_SOLUTION, solutionAtVersion, wholeAppSnapshot } from '../support/whole-app-package.js';

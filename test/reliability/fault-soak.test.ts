@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildSamplePackage, orgSnapshot, runDeployer, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
-import { pool } from '../support/pool.js';
+import { pool } from '../../src/fleet/pool.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 /**

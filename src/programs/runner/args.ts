@@ -3,6 +3,7 @@ import { AUTH_MODES, CREDENTIAL_ENV, federatedWaitMs, fromFlagOrEnv, type AuthMo
 import { checkOrgInCloud, CLOUD_NAMES, CLOUDS, parseCloud, type Cloud } from '../../auth/clouds.js';
 import { displayAvailable } from '../../auth/system-browser.js';
 import { parseShard, type Shard } from '../../fleet/shard.js';
+import { parseConcurrency } from '../../fleet/targets.js';
 import type { Authority } from '../../dataverse/discover-tenant.js';
 import { usageError } from '../../errors.js';
 import { normalizeGuid } from '../../spec/guid.js';
@@ -121,14 +122,9 @@ prompt, 11 (--orgs) some org did not end done or with nothing to do, 130 interru
 same command again to finish).`;
 
 const DEFAULT_CONSENT_WAIT_SECONDS = 900;
-const DEFAULT_CONCURRENCY = 4;
-/** Dataverse allows 52 concurrent requests per user: far more orgs at once only queue at the org. */
-const MAX_CONCURRENCY = 32;
 
 function fleetOptions(source: FleetOptions['source'], str: (key: string) => string | undefined, values: Record<string, string | boolean | undefined>): FleetOptions {
-  const raw = str('concurrency');
-  const concurrency = raw === undefined ? DEFAULT_CONCURRENCY : Number(raw);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) throw usageError(`--concurrency ${raw}: expected a whole number from 1 to ${MAX_CONCURRENCY}`);
+  const concurrency = parseConcurrency('--concurrency', str('concurrency'));
   const reportDir = str('report-dir');
   const shard = str('shard');
   return { source, concurrency, failFast: values['fail-fast'] === true, ...(reportDir ? { reportDir } : {}), ...(shard !== undefined ? { shard: parseShard('--shard', shard) } : {}) };

@@ -1,6 +1,6 @@
 import { differenceLines } from '../../deploy/deploy-org.js';
 import type { Plan } from '../../deploy/plan.js';
-import type { RemovalPlan } from '../../deploy/removal/plan.js';
+import type { RemovalPlan, RemovalStep } from '../../deploy/removal/plan.js';
 import { NO_REPLY_ADDRESS } from '../../deploy/steps/app-user.js';
 
 /** The plan as an admin reads it in a terminal: every change, every privilege granted, and what differs. */
@@ -46,20 +46,25 @@ export function planText(plan: Plan): string {
   return lines.join('\n');
 }
 
+function removalStepText(step: RemovalStep): string {
+  switch (step.kind) {
+    case 'unbind-role':
+      return `take "${step.roleName}" from the application user`;
+    case 'disable-app-user':
+      return `disable the application user ${step.userId}`;
+    case 'delete-app-user':
+      return 'delete the application user (records it owns are not deleted)';
+    case 'uninstall-solution':
+      return `uninstall ${step.uniqueName} ${step.version}, with its components and their data`;
+  }
+}
+
 /** The removal plan as the admin reads it: what is taken away, in order, what stays, and what only Entra can do. */
 export function removalPlanText(plan: RemovalPlan): string {
   const { appName, appClientId } = plan.package;
   const lines = [`Removing ${plan.package.solution} (${appName}, app ${appClientId}):`];
   if (plan.steps.length === 0) lines.push('   nothing of this package is left in the org');
-  plan.steps.forEach((step, i) => {
-    const text = {
-      'unbind-role': () => `take "${(step as { roleName: string }).roleName}" from the application user`,
-      'disable-app-user': () => `disable the application user ${(step as { userId: string }).userId}`,
-      'delete-app-user': () => `delete the application user (records it owns are not deleted)`,
-      'uninstall-solution': () => `uninstall ${(step as { uniqueName: string }).uniqueName} ${(step as { version: string }).version}, with its components and their data`,
-    }[step.kind]();
-    lines.push(`${i + 1}. ${text}`);
-  });
+  plan.steps.forEach((step, i) => lines.push(`${i + 1}. ${removalStepText(step)}`));
   for (const kept of plan.kept) lines.push(`Kept: ${kept.uniqueName} ${kept.installed}: ${kept.reason}`);
   for (const refusal of plan.refusals) lines.push(`Refused: ${refusal.message}`, ...refusal.details.map((d) => `   ${d}`));
   lines.push(

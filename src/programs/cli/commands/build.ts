@@ -2,7 +2,8 @@ import { cliOutput } from '../output.js';
 import { appFlags } from './app-flags.js';
 import path from 'node:path';
 import { buildSolution } from '../../../build.js';
-import { formatProblem, isDvpkgError } from '../../../errors.js';
+import { formatProblem } from '../../../errors.js';
+import { withJsonFailure } from './json-failure.js';
 import { displayPath } from '../../../util/paths.js';
 
 export interface BuildArgs {
@@ -20,14 +21,8 @@ export interface BuildArgs {
   json: boolean;
 }
 
-export async function runBuild(args: Parameters<typeof buildAndReport>[0]): Promise<number> {
-  try {
-    return await buildAndReport(args);
-  } catch (error) {
-    // --json prints its object whatever happened: a pipeline reads stdout, the person reads stderr.
-    if (args.json && isDvpkgError(error)) cliOutput.out(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message }, problems: error.problems })}\n`);
-    throw error;
-  }
+export function runBuild(args: Parameters<typeof buildAndReport>[0]): Promise<number> {
+  return withJsonFailure(args.json, () => buildAndReport(args));
 }
 
 async function buildAndReport(args: BuildArgs): Promise<number> {

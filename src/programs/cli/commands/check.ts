@@ -1,18 +1,13 @@
 import { cliOutput } from '../output.js';
 import { appFlags } from './app-flags.js';
 import path from 'node:path';
-import { formatProblem, isDvpkgError } from '../../../errors.js';
+import { formatProblem } from '../../../errors.js';
+import { withJsonFailure } from './json-failure.js';
 import { loadSpec } from '../../../spec/index.js';
 import { displayPath } from '../../../util/paths.js';
 
-export async function runCheck(args: Parameters<typeof checkAndReport>[0]): Promise<number> {
-  try {
-    return await checkAndReport(args);
-  } catch (error) {
-    // --json prints its object whatever happened: a pipeline reads stdout, the person reads stderr.
-    if (args.json && isDvpkgError(error)) cliOutput.out(`${JSON.stringify({ ok: false, error: { code: error.code, message: error.message }, problems: error.problems })}\n`);
-    throw error;
-  }
+export function runCheck(args: Parameters<typeof checkAndReport>[0]): Promise<number> {
+  return withJsonFailure(args.json, () => checkAndReport(args));
 }
 
 async function checkAndReport(args: { src: string; strict: boolean; rolesOnly: boolean; uniqueName: string | undefined; clientId?: string | undefined; appName?: string | undefined; adminClientId?: string | undefined; appRoles?: string[]; json: boolean }): Promise<number> {

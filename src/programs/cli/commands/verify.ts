@@ -8,6 +8,7 @@ import { junitSuites, junitXml } from '../../../verify/junit.js';
 import { SignIns } from '../../../auth/sign-ins.js';
 import { pool } from '../../../fleet/pool.js';
 import { readTargets } from '../../../fleet/read-targets.js';
+import { parseConcurrency } from '../../../fleet/targets.js';
 import type { RetryEvent } from '../../../http/retry.js';
 import { systemClock } from '../../../runtime/clock.js';
 import { rolesSolution } from '../../../package/manifest.js';
@@ -47,8 +48,7 @@ export async function runVerifyCommand(args: VerifyArgs, output: Output, env: No
   if (auth !== undefined && (!(AUTH_MODES as readonly string[]).includes(auth) || (PERSON_MODES as readonly string[]).includes(auth))) {
     throw usageError(`--auth ${auth}: expected certificate, client-secret, federated or azure-cli (verify signs in as the ISV app, not as a person)`);
   }
-  const concurrency = args.concurrency === undefined ? 4 : Number(args.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw usageError(`--concurrency ${args.concurrency}: expected a whole number from 1 to 32`);
+  const concurrency = parseConcurrency('--concurrency', args.concurrency);
   const targets = args.orgs !== undefined ? await readTargets(args.orgs, cloud) : undefined;
   const manifest = await loadManifest(args.package);
   const tenant = fromFlagOrEnv('--tenant', args.tenant, CREDENTIAL_ENV.tenant, env);
