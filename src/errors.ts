@@ -57,6 +57,8 @@ export interface Problem {
   value?: unknown;
   /** What was expected instead. */
   expected: string;
+  /** The whole answer, when "expected …" would not be in the user's words (a depth the privilege does not allow). */
+  message?: string;
   /** A suggestion, e.g. "did you mean prvReadAccount?". */
   hint?: string;
 }
@@ -87,10 +89,11 @@ export function isDvpkgError(error: unknown): error is DvpkgError {
  * The one error printer of every program: a user error is its message and code, then one line per
  * problem; anything else is a bug, said once, with the stack only under DVPKG_DEBUG.
  */
-export function reportError(error: unknown, out: { err(text: string): void }, program: string, debug = false): number {
+export function reportError(error: unknown, out: { err(text: string): void }, program: string, options: { debug?: boolean; verbose?: boolean } = {}): number {
+  const { debug = false, verbose = false } = options;
   if (isDvpkgError(error)) {
     out.err(`${program}: ${error.message} [${error.code}]\n`);
-    for (const problem of error.problems) out.err(`  ${formatProblem(problem)}\n`);
+    for (const line of formatProblems(error.problems, { verbose })) out.err(`  ${line}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -117,5 +120,47 @@ export function formatValue(value: unknown): string {
 export function formatProblem(problem: Problem): string {
   const where = problem.path ? `${problem.file}: ${problem.path}` : problem.file;
   const hint = problem.hint ? ` (${problem.hint})` : '';
-  return `${problem.severity}: ${where}: ${formatValue(problem.value)}: expected ${problem.expected}${hint}`;
+  return `${problem.severity}: ${where}: ${formatValue(problem.value)}: ${problem.message ?? `expected ${problem.expected}`}${hint}`;
+}
+
+/** "3 errors and 1 warning": the head line of a list of problems counts what it lists. */
+export function countProblems(problems: readonly Problem[]): string {
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const counted = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return warnings === 0 ? counted(errors, 'error') : `${counted(errors, 'error')} and ${counted(warnings, 'warning')}`;
+}
+
+/** Alike warnings (same file, same answer) beyond this many are one line with the first few values. */
+const GROUP_FROM = 4;
+const GROUP_SHOWN = 3;
+
+/**
+ * One line per problem, except that warnings of one kind in one file are one line: 82 custom-table
+ * privileges the catalog cannot know say the same thing 82 times. `verbose` lists every one.
+ */
+export function formatProblems(problems: readonly Problem[], options: { verbose?: boolean } = {}): string[] {
+  if (options.verbose) return problems.map(formatProblem);
+  const groups = new Map<string, Problem[]>();
+  for (const problem of problems) {
+    const key = problem.severity === 'warning' && !problem.hint ? `${problem.file}\u0000${problem.message ?? problem.expected}` : `single\u0000${groups.size}`;
+    const group = groups.get(key);
+    if (group) group.push(problem);
+    else groups.set(key, [problem]);
+  }
+  return [...groups.values()].flatMap((group) => (group.length < GROUP_FROM ? group.map(formatProblem) : [formatGroup(group)]));
+}
+
+function formatGroup(group: readonly Problem[]): string {
+  const first = group[0]!;
+  const shown = group.slice(0, GROUP_SHOWN).map((p) => formatValue(p.value)).join(', ');
+  const fields = commonPrefix(group.map((p) => p.path));
+  return `${first.severity}: ${first.file}: ${fields}* (${group.length}): ${shown} and ${group.length - GROUP_SHOWN} more (--verbose lists all): ${first.message ?? `expected ${first.expected}`}`;
+}
+
+/** `privileges.` for `privileges.prvReadcr84c_a` and `privileges.prvWritecr84c_b`: the part of the field path they share, up to a dot. */
+function commonPrefix(paths: readonly string[]): string {
+  let prefix = paths[0] ?? '';
+  for (const path of paths) while (!path.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix.slice(0, prefix.lastIndexOf('.') + 1);
 }

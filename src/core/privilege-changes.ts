@@ -1,5 +1,6 @@
 import { LEVELS, type Level } from '../spec/model.js';
-import { describePrivilege, LEVEL_SHORT } from '../package/describe-privilege.js';
+import { describePrivilege } from '../package/describe-privilege.js';
+import { LEVEL_SHORT } from '../spec/levels.js';
 
 /**
  * What a change of a role's privileges grants and takes away, compared privilege by privilege: added and

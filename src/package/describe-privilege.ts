@@ -1,5 +1,3 @@
-import type { Level } from '../spec/model.js';
-
 /** Plain words for the admin README and the runner's plan: "prvReadAccount" → Read / Account. */
 
 const VERBS = ['AppendTo', 'Append', 'Create', 'Read', 'Write', 'Delete', 'Assign', 'Share'] as const;
@@ -23,13 +21,6 @@ const TABLE_WORDS: Record<string, string> = {
   Query: 'View (savedquery)',
   UserQuery: 'Personal view (userquery)',
   Incident: 'Case (incident)',
-};
-
-export const LEVEL_SHORT: Record<Level, string> = {
-  Basic: 'User',
-  Local: 'Business Unit',
-  Deep: 'Parent: Child BUs',
-  Global: 'Organization',
 };
 
 export interface PrivilegeWords {

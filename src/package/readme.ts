@@ -1,5 +1,6 @@
 import { rolesSolution, type Manifest } from './manifest.js';
-import { describePrivilege, LEVEL_SHORT, packageTableNames } from './describe-privilege.js';
+import { describePrivilege, packageTableNames } from './describe-privilege.js';
+import { LEVEL_SHORT } from '../spec/levels.js';
 import { loadTemplate } from '../render/templates.js';
 import { SAMPLE_ADMIN_CLIENT_ID } from '../spec/admin-client.js';
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DvpkgError, type Problem } from '../errors.js';
+import { countProblems, DvpkgError, type Problem } from '../errors.js';
 import { displayPath } from '../util/paths.js';
 import { defaultCatalog, type PrivilegeCatalog } from './catalog.js';
 import { loadJsonSpec } from './load-json.js';
@@ -88,7 +88,7 @@ export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Prom
     const loaded = await loadPackageSource(dir, options, includedModel);
     const errors = loaded.problems.filter((p) => p.severity === 'error');
     if (!loaded.model || errors.length > 0) {
-      throw new DvpkgError('DVPKG_SPEC_INVALID', `${displayPath(dir)}: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the Package Deployer source`, { problems: loaded.problems });
+      throw new DvpkgError('DVPKG_SPEC_INVALID', `${displayPath(dir)}: ${countProblems(loaded.problems)} in the Package Deployer source`, { problems: loaded.problems });
     }
     return { model: loaded.model, format: 'package', warnings: loaded.problems };
   }
@@ -112,8 +112,7 @@ export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Prom
   }
   const errors = result.problems.filter((p) => p.severity === 'error');
   if (!result.model || errors.length > 0) {
-    const count = errors.length;
-    throw new DvpkgError('DVPKG_SPEC_INVALID', `${displayPath(dir)}: ${count} problem${count === 1 ? '' : 's'} in the solution spec`, {
+    throw new DvpkgError('DVPKG_SPEC_INVALID', `${displayPath(dir)}: ${countProblems(result.problems)} in the solution spec`, {
       problems: result.problems,
     });
   }

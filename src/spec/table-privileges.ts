@@ -18,11 +18,14 @@ const MAX_SUGGESTIONS = 3;
 export type TablePrivilegeCheck =
   | { kind: 'not-a-table-privilege' }
   | { kind: 'ok' }
-  /** `on` says whether the name or the level is wrong, so the message quotes the right value. */
-  | { kind: 'error'; on: 'name' | 'level'; expected: string; hint?: string };
+  | { kind: 'error'; expected: string; hint?: string }
+  /** The name is right, the depth is not; the caller words the answer in the user's vocabulary. */
+  | { kind: 'level'; allowed: readonly Level[]; why: string };
 
 export interface TablePrivileges {
   check(name: string, level: Level | undefined): TablePrivilegeCheck;
+  /** The privilege's name as the table spells it, for a name that differs only in case. */
+  spelling(name: string): string | undefined;
 }
 
 export function tablePrivileges(tables: readonly TableDefinition[]): TablePrivileges {
@@ -44,17 +47,19 @@ export function tablePrivileges(tables: readonly TableDefinition[]): TablePrivil
     return found;
   }
 
+  const byLower = new Map(candidates.map((c) => [c.toLowerCase(), c]));
+
   return {
+    spelling: (name) => byLower.get(name.toLowerCase()),
     check(name, level) {
       const match = PRIVILEGE.exec(name);
       const table = match ? byName.get(match[2]!.toLowerCase()) : undefined;
-      if (match && table) return checkRight(name, match[1]!, table, level);
+      if (match && table) return checkRight(match[1]!, table, level);
       const near = nearMisses(name);
       if (near.length === 0) return { kind: 'not-a-table-privilege' };
       const shown = near.slice(0, MAX_SUGGESTIONS);
       return {
         kind: 'error',
-        on: 'name',
         expected: 'a privilege of a table this solution defines',
         hint: `did you mean ${shown.length === 1 ? shown[0] : `one of ${shown.join(', ')}`}?`,
       };
@@ -66,18 +71,17 @@ function rightsOf(table: TableDefinition): string[] {
   return table.ownership === 'organization' ? RIGHTS.filter((right) => ORG_OWNED_RIGHTS.has(right)) : [...RIGHTS];
 }
 
-function checkRight(name: string, rawRight: string, table: TableDefinition, level: Level | undefined): TablePrivilegeCheck {
+function checkRight(rawRight: string, table: TableDefinition, level: Level | undefined): TablePrivilegeCheck {
   if (table.ownership !== 'organization') return { kind: 'ok' };
   const right = RIGHTS.find((r) => r.toLowerCase() === rawRight.toLowerCase())!;
   if (!ORG_OWNED_RIGHTS.has(right)) {
     return {
       kind: 'error',
-      on: 'name',
       expected: `a privilege table ${table.schemaName} has: it is organization-owned, so it has no Assign or Share privilege (only ${rightsOf(table).join(', ')})`,
     };
   }
   if (level && level !== 'Global') {
-    return { kind: 'error', on: 'level', expected: `a level ${name} allows: Global (table ${table.schemaName} is organization-owned)` };
+    return { kind: 'level', allowed: ['Global'], why: `table ${table.schemaName} is organization-owned` };
   }
   return { kind: 'ok' };
 }

@@ -2,8 +2,8 @@ import { formatValue, type Problem } from '../errors.js';
 import type { PrivilegeCatalog } from './catalog.js';
 import { checkAdminClientId } from './admin-client.js';
 import { deriveRoleId, normalizeGuid } from './guid.js';
-import { LEVEL_CHOICES, parseLevel } from './levels.js';
-import { sortPrivileges, type AppModel, type PrivilegeGrant, type RoleModel, type SolutionModel } from './model.js';
+import { LEVEL_CHOICES, levelNotAllowed, parseLevel } from './levels.js';
+import { sortPrivileges, type AppModel, type Level, type PrivilegeGrant, type RoleModel, type SolutionModel } from './model.js';
 import type { SourceDoc, SpecInput } from './source.js';
 import { INVALID_XML_CHARS } from '../util/xml.js';
 import { checkRootComponents, rolesOnlyIdentity } from './source-components.js';
@@ -67,6 +67,11 @@ class FileChecks {
 
   warning(path: string, value: unknown, expected: string, hint?: string): void {
     this.problems.push({ severity: 'warning', file: this.file, path, value, expected, ...(hint ? { hint } : {}) });
+  }
+
+  /** A depth the privilege does not allow, answered in the words the user wrote it in. */
+  level(path: string, written: unknown, privilege: string, allowed: readonly Level[], why?: string): void {
+    this.problems.push({ severity: 'error', file: this.file, path, value: written, expected: `a level ${privilege} allows`, message: levelNotAllowed(privilege, written, allowed, why) });
   }
 
   adminClientId(value: unknown, where: { file: string; path: string }): string | undefined {
@@ -425,7 +430,8 @@ function checkPrivileges(value: unknown, checks: FileChecks, privilegeChecks: Pr
       ok = false;
     }
     if (!PRIVILEGE_NAME.test(name)) {
-      checks.error(path, name, 'a privilege name: "prv" + capitalised verb and table, e.g. prvReadAccount or prvReadcontoso_Widget');
+      const spelled = privilegeChecks.tables.spelling(name) ?? privilegeChecks.catalog.getIgnoreCase(name)?.name;
+      checks.error(path, name, 'a privilege name: "prv" + capitalised verb and table, e.g. prvReadAccount or prvReadcontoso_Widget', spelled ? `did you mean ${spelled}?` : undefined);
       ok = false;
       continue;
     }
@@ -436,7 +442,7 @@ function checkPrivileges(value: unknown, checks: FileChecks, privilegeChecks: Pr
       continue;
     }
     seen.set(name.toLowerCase(), name);
-    if (!checkPrivilegeName(name, level, path, checks, privilegeChecks)) ok = false;
+    if (!checkPrivilegeName(name, level, rawLevel, path, checks, privilegeChecks)) ok = false;
     if (level) grants.push({ name, level });
   }
   return ok ? sortPrivileges(grants) : undefined;
@@ -447,20 +453,24 @@ function checkPrivileges(value: unknown, checks: FileChecks, privilegeChecks: Pr
  * names, near misses of the source's tables, system tables named by their logical name, and only
  * then the catalog's suggestions and its "unknown name" warning.
  */
-function checkPrivilegeName(name: string, level: ReturnType<typeof parseLevel>, path: string, checks: FileChecks, { catalog, tables }: PrivilegeChecks): boolean {
+function checkPrivilegeName(name: string, level: Level | undefined, written: unknown, path: string, checks: FileChecks, { catalog, tables }: PrivilegeChecks): boolean {
   const table = PRIVILEGE_VERBS.exec(name)?.[1] ?? '';
   const own = tables.check(name, level);
   if (own.kind === 'ok') return true;
   const entry = catalog.get(name);
   if (entry) {
     if (level && !entry.depths.includes(level)) {
-      checks.error(path, level, `a level ${name} allows: ${entry.depths.join(', ')}`);
+      checks.level(path, written, name, entry.depths);
       return false;
     }
     return true;
   }
+  if (own.kind === 'level') {
+    checks.level(path, written, name, own.allowed, own.why);
+    return false;
+  }
   if (own.kind === 'error') {
-    checks.error(path, own.on === 'level' ? level : name, own.expected, own.hint);
+    checks.error(path, name, own.expected, own.hint);
     return false;
   }
   const legacy = privilegeTableName(table);

@@ -71,6 +71,22 @@ describe('dvpkg build / check (CLI)', () => {
     expect(strict.stderr).to.match(/^ {2}error: .*prvReadcontoso_Widget/m);
   });
 
+  it('groups alike warnings into one line with a count and the first names, and --verbose lists every one', async () => {
+    const privileges = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`prvReadcr84c_t${i}`, 'Global']));
+    const src = await writeTree(await tempDir(), { 'solution.json': validSolution(), 'roles/reader.json': validRole({ privileges: { prvReadAccount: 'Global', ...privileges } }) });
+    const grouped = await runCli(['check', '--src', src]);
+    expect(grouped.code, grouped.stderr).to.equal(0);
+    const file = path.join(src, 'roles', 'reader.json');
+    expect(grouped.stderr).to.contain(
+      `warning: ${file}: privileges.* (8): "prvReadcr84c_t0", "prvReadcr84c_t1", "prvReadcr84c_t2" and 5 more (--verbose lists all): expected a privilege the built-in catalog lists (this looks like a custom-table privilege; the deploy step checks it against the target org)\n`,
+    );
+    expect(grouped.stderr).to.not.contain('prvReadcr84c_t7');
+    expect(grouped.stdout).to.contain('8 warnings');
+    const verbose = await runCli(['check', '--src', src, '--verbose']);
+    for (let i = 0; i < 8; i++) expect(verbose.stderr).to.contain(`warning: ${file}: privileges.prvReadcr84c_t${i}: "prvReadcr84c_t${i}": expected a privilege the built-in catalog lists`);
+    expect(verbose.stderr).to.not.contain('--verbose lists all');
+  });
+
   it('check validates and writes nothing', async () => {
     const cwd = await tempDir();
     const result = await runCli(['check', '--src', SAMPLE_SRC, '--json'], { cwd });
@@ -91,7 +107,7 @@ describe('dvpkg build / check (CLI)', () => {
     const out = path.join(await tempDir(), 'out');
     const result = await runCli(['build', '--src', promptLibrary, '--out', out]);
     expect(result.code).to.equal(2);
-    expect(result.stderr).to.match(/prompt-library-src: 8 problems in the solution spec \[DVPKG_SPEC_INVALID\]/);
+    expect(result.stderr).to.match(/prompt-library-src: 8 errors in the solution spec \[DVPKG_SPEC_INVALID\]/);
     for (const component of ['table cr84c_newtable', 'table cr84c_promptlibrary', 'canvas app ppa_promptmanager_e4d84', 'site map ppa_PromptManagerAdministration', 'model-driven app ppa_PromptManagerAdministration']) {
       expect(result.stderr).to.match(new RegExp(`Other[\\\\/]Solution\\.xml: RootComponents\\.RootComponent\\[\\d+\\]: "${component}": expected only security roles`));
     }

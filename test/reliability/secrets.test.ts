@@ -358,7 +358,7 @@ describe('secrets: no output of any command carries a secret, key or token', fun
     redactor.add(canarySecret);
     const sink = new Writable({ write: (chunk, _encoding, done) => { shown.push(String(chunk)); done(); } });
     const output = createOutput({ stdout: sink, stderr: sink }, redactor);
-    const show = (error: unknown) => reportError(error, output, 'dvpkg', true);
+    const show = (error: unknown) => reportError(error, output, 'dvpkg', { debug: true });
     const previous = process.env['DVPKG_DEBUG'];
     process.env['DVPKG_DEBUG'] = '1';
     try {

@@ -167,7 +167,7 @@ describe('unpacked trees: what they hold besides roles', () => {
     it('rejects a depth other than Global on an organization-owned table, naming the privilege, the table and the allowed depth', async () => {
       const errors = await problemsOf(await privilegesOf({ prvWritecontoso_Setting: 'Local' }));
       expect(errors.map(formatProblem)).to.deep.equal([
-        `error: ${errors[0]!.file}: privileges.prvWritecontoso_Setting: "Local": expected a level prvWritecontoso_Setting allows: Global (table contoso_Setting is organization-owned)`,
+        `error: ${errors[0]!.file}: privileges.prvWritecontoso_Setting: "Local": prvWritecontoso_Setting allows only Global (table contoso_Setting is organization-owned)`,
       ]);
     });
 

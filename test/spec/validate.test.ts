@@ -27,14 +27,14 @@ function errorsOf(problems: Problem[]): Problem[] {
   return problems.filter((p) => p.severity === 'error');
 }
 
-/** Exactly one error, at that file and path, whose expectation mentions `expected`. */
+/** Exactly one error, at that file and path, whose printed line matches `expected`. */
 function expectOneError(problems: Problem[], file: string, fieldPath: string, expected: RegExp): Problem {
   const errors = errorsOf(problems);
   expect(errors.map(formatProblem), 'errors').to.have.length(1);
   const [error] = errors as [Problem];
   expect(error.file).to.equal(file);
   expect(error.path).to.equal(fieldPath);
-  expect(error.expected).to.match(expected);
+  expect(formatProblem(error)).to.match(expected);
   return error;
 }
 
@@ -111,8 +111,10 @@ describe('spec validation', () => {
     ['privileges as an array', { privileges: ['prvReadAccount'] }, 'privileges', /object mapping/],
     ['a privilege name of the wrong shape', { privileges: { readAccount: 'Global' } }, 'privileges.readAccount', /"prv" \+ capitalised verb/],
     ['a privilege listed twice in different case', { privileges: { prvReadAccount: 'Global', prvReadACCOUNT: 'Global' } }, 'privileges.prvReadACCOUNT', /each privilege once/],
-    ['a depth the catalog does not allow', { privileges: { prvReadWebResource: 'Basic' } }, 'privileges.prvReadWebResource', /allows: Global$/],
-    ['Basic on a business-unit-owned table', { privileges: { prvReadUser: 'User' } }, 'privileges.prvReadUser', /allows: Local, Deep, Global/],
+    ['a depth the catalog does not allow', { privileges: { prvReadWebResource: 'Basic' } }, 'privileges.prvReadWebResource', /: "Basic": prvReadWebResource allows only Global$/],
+    ['Basic on a business-unit-owned table', { privileges: { prvReadUser: 'User' } }, 'privileges.prvReadUser', /: "User": prvReadUser allows Business Unit \(Local\), Parent: Child BUs \(Deep\) or Organization \(Global\)$/],
+    ['a portal depth the catalog does not allow', { privileges: { prvReadSolution: 'User' } }, 'privileges.prvReadSolution', /: "User": prvReadSolution allows only Organization \(Global\)$/],
+    ['the level dvpkg prints, where not allowed', { privileges: { prvReadSolution: 'Parent: Child BUs' } }, 'privileges.prvReadSolution', /: "Parent: Child BUs": prvReadSolution allows only Organization \(Global\)$/],
     ['customizable as text', { customizable: 'yes' }, 'customizable', /true or false/],
   ];
   for (const [title, overrides, fieldPath, expected] of roleCases) {
@@ -123,6 +125,14 @@ describe('spec validation', () => {
       expectOneError(result.problems, 'roles/role0.json', fieldPath, expected);
     });
   }
+
+  it('suggests the right case for a name that differs only in case', () => {
+    const result = validate(validSolution(), [validRole({ privileges: { prvreadaccount: 'Global' } })]);
+    const error = expectOneError(result.problems, 'roles/role0.json', 'privileges.prvreadaccount', /"prvreadaccount": expected a privilege name: "prv" \+ capitalised verb and table/);
+    expect(error.hint).to.equal('did you mean prvReadAccount?');
+    const lower = validate(validSolution(), [validRole({ privileges: { prvReadaccount: 'Global' } })]);
+    expect(expectOneError(lower.problems, 'roles/role0.json', 'privileges.prvReadaccount', /privilege name Dataverse defines/).hint).to.equal('did you mean prvReadAccount?');
+  });
 
   it('reports a likely typo with a "did you mean" suggestion', () => {
     const result = validate(validSolution(), [validRole({ privileges: { prvReadAcount: 'Global' } })]);

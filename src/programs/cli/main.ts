@@ -38,7 +38,8 @@ function sourceOptions<T>(y: Argv<T>) {
     .option('app-role', { type: 'string', requiresArg: true, array: true, default: [] as string[], describe: 'With a Package Deployer project or package as --src: a role it ships that the application user gets (repeatable)' })
     .option('roles-only', { type: 'boolean', default: false, describe: 'For an unpacked solution that holds more than roles: build only its roles, into a separate solution <UniqueName>Roles' })
     .option('unique-name', { type: 'string', requiresArg: true, describe: "With --roles-only: the role solution's unique name" })
-    .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' });
+    .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object with the results' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'List every warning (alike ones are grouped otherwise)' });
 }
 
 
@@ -78,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
           rolesOnly: args['roles-only'],
           uniqueName: args['unique-name'],
           json: args.json,
+          verbose: args.verbose,
         });
       },
     )
@@ -87,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
       (y) => sourceOptions(y),
       async (args) => {
         const { runCheck } = await import('./commands/check.js');
-        exitCode = await runCheck({ src: args.src, strict: args.strict, rolesOnly: args['roles-only'], uniqueName: args['unique-name'], clientId: args['client-id'], appName: args['app-name'], adminClientId: args['admin-client-id'], appRoles: args['app-role'], json: args.json });
+        exitCode = await runCheck({ src: args.src, strict: args.strict, rolesOnly: args['roles-only'], uniqueName: args['unique-name'], clientId: args['client-id'], appName: args['app-name'], adminClientId: args['admin-client-id'], appRoles: args['app-role'], json: args.json, verbose: args.verbose });
       },
     )
     .command(
@@ -198,11 +200,13 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-main(hideBin(process.argv)).then(
+const args = hideBin(process.argv);
+main(args).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.exitCode = reportCliError(error);
+    // Read here too: a failed build's problems are printed after yargs has gone.
+    process.exitCode = reportCliError(error, args.includes('--verbose'));
   },
 );

@@ -66,7 +66,7 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   } catch (error) {
     report.exitCode = isDvpkgError(error) ? error.exitCode : ExitCode.unexpected;
     report.error = isDvpkgError(error) ? { code: error.code, message: error.message } : { code: 'DVPKG_INTERNAL', message: String(error) };
-    reportError(error, output, 'error', Boolean(io.env['DVPKG_DEBUG']));
+    reportError(error, output, 'error', { debug: Boolean(io.env['DVPKG_DEBUG']) });
     return finish(report, recorder, clock, started, options, output, emit);
   }
   const { manifest } = pkg;
@@ -94,13 +94,13 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
       notify = view.shared;
       return await runFleet({ pkg, options: fleetOptions, signIns, output, clock, ...(io.signal ? { signal: io.signal } : {}) }, targets, view);
     } catch (error) {
-      return reportError(error, output, 'error', Boolean(io.env['DVPKG_DEBUG']));
+      return reportError(error, output, 'error', { debug: Boolean(io.env['DVPKG_DEBUG']) });
     }
   }
   const runtime = { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: terminalConfirm(io.stdin, output, options.json), running: new Set<string>() };
   report.durationMs = clock.now() - started;
   const { error } = await runOrg(pkg, options, signIns, runtime, recorder, report);
-  if (error !== undefined) reportError(error, output, 'error', Boolean(io.env['DVPKG_DEBUG']));
+  if (error !== undefined) reportError(error, output, 'error', { debug: Boolean(io.env['DVPKG_DEBUG']) });
   return finish(report, recorder, clock, started, options, output, emit);
 }
 

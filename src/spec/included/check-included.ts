@@ -3,6 +3,7 @@ import { defaultCatalog, type PrivilegeCatalog } from '../catalog.js';
 import { compareVersions, type RoleModel } from '../model.js';
 import type { TableOwnership } from '../components.js';
 import { tablePrivileges } from '../table-privileges.js';
+import { levelNotAllowed } from '../levels.js';
 import type { IncludedSolution, IncludedTableOwnership } from './model.js';
 
 /**
@@ -142,13 +143,18 @@ function checkRolePrivileges(solutions: readonly IncludedSolution[], roles: read
     const file = options.roleFile?.(role) ?? `role ${JSON.stringify(role.name)}`;
     for (const { name, level } of role.privileges) {
       const result = check.check(name, level);
+      const path = `privileges.${name}`;
+      if (result.kind === 'level') {
+        problems.push({ severity: 'error', file, path, value: level, expected: `a level ${name} allows`, message: levelNotAllowed(name, level, result.allowed, result.why) });
+        continue;
+      }
       // A real out-of-box privilege is never a near miss of a custom one.
       if (result.kind !== 'error' || catalog.get(name)) continue;
       problems.push({
         severity: 'error',
         file,
-        path: `privileges.${name}`,
-        value: result.on === 'level' ? level : name,
+        path,
+        value: name,
         expected: result.hint ? 'a privilege of a table an included solution defines' : result.expected,
         ...(result.hint ? { hint: result.hint } : {}),
       });

@@ -2,7 +2,7 @@ import { cliOutput } from '../output.js';
 import { appFlags } from './app-flags.js';
 import path from 'node:path';
 import { buildSolution } from '../../../build.js';
-import { formatProblem } from '../../../errors.js';
+import { formatProblems } from '../../../errors.js';
 import { withJsonFailure } from './json-failure.js';
 import { displayPath } from '../../../util/paths.js';
 
@@ -19,6 +19,7 @@ export interface BuildArgs {
   rolesOnly: boolean;
   uniqueName: string | undefined;
   json: boolean;
+  verbose: boolean;
 }
 
 export function runBuild(args: Parameters<typeof buildAndReport>[0]): Promise<number> {
@@ -57,7 +58,7 @@ async function buildAndReport(args: BuildArgs): Promise<number> {
     cliOutput.out(`${JSON.stringify(output)}\n`);
     return 0;
   }
-  for (const warning of result.warnings) cliOutput.err(`${formatProblem(warning)}\n`);
+  for (const line of formatProblems(result.warnings, { verbose: args.verbose })) cliOutput.err(`${line}\n`);
   const roles = result.model.roles.length;
   const privileges = result.model.roles.reduce((n, r) => n + r.privileges.length, 0);
   const included = (result.model.included ?? []).map((s) => `  includes  ${s.uniqueName} ${s.version} (${s.fileName}), imported ${built ? 'first' : 'in this order'}\n`).join('');

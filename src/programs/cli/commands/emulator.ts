@@ -4,7 +4,7 @@
  */
 import { EmulatorConfigError, startEmulator, type EmulatorConfigCode } from '../../../emulator/index.js';
 import { DvpkgError, usageError, type ErrorCode } from '../../../errors.js';
-import { reportCliError as reportError } from '../output.js';
+import { reportCliError } from '../output.js';
 
 export interface EmulatorCommandArgs {
   port?: number;
@@ -28,7 +28,7 @@ export async function runEmulatorCommand(args: EmulatorCommandArgs): Promise<num
       apps: args.app ?? [],
     });
   } catch (error) {
-    return reportError(listenError(error, args) ?? configError(error) ?? error);
+    return reportCliError(listenError(error, args) ?? configError(error) ?? error, false);
   }
   const requested = new Set((args.app ?? []).map((id) => id.toLowerCase()));
   const ready = {
@@ -59,7 +59,7 @@ export async function runEmulatorCommand(args: EmulatorCommandArgs): Promise<num
       process.stderr.write(`dvpkg emulator: ${signal}, shutting down\n`);
       running.close().then(
         () => resolve(0),
-        (error: unknown) => resolve(reportError(error)),
+        (error: unknown) => resolve(reportCliError(error, false)),
       );
     };
     process.on('SIGINT', stop);
