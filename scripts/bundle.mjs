@@ -34,6 +34,16 @@ for (const file of sources.filter((f) => f.endsWith('.json'))) {
   await copyFile(file, target);
 }
 
+// yargs' ESM build lays help out with cliui's ESM build, which wraps at a fixed column mid-word; cliui's
+// CommonJS build wraps on words (wrap-ansi). Resolving cliui as require() makes help break lines between words.
+const requireFromRoot = createRequire(path.join(root, 'package.json'));
+const cliuiOnWords = {
+  name: 'cliui-on-words',
+  setup(b) {
+    b.onResolve({ filter: /^cliui$/ }, () => ({ path: requireFromRoot.resolve('cliui') }));
+  },
+};
+
 // The CLI bundle is built beside dist/bin and swapped in, so a failed build leaves the last good one.
 const staging = `${outdir}.${process.pid}.tmp`;
 await rm(staging, { recursive: true, force: true });
@@ -48,6 +58,7 @@ await build({
   minify: true,
   legalComments: 'none',
   banner: { js: requireShim },
+  plugins: [cliuiOnWords],
   logLevel: 'warning',
 });
 await rm(outdir, { recursive: true, force: true });

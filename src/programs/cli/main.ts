@@ -189,7 +189,8 @@ async function main(argv: string[]): Promise<number> {
     .strict()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    // A pipe has no width; COLUMNS, where a shell exports it, then says how wide the log or pager is.
+    .wrap(Math.min(110, process.stdout.columns || Number(process.env['COLUMNS']) || 110))
     .fail((message, error) => {
       // yargs raises its own parse errors (a flag without its value, a failed coerce) as YError; those are usage errors too.
       if (error && error.name !== 'YError') throw error;
