@@ -4,6 +4,7 @@ import { normalizeGuid } from '../spec/guid.js';
 import type { Redactor } from '../runtime/output.js';
 import { readCertificateFile, type CertificateCredential } from './certificate-file.js';
 import { fileErrorReason } from '../util/file-errors.js';
+import { displayAvailable } from './system-browser.js';
 
 /**
  * The one place credentials are resolved, for the runner and for `dvpkg verify`, with one
@@ -52,6 +53,16 @@ export interface CredentialFlags {
   federatedTokenFile?: string;
   /** Browser sign-in: open the system browser (false: only print the URL). */
   openBrowser?: boolean;
+}
+
+/**
+ * How a person signs in when no --auth says: in the system browser where one can open, else with a
+ * device code, and then a note saying why and how to choose.
+ */
+export function personSignInMode(env: NodeJS.ProcessEnv): { mode: AuthMode; note?: string } {
+  const display = displayAvailable(env);
+  if (display.available) return { mode: 'browser' };
+  return { mode: 'device-code', note: `signing in with a device code: ${display.reason ?? 'no browser can be opened here'}; use --auth browser to sign in through a browser anyway (its URL is printed)` };
 }
 
 /** A value and where it came from, so a message names the flag or variable the user set. */

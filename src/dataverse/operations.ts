@@ -99,6 +99,12 @@ export async function findRoles(client: DataverseClient, ids: string[], names: s
   return result.value;
 }
 
+/** The roles of one business unit: a role exists once per business unit, and its root copy is the one to read. */
+export async function rolesInBusinessUnit(client: DataverseClient, businessUnitId: string): Promise<RoleRow[]> {
+  const result = await client.get<Collection<RoleRow>>(`roles?$select=roleid,name,_businessunitid_value,_parentrootroleid_value&$filter=_businessunitid_value eq ${businessUnitId}`);
+  return result.value;
+}
+
 export async function rootBusinessUnit(client: DataverseClient): Promise<{ businessunitid: string; name: string }> {
   const result = await client.get<Collection<{ businessunitid: string; name: string }>>('businessunits?$select=businessunitid,name&$filter=_parentbusinessunitid_value eq null');
   const root = result.value[0];
@@ -134,15 +140,19 @@ export async function associateRole(client: DataverseClient, userId: string, rol
   await client.post(`systemusers(${userId})/systemuserroles_association/$ref`, { '@odata.id': client.entityUrl(`roles(${roleId})`) });
 }
 
-export async function privilegesByName(client: DataverseClient, names: string[]): Promise<PrivilegeRow[]> {
+export function privilegesByName(client: DataverseClient, names: string[]): Promise<PrivilegeRow[]> {
+  return privilegesWhere(client, names.map((name) => `name eq ${odataString(name)}`));
+}
+
+export function privilegesById(client: DataverseClient, ids: string[]): Promise<PrivilegeRow[]> {
+  return privilegesWhere(client, ids.map((id) => `privilegeid eq ${id}`));
+}
+
+async function privilegesWhere(client: DataverseClient, conditions: string[]): Promise<PrivilegeRow[]> {
   const rows: PrivilegeRow[] = [];
   // Chunks keep each URL far below the 32 KB limit whatever the names are.
-  for (let i = 0; i < names.length; i += 40) {
-    const filter = names
-      .slice(i, i + 40)
-      .map((name) => `name eq ${odataString(name)}`)
-      .join(' or ');
-    const result = await client.get<Collection<PrivilegeRow>>(`privileges?$select=name,privilegeid,canbebasic,canbelocal,canbedeep,canbeglobal&$filter=${filter}`);
+  for (let i = 0; i < conditions.length; i += 40) {
+    const result = await client.get<Collection<PrivilegeRow>>(`privileges?$select=name,privilegeid,canbebasic,canbelocal,canbedeep,canbeglobal&$filter=${conditions.slice(i, i + 40).join(' or ')}`);
     rows.push(...result.value);
   }
   return rows;

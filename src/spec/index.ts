@@ -10,6 +10,7 @@ import { checkIncludedSolutions, type TargetRequirement } from './included/check
 import { includedTables, isPackageDeployerSource, loadIncludedSolutions, type LoadedIncluded } from './included-solutions.js';
 import { loadPackageSource } from './load-package-source.js';
 import type { SpecInput } from './source.js';
+import type { TableDefinition } from './components.js';
 import { validateSpec } from './validate.js';
 
 export interface LoadSpecOptions {
@@ -80,6 +81,17 @@ export async function readSpecInput(dir: string): Promise<SpecInput> {
     'DVPKG_INPUT_NOT_FOUND',
     `--src ${displayPath(dir)}: found neither solution.json (dvpkg JSON spec) nor Other/Solution.xml (unpacked solution).`,
   );
+}
+
+/**
+ * The custom tables a spec folder defines or includes, for checking privilege names outside a build
+ * (`dvpkg pull`); a folder without a spec has none. Problems with the spec are left to `check`.
+ */
+export async function specTables(dir: string): Promise<TableDefinition[]> {
+  if (!(await exists(path.join(dir, 'solution.json'))) && !(await exists(path.join(dir, 'Other', 'Solution.xml')))) return [];
+  const input = await readSpecInput(dir);
+  const included = input.format === 'json' && input.solution ? await loadIncludedSolutions(input.solution, dir, []) : [];
+  return [...(input.tables ?? []), ...includedTables(included.map((i) => i.solution))];
 }
 
 /** Reads and validates; throws DVPKG_SPEC_INVALID listing every error (and warning) at once. */

@@ -17,11 +17,11 @@ function parsePort(value: string): number {
   return Number(value);
 }
 
-/** yargs turns a repeated flag into an array, which no option but --app and --app-role is meant to be (fleet-report's folders are a positional list). */
+/** yargs turns a repeated flag into an array, which no option but --app, --app-role and --role is meant to be (fleet-report's folders are a positional list). */
 function rejectRepeatedFlags(argv: Record<string, unknown>): true {
   for (const [key, value] of Object.entries(argv)) {
     // Skips yargs' camel-case copies (clientId for client-id), so each flag is reported once, as typed.
-    if (key === '_' || key === 'app' || key === 'app-role' || key === 'dirs' || /[A-Z]/.test(key) || !Array.isArray(value)) continue;
+    if (key === '_' || key === 'app' || key === 'app-role' || key === 'role' || key === 'dirs' || /[A-Z]/.test(key) || !Array.isArray(value)) continue;
     throw usageError(`--${key} given ${value.length} times (${value.join(', ')}); give it once`);
   }
   return true;
@@ -120,6 +120,47 @@ async function main(argv: string[]): Promise<number> {
       async (args) => {
         const { runFleetReportMerge } = await import('./commands/fleet-report.js');
         exitCode = await runFleetReportMerge({ dirs: args.dirs as string[], json: args.json, ...(args.out !== undefined ? { out: args.out } : {}) });
+      },
+    )
+    .command(
+      'pull',
+      'Write role files from roles that exist in an org (a dev org where the role was clicked together), ids kept',
+      (y) =>
+        y
+          .option('org', { type: 'string', requiresArg: true, demandOption: true, describe: 'Dataverse org URL to read the roles from' })
+          .option('role', { type: 'string', requiresArg: true, array: true, demandOption: true, describe: 'Name of a role in the root business unit (repeatable)' })
+          .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder whose tables and app.adminClientId the pull uses' })
+          .option('out', { type: 'string', requiresArg: true, describe: 'Folder for the role files (default: <src>/roles)' })
+          .option('force', { type: 'boolean', default: false, describe: 'Overwrite role files that exist' })
+          .option('auth', { type: 'string', requiresArg: true, describe: 'browser (default where there is a display), device-code, client-secret, certificate, federated or azure-cli' })
+          .option('open', { type: 'boolean', default: true, describe: 'Browser sign-in: open the system browser (--no-open prints the URL only)' })
+          .option('tenant', { type: 'string', requiresArg: true, describe: 'Tenant id or domain (default AZURE_TENANT_ID, else found from the org)' })
+          .option('client-id', { type: 'string', requiresArg: true, describe: 'With --auth client-secret, certificate or federated: the app to sign in as' })
+          .option('admin-client-id', { type: 'string', requiresArg: true, describe: "Public client for a person's sign-in (default: the spec's app.adminClientId, else Microsoft's sample app)" })
+          .option('certificate', { type: 'string', requiresArg: true, describe: 'With --auth certificate: PEM with the private key and certificate' })
+          .option('federated-token-file', { type: 'string', requiresArg: true, describe: 'With --auth federated: file holding the federated token' })
+          .option('cloud', { type: 'string', requiresArg: true, describe: 'public, usgov, usgovhigh, dod or china (default public)' })
+          .option('authority-host', { type: 'string', requiresArg: true, describe: "Sign-in host (default: the cloud's); for a local emulator" })
+          .option('verbose', { type: 'boolean', default: false, describe: 'List every warning (alike ones are grouped otherwise)' }),
+      async (args) => {
+        const { runPull } = await import('./commands/pull.js');
+        exitCode = await runPull({
+          org: args.org,
+          roles: args.role,
+          src: args.src,
+          ...(args.out !== undefined ? { out: args.out } : {}),
+          force: args.force,
+          verbose: args.verbose,
+          open: args.open,
+          ...(args.auth !== undefined ? { auth: args.auth } : {}),
+          ...(args.tenant !== undefined ? { tenant: args.tenant } : {}),
+          ...(args['client-id'] !== undefined ? { clientId: args['client-id'] } : {}),
+          ...(args['admin-client-id'] !== undefined ? { adminClientId: args['admin-client-id'] } : {}),
+          ...(args.certificate !== undefined ? { certificate: args.certificate } : {}),
+          ...(args['federated-token-file'] !== undefined ? { federatedTokenFile: args['federated-token-file'] } : {}),
+          ...(args.cloud !== undefined ? { cloud: args.cloud } : {}),
+          ...(args['authority-host'] !== undefined ? { authorityHost: args['authority-host'] } : {}),
+        }, cliOutput);
       },
     )
     .command(

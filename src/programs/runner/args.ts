@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { AUTH_MODES, CREDENTIAL_ENV, federatedWaitMs, fromFlagOrEnv, type AuthMode, type CredentialFlags } from '../../auth/credentials.js';
+import { AUTH_MODES, CREDENTIAL_ENV, federatedWaitMs, fromFlagOrEnv, personSignInMode, type AuthMode, type CredentialFlags } from '../../auth/credentials.js';
 import { checkOrgInCloud, CLOUD_NAMES, CLOUDS, parseCloud, type Cloud } from '../../auth/clouds.js';
-import { displayAvailable } from '../../auth/system-browser.js';
 import { parseShard, type Shard } from '../../fleet/shard.js';
 import { parseConcurrency } from '../../fleet/targets.js';
 import type { Authority } from '../../dataverse/discover-tenant.js';
@@ -234,13 +233,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   }
   const reportPath = str('report');
   // Without --auth the runner signs a person in: a secret in the environment alone does not switch to it.
-  let mode = auth as AuthMode | undefined;
-  let authNote: string | undefined;
-  if (mode === undefined) {
-    const display = displayAvailable(env);
-    mode = display.available ? 'browser' : 'device-code';
-    if (!display.available) authNote = `signing in with a device code: ${display.reason ?? 'no browser can be opened here'}; use --auth browser to sign in through a browser anyway (its URL is printed)`;
-  }
+  const { mode, note: authNote } = auth !== undefined ? { mode: auth as AuthMode, note: undefined } : personSignInMode(env);
   return {
     kind: 'deploy',
     orgUrl,
