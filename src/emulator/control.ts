@@ -1,6 +1,6 @@
 /**
  * Control API under `{url}/_emulator` (JSON in and out, never faulted): state, reset, request log, device-code
- * approval, consent, tampering with roles, users and solutions, and faults.
+ * approval, consent, tampering with roles, users and solutions, connections, and faults.
  */
 import { randomUUID } from 'node:crypto';
 import type { EmulatorContext, EmulatorRequest, Reply } from './context.js';
@@ -13,6 +13,7 @@ import { normalizeGuid } from './support/guid.js';
 import { TOKEN_EXCHANGE_AUDIENCE, federatedCredentialProblems, policyProblems } from './seed.js';
 import { oidcIssuer } from './oidc.js';
 import { route, type Route } from './server.js';
+import { addConnection } from './connections.js';
 import {
   addTeam,
   nowIso,
@@ -262,6 +263,14 @@ export function controlRoutes(hooks: ControlHooks): Route[] {
       // An uninstall without its checks (lock, pending upgrade, dependencies): the tamper tool.
       removeSolution(o, target);
       return ok();
+    }),
+    route('POST', new RegExp(`${O}/connections$`), (ctx, req) => {
+      const o = org(ctx, req);
+      const body = json(req);
+      if (typeof body.connectorId !== 'string' || body.connectorId.trim() === '') throw controlError(400, '"connectorId" is required: "/providers/Microsoft.PowerApps/apis/<api>" or "<api>".');
+      if (body.name !== undefined && typeof body.name !== 'string') throw controlError(400, '"name" must be a string.');
+      const connection = addConnection(o, { connectorId: body.connectorId, ...(typeof body.name === 'string' ? { name: body.name } : {}) });
+      return { status: 201, body: { connectionId: connection.connectionId, connectorId: connection.connectorId, name: connection.name } };
     }),
     route('GET', new RegExp(`${C}/service-protection$`), (ctx) => ok({ limits: ctx.protection.limits() })),
     route('PUT', new RegExp(`${C}/service-protection$`), (_ctx, req) => {

@@ -28,8 +28,9 @@ import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { ADMIN_PUBLIC_CLIENT_ID, adminPublicClient, defaultSeed, isvApp, readSeedFile, resolveAppCredentials, validateSeed, type AppCredentials, type Seed } from './seed.js';
 import { closeServer, createEmulatorServer, listen } from './server.js';
 import { EmulatorState } from './state.js';
+import { addConnection } from './connections.js';
 
-export type { ActiveDependencyMode, DependencyMatchMode, EmulatorAppOption, EmulatorOptions, ErrorStatuses, PrivilegeSource } from './options.js';
+export type { ActiveDependencyMode, DependencyMatchMode, EmulatorAppOption, EmulatorOptions, ErrorStatuses, PackagedValueMode, PrivilegeSource, UnknownComponentParameterMode } from './options.js';
 export type { FaultRule, FaultSpec, FaultKind } from './faults.js';
 export type { RequestLogEntry } from './request-log.js';
 export type { ServiceProtectionLimits } from './service-protection.js';
@@ -89,6 +90,12 @@ export interface RunningEmulator {
   clearLog(): void;
   grantConsent(tenantId: string, clientId: string): void;
   revokeConsent(tenantId: string, clientId: string): void;
+  /**
+   * Adds a connection of `connectorId` (`/providers/Microsoft.PowerApps/apis/<api>` or `<api>`) to an org's
+   * environment, as `POST /_emulator/orgs/{org}/connections` does; returns its id, for ComponentParameters or
+   * `PATCH connectionreferences(<id>)`. Reset removes it.
+   */
+  createConnection(org: string, connection: { connectorId: string; name?: string }): string;
   /** Approves a pending device code (as the seeded admin unless `upn` is given). */
   approveDeviceCode(userCode: string, upn?: string): void;
   setFaults(spec: FaultSpec | string): void;
@@ -188,6 +195,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     revokeConsent: (tenantId, clientId) => {
       const tenant = state.tenant(tenantId);
       if (tenant) state.revokeConsent(tenant.id, clientId);
+    },
+    createConnection: (orgName, connection) => {
+      const target = state.org(orgName);
+      if (!target) throw new Error(`No org ${orgName} in the emulator.`);
+      if (connection.connectorId.trim() === '') throw new Error('createConnection: connectorId is required.');
+      return addConnection(target, connection).connectionId;
     },
     approveDeviceCode: (userCode, upn) => {
       const result = settleDeviceCode(ctx, userCode, 'approve', upn);

@@ -31,6 +31,8 @@ export interface ErrorStatuses {
   missingDependencies: number;
   /** 0x8004F01D uninstall refused synchronously: DELETE solutions(<id>), or UninstallSolutionAsync with `uninstallDependencyRefusal: 'sync'` (no source gives the status). */
   solutionDependencies: number;
+  /** ConnectionNotFound relayed when `PATCH connectionreferences(<id>)` names a connection its connector lacks (no source gives the status). */
+  connectionNotFound: number;
 }
 
 /**
@@ -70,6 +72,22 @@ export type ConcurrentImportMode = 'fail-job' | 'reject-start';
  * `credential-first` answers 7000218 to a request without a credential before looking at the tenant.
  */
 export type CredentialCheckOrder = 'service-principal-first' | 'credential-first';
+
+/**
+ * A ComponentParameters entry (ImportSolution and the like) naming an environment variable definition or a
+ * connection reference that neither the solution nor the org has. No source says; `fail` (default) fails the
+ * import with 0x80040217, `ignore` skips the entry. Inferred.
+ */
+export type UnknownComponentParameterMode = 'fail' | 'ignore';
+
+/**
+ * What a solution's `environmentvariablevalues.json` does to a definition that already has a value. "When the
+ * application publisher publishes updates to the application, the value set by the customer isn't overwritten"
+ * (powerapps-docs maker/data-platform/EnvironmentVariables.md) is said of the default value; that a packaged value
+ * is kept out too is inferred: `keep-existing` (default) keeps the org's value, `overwrite` replaces it.
+ * ComponentParameters always set the value.
+ */
+export type PackagedValueMode = 'keep-existing' | 'overwrite';
 
 /** An ISV app registration to add: its client id and, optionally, the display name Entra would hold. */
 export interface EmulatorAppOption {
@@ -140,6 +158,10 @@ export interface EmulatorOptions {
   dependencyMatch?: DependencyMatchMode;
   /** Where UninstallSolutionAsync refuses a solution others depend on (default `job`). */
   uninstallDependencyRefusal?: UninstallDependencyRefusal;
+  /** A ComponentParameters entry naming nothing the solution or the org has (default `fail`). */
+  unknownComponentParameter?: UnknownComponentParameterMode;
+  /** A packaged environment variable value over an existing one (default `keep-existing`). */
+  packagedEnvironmentVariableValue?: PackagedValueMode;
   /**
    * Service protection limits per calling identity across all orgs (off by default; Dataverse's defaults are
    * `{ requests: 6000, windowSeconds: 300, concurrent: 52 }`). Also `PUT /_emulator/service-protection`.
@@ -175,6 +197,8 @@ export interface ResolvedOptions {
   activeDependencies: ActiveDependencyMode;
   dependencyMatch: DependencyMatchMode;
   uninstallDependencyRefusal: UninstallDependencyRefusal;
+  unknownComponentParameter: UnknownComponentParameterMode;
+  packagedEnvironmentVariableValue: PackagedValueMode;
   serviceProtection: ServiceProtectionLimits | null;
 }
 
@@ -202,6 +226,7 @@ export const DEFAULTS = {
     assignRoleValidation: 403,
     missingDependencies: 400,
     solutionDependencies: 400,
+    connectionNotFound: 400,
   },
   concurrentImport: 'fail-job' as ConcurrentImportMode,
   clientCredentialsCheckOrder: 'service-principal-first' as CredentialCheckOrder,
@@ -209,6 +234,8 @@ export const DEFAULTS = {
   activeDependencies: 'component' as ActiveDependencyMode,
   dependencyMatch: 'solution' as DependencyMatchMode,
   uninstallDependencyRefusal: 'job' as UninstallDependencyRefusal,
+  unknownComponentParameter: 'fail' as UnknownComponentParameterMode,
+  packagedEnvironmentVariableValue: 'keep-existing' as PackagedValueMode,
   // Dataverse takes solution files up to 95 MB (learn: power-platform/alm/solution-concepts-alm "maximum size"), so real
     // packages with thousands of entries must pass; the inflate budget still stops a zip bomb early.
     zipLimits: { maxEntries: 20_000, maxExpandedBytes: 64 * 1024 * 1024 },
@@ -246,6 +273,8 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     activeDependencies: options.activeDependencies ?? DEFAULTS.activeDependencies,
     dependencyMatch: options.dependencyMatch ?? DEFAULTS.dependencyMatch,
     uninstallDependencyRefusal: options.uninstallDependencyRefusal ?? DEFAULTS.uninstallDependencyRefusal,
+    unknownComponentParameter: options.unknownComponentParameter ?? DEFAULTS.unknownComponentParameter,
+    packagedEnvironmentVariableValue: options.packagedEnvironmentVariableValue ?? DEFAULTS.packagedEnvironmentVariableValue,
     serviceProtection: validateServiceProtection(options.serviceProtection ?? null),
   });
 }

@@ -130,6 +130,71 @@ export interface AsyncOperationRow extends Row {
   createdon: string;
 }
 
+/** environmentvariabledefinition columns (powerapps-docs reference/entities/environmentvariabledefinition.md). */
+export interface EnvironmentVariableDefinitionRow extends Row {
+  environmentvariabledefinitionid: string;
+  schemaname: string;
+  displayname: string | null;
+  description: string | null;
+  /** 100000000 String, 100000001 Number, 100000002 Boolean, 100000003 JSON, 100000004 Data Source, 100000005 Secret. */
+  type: number | null;
+  defaultvalue: string | null;
+  isrequired: boolean;
+  /** 0 Azure Key Vault, 1 Microsoft Dataverse. */
+  secretstore: number | null;
+  ismanaged: boolean;
+  statecode: number;
+  statuscode: number;
+  createdon: string;
+  modifiedon: string;
+}
+
+/**
+ * environmentvariablevalue columns (powerapps-docs reference/entities/environmentvariablevalue.md). "The environment
+ * variable value is an unmanaged customization" (maker/data-platform/EnvironmentVariables.md), so never managed.
+ */
+export interface EnvironmentVariableValueRow extends Row {
+  environmentvariablevalueid: string;
+  schemaname: string | null;
+  value: string | null;
+  _environmentvariabledefinitionid_value: string;
+  ismanaged: false;
+  statecode: number;
+  statuscode: number;
+  createdon: string;
+  modifiedon: string;
+}
+
+/** connectionreference columns (powerapps-docs reference/entities/connectionreference.md). */
+export interface ConnectionReferenceRow extends Row {
+  connectionreferenceid: string;
+  connectionreferencelogicalname: string;
+  connectionreferencedisplayname: string | null;
+  /** `/providers/Microsoft.PowerApps/apis/<api>`, "Id of the Public/Shared Connector". */
+  connectorid: string | null;
+  /** "Id of the connection in API hub": not in any solution; set at import or afterwards. */
+  connectionid: string | null;
+  description: string | null;
+  ismanaged: boolean;
+  statecode: number;
+  statuscode: number;
+  createdon: string;
+  modifiedon: string;
+}
+
+/**
+ * A connection of the environment. Connections live in the Power Apps API hub, not in Dataverse ("connections
+ * are not stored in Dataverse", MicrosoftDocs/power-platform#1447), so no entity set serves them; tests create
+ * them through the control API.
+ */
+export interface ConnectionRecord {
+  connectionId: string;
+  /** The full connector id, `/providers/Microsoft.PowerApps/apis/<api>`. */
+  connectorId: string;
+  name: string;
+  createdon: string;
+}
+
 /** What the Global Discovery Service says about an org beyond its name and ids (discovery-service.md, Instance). */
 export interface OrgInstance {
   friendlyName: string;
@@ -168,6 +233,10 @@ export interface OrgState {
   accounts: Row[];
   contacts: Row[];
   annotations: Row[];
+  environmentvariabledefinitions: EnvironmentVariableDefinitionRow[];
+  environmentvariablevalues: EnvironmentVariableValueRow[];
+  connectionreferences: ConnectionReferenceRow[];
+  connections: ConnectionRecord[];
   /**
    * What each imported solution's manifest requires (solution.xml `MissingDependencies`), kept after import:
    * the source of `RetrieveDependenciesForUninstall` and of the uninstall refusal.
@@ -293,6 +362,12 @@ const REQUIRED_PRIVILEGES: ReadonlyArray<[string, readonly Level[]]> = [
   ['prvReadAccount', LEVELS],
   ['prvReadContact', LEVELS],
   ['prvReadNote', LEVELS],
+  // environmentvariablevalue "permission … is inherited from the parent environmentvariabledefinition table"
+  // (EnvironmentVariables.md): values are read and written with the definition's privileges.
+  ['prvReadEnvironmentVariableDefinition', LEVELS],
+  ['prvWriteEnvironmentVariableDefinition', LEVELS],
+  ['prvReadconnectionreference', LEVELS],
+  ['prvWriteconnectionreference', LEVELS],
 ];
 
 const ACCESS_RIGHTS: ReadonlyArray<[string, number]> = [
@@ -436,8 +511,9 @@ function dropTable(org: OrgState, table: OrgState['tablesolutions'][number]): vo
  * all the solution components. [...] Deleting an unmanaged solution just removes the group. All solution
  * components remain." (learn dynamicscrm-2016 developers-guide gg328257, Solution entity messages and methods).
  * Removes the solution row, its component rows and requirements. Managed: also the roles (with their
- * business-unit copies, user and team bindings) and the tables (with their privileges) no other installed
- * solution carries; that a table shared by two solutions keeps its privileges until the last goes is inferred.
+ * business-unit copies, user and team bindings), the tables (with their privileges), the environment variable
+ * definitions (with their values) and the connection references no other installed solution carries; that a
+ * component shared by two solutions stays until the last goes is inferred.
  */
 export function removeSolution(org: OrgState, target: SolutionRow): void {
   const own = org.solutioncomponents.filter((c) => c.solutionid === target.solutionid);
@@ -453,6 +529,14 @@ export function removeSolution(org: OrgState, target: SolutionRow): void {
   for (const table of tables) {
     if (!org.tablesolutions.some((t) => t.schemaname.toLowerCase() === table.schemaname.toLowerCase())) dropTable(org, table);
   }
+  // 380 Environment Variable Definition, 10150 connection reference (import/deployment-settings.ts). "A value can't
+  // exist without a definition" (EnvironmentVariables.md): the definition's values go with it.
+  const gone = (type: number) => new Set(own.filter((c) => c.componenttype === type && !org.solutioncomponents.some((other) => other.objectid === c.objectid)).map((c) => c.objectid));
+  const definitions = gone(380);
+  const references = gone(10150);
+  org.environmentvariabledefinitions = org.environmentvariabledefinitions.filter((d) => !definitions.has(d.environmentvariabledefinitionid));
+  org.environmentvariablevalues = org.environmentvariablevalues.filter((v) => !definitions.has(v._environmentvariabledefinitionid_value));
+  org.connectionreferences = org.connectionreferences.filter((r) => !references.has(r.connectionreferenceid));
 }
 
 function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog: PrivilegeSource | undefined): OrgState {
@@ -501,6 +585,10 @@ function buildOrg(seedOrg: SeedOrg, seed: Seed, apps: AppCredentials[], catalog:
     ],
     contacts: [{ contactid: derivedId('contact', seedOrg.name, '1'), fullname: 'Yvonne McKay (sample)', emailaddress1: 'yvonne@example.invalid' }],
     annotations: [{ annotationid: derivedId('annotation', seedOrg.name, '1'), subject: 'Sample note', notetext: 'Seeded by the dvpkg emulator.' }],
+    environmentvariabledefinitions: [],
+    environmentvariablevalues: [],
+    connectionreferences: [],
+    connections: [],
     activeImportJobId: null,
   };
   const byName = new Map(org.privileges.map((p) => [p.name, p]));

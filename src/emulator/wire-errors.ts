@@ -556,6 +556,33 @@ export function upgradeNotAvailable(uniqueName: string): EmulatorError {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Deployment settings: ComponentParameters at import, connection references set afterwards.
+
+/**
+ * Dataverse relays the API hub's answer when a connection reference names a connection its connector does not
+ * have: "Request failed with: NotFound and error: {"error":{"code":"ConnectionNotFound","message":"Could not find
+ * connection '<id>' for API '<api>'."}}" (Capgemini/powerapps-packagedeployer-template#55; the same "Request
+ * failed with: <status> and error: …" wrapping on a deployment-settings import, powerplatform-build-tools#760).
+ * The field text goes on with " and request url <the hub's URL>", left out here. The code is inferred.
+ */
+export const CONNECTION_NOT_FOUND_CODE = '0x80040203';
+
+export function connectionNotFoundFailure(connectionId: string, api: string): ImportFailure {
+  const hub = JSON.stringify({ error: { code: 'ConnectionNotFound', message: `Could not find connection '${connectionId}' for API '${api}'.` } });
+  return { code: CONNECTION_NOT_FOUND_CODE, section: 'solutionManifest', message: `Request failed with: NotFound and error: ${hub}` };
+}
+
+export function connectionNotFound(connectionId: string, api: string, status: number): EmulatorError {
+  const failure = connectionNotFoundFailure(connectionId, api);
+  return dataverseError(status, failure.code, failure.message);
+}
+
+/** A ComponentParameters entry naming no component of the solution or the org (`unknownComponentParameter: 'fail'`): text inferred, as for a record not found. */
+export function unknownComponentParameter(entity: 'environmentvariabledefinition' | 'connectionreference', key: string, name: string): ImportFailure {
+  return { code: '0x80040217', section: 'solutionManifest', message: `Entity '${entity}' With ${key} = ${name} Does Not Exist` };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Solution uninstall (UninstallSolutionAsync, DELETE solutions(<id>)).
 
 /**

@@ -40,6 +40,12 @@ const rolePrivilegeRows: Navigation = {
   },
 };
 
+/** One-to-many `environmentvariabledefinition_environmentvariablevalue` (powerapps-docs environmentvariablevalue.md, many-to-one). */
+const definitionValues: Navigation = {
+  target: 'environmentvariablevalues',
+  related: (org, row) => org.environmentvariablevalues.filter((v) => v._environmentvariabledefinitionid_value === row.environmentvariabledefinitionid),
+};
+
 export const ENTITY_SETS = {
   solutions: {
     set: 'solutions', entity: 'solution', key: 'solutionid', readPrivilege: 'prvReadSolution',
@@ -105,6 +111,24 @@ export const ENTITY_SETS = {
     set: 'annotations', entity: 'annotation', key: 'annotationid', readPrivilege: 'prvReadNote',
     columns: ['annotationid', 'subject', 'notetext'],
     rows: (org) => org.annotations,
+  },
+  // Columns of powerapps-docs reference/entities/environmentvariabledefinition.md, environmentvariablevalue.md and
+  // connectionreference.md; values are read with the definition's privilege (EnvironmentVariables.md, Security).
+  environmentvariabledefinitions: {
+    set: 'environmentvariabledefinitions', entity: 'environmentvariabledefinition', key: 'environmentvariabledefinitionid', readPrivilege: 'prvReadEnvironmentVariableDefinition',
+    columns: ['environmentvariabledefinitionid', 'schemaname', 'displayname', 'description', 'type', 'defaultvalue', 'isrequired', 'secretstore', 'ismanaged', 'statecode', 'statuscode', 'createdon', 'modifiedon'],
+    rows: (org) => org.environmentvariabledefinitions,
+    navigations: { environmentvariabledefinition_environmentvariablevalue: definitionValues },
+  },
+  environmentvariablevalues: {
+    set: 'environmentvariablevalues', entity: 'environmentvariablevalue', key: 'environmentvariablevalueid', readPrivilege: 'prvReadEnvironmentVariableDefinition',
+    columns: ['environmentvariablevalueid', 'schemaname', 'value', '_environmentvariabledefinitionid_value', 'ismanaged', 'statecode', 'statuscode', 'createdon', 'modifiedon'],
+    rows: (org) => org.environmentvariablevalues,
+  },
+  connectionreferences: {
+    set: 'connectionreferences', entity: 'connectionreference', key: 'connectionreferenceid', readPrivilege: 'prvReadconnectionreference',
+    columns: ['connectionreferenceid', 'connectionreferencelogicalname', 'connectionreferencedisplayname', 'connectorid', 'connectionid', 'description', 'ismanaged', 'statecode', 'statuscode', 'createdon', 'modifiedon'],
+    rows: (org) => org.connectionreferences,
   },
 } satisfies Record<string, EntitySetDef>;
 

@@ -11,6 +11,7 @@ import { odataReply } from './entity-sets.js';
 import { effectivePrivileges, requirePrivilege } from './security.js';
 import { functionArguments } from './functions.js';
 import { jsonBody } from './request-body.js';
+import { componentParameters } from './component-parameters.js';
 
 function context(ctx: EmulatorContext, org: OrgState, type: string): string {
   return `${webApiBase(ctx, org.name)}$metadata#Microsoft.Dynamics.CRM.${type}`;
@@ -29,6 +30,7 @@ function startImport(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, 
   if (body.ImportJobId !== undefined && !args.async && !given) throw invalidArgument("The parameter 'ImportJobId' must be a GUID.");
   if (args.requireJobId && !given) throw invalidArgument("The parameter 'ImportJobId' is required.");
   const mode: ImportMode = args.mode === 'update' && body.HoldingSolution === true ? 'holding' : args.mode;
+  const parameters = componentParameters(body.ComponentParameters);
   return ctx.imports.start({
     org,
     mode,
@@ -36,6 +38,7 @@ function startImport(ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, 
     importJobId: given ?? randomUUID(),
     async: args.async,
     caller: { userId: caller.user.systemuserid, canWriteRole: effectivePrivileges(org, caller.user.systemuserid).has('prvWriteRole') },
+    componentParameters: parameters,
   });
 }
 

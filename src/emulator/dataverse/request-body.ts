@@ -1,6 +1,7 @@
-/** JSON bodies and the Prefer header of Web API writes. */
+/** JSON bodies, `@odata.bind` references and the Prefer header of Web API writes. */
 import type { EmulatorRequest } from '../context.js';
 import { invalidArgument, invalidJsonBody } from '../wire-errors.js';
+import { normalizeGuid } from '../support/guid.js';
 
 export function jsonBody(req: EmulatorRequest): Record<string, unknown> {
   let parsed: unknown;
@@ -15,4 +16,11 @@ export function jsonBody(req: EmulatorRequest): Record<string, unknown> {
 
 export function wantsRepresentation(req: EmulatorRequest): boolean {
   return /return=representation/i.test(String(req.headers.prefer ?? ''));
+}
+
+/** `/businessunits(<id>)`, `businessunits(<id>)` or an absolute URL ending that way. */
+export function boundId(value: unknown, set: string): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = new RegExp(`${set}\\(([^)]+)\\)$`).exec(value.trim());
+  return normalizeGuid(match?.[1]);
 }

@@ -12,6 +12,8 @@ import { retrieveRolePrivilegesRole, retrieveUserPrivileges, retrieveUsersPrivil
 import { deleteAndPromote, deleteAndPromoteAsync, importSolution, importSolutionAsync, retrieveSolutionImportResult, stageAndUpgrade, stageAndUpgradeAsync } from './import-actions.js';
 import { deleteSolution, retrieveDependenciesForUninstall, uninstallSolutionAsync } from './uninstall-actions.js';
 import { associateRole, createSystemUser, deleteSystemUser, disassociateRole, listUserRoles, updateSystemUser } from './systemusers.js';
+import { createEnvironmentVariableValue, updateEnvironmentVariableValue } from './environment-variable-values.js';
+import { updateConnectionReference } from './connection-references.js';
 
 type OrgHandler = (ctx: EmulatorContext, req: EmulatorRequest, org: OrgState, caller: Caller) => Reply | Promise<Reply>;
 
@@ -55,6 +57,9 @@ const apiRoutes: Array<{ method: string; pattern: RegExp; handler: OrgHandler }>
   { method: 'POST', pattern: /^\/DeleteAndPromoteAsync$/, handler: deleteAndPromoteAsync },
   { method: 'POST', pattern: /^\/UninstallSolutionAsync$/, handler: uninstallSolutionAsync },
   { method: 'DELETE', pattern: new RegExp(`^/solutions${KEY}$`), handler: deleteSolution },
+  { method: 'POST', pattern: /^\/environmentvariablevalues$/, handler: createEnvironmentVariableValue },
+  { method: 'PATCH', pattern: new RegExp(`^/environmentvariablevalues${KEY}$`), handler: updateEnvironmentVariableValue },
+  { method: 'PATCH', pattern: new RegExp(`^/connectionreferences${KEY}$`), handler: updateConnectionReference },
 ];
 
 async function webApi(ctx: EmulatorContext, req: EmulatorRequest): Promise<Reply> {

@@ -76,6 +76,10 @@ export const ENTITY_INFO = {
   account: 1,
   contact: 2,
   annotation: 5,
+  environmentvariabledefinition: 380,
+  environmentvariablevalue: 381,
+  // Org-specific for tables added after the base set; 10150 as field code filters on it (import/deployment-settings.ts), inferred.
+  connectionreference: 10150,
 } as const;
 
 export type EntityName = keyof typeof ENTITY_INFO;

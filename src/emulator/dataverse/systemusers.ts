@@ -16,16 +16,9 @@ import { normalizeGuid } from '../support/guid.js';
 import { appUserDomainName, nowIso, type OrgState, type RoleRow, type SystemUserRow } from '../state.js';
 import type { Caller } from './auth.js';
 import { ENTITY_SETS, collectionReply, entityReply, findRow, odataReply, parseKey } from './entity-sets.js';
-import { jsonBody, wantsRepresentation } from './request-body.js';
+import { boundId, jsonBody, wantsRepresentation } from './request-body.js';
 import { effectivePrivileges, requirePrivilege, rolePrivileges } from './security.js';
 import { covers } from '../levels.js';
-
-/** `/businessunits(<id>)`, `businessunits(<id>)` or an absolute URL ending that way. */
-function boundId(value: unknown, set: string): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = new RegExp(`${set}\\(([^)]+)\\)$`).exec(value.trim());
-  return normalizeGuid(match?.[1]);
-}
 
 function user(org: OrgState, req: EmulatorRequest): SystemUserRow {
   return findRow(org, ENTITY_SETS.systemusers, parseKey(req.params.id, 'systemuser')) as SystemUserRow;

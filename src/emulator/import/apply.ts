@@ -34,6 +34,7 @@ import type { DependencyNode, PackageDependency, SolutionPackage } from './packa
 import type { ActiveDependencyMode, DependencyMatchMode } from '../options.js';
 import { normalizeGuid } from '../support/guid.js';
 import { SYSTEM_ADMINISTRATOR_TEMPLATE } from '../seed.js';
+import { CONNECTION_REFERENCE_COMPONENT, ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT, applyDeploymentSettings, settingComponentId, type ComponentParameter, type SettingsModes } from './deployment-settings.js';
 
 /** update = plain ImportSolution; holding = HoldingSolution=true; upgrade = StageAndUpgrade. */
 export type ImportMode = 'update' | 'holding' | 'upgrade';
@@ -42,13 +43,6 @@ export const HOLDING_SUFFIX = '_Upgrade';
 
 /** solutioncomponent.componenttype 20 = Role (powerapps-docs reference/entities/solutioncomponent.md). */
 const ROLE_COMPONENT = 20;
-/** 380 = Environment Variable Definition (same choice list). */
-export const ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT = 380;
-/**
- * Connection references are a solution-aware table, so their componenttype is the table's object type code,
- * which no Microsoft page lists; 10150 is what field code filters msdyn_solutioncomponentsummaries on (inferred).
- */
-export const CONNECTION_REFERENCE_COMPONENT = 10150;
 
 /** `Required/@type` written as a table name instead of a number (coe-starter-kit#9903, packages-research.md Q2.1). */
 const NAMED_COMPONENT_TYPES: Readonly<Record<string, number>> = {
@@ -185,7 +179,7 @@ function applyTables(org: OrgState, pkg: SolutionPackage, solutionId: string): v
 /** Root components the emulator does not model, recorded so tests can see they arrived. */
 function recordOtherComponents(org: OrgState, pkg: SolutionPackage, solutionId: string): void {
   const record = (componenttype: number, id: string | undefined, schemaName: string | undefined, behavior: number | undefined) => {
-    const objectid = id ?? derivedId('component', org.name, String(componenttype), schemaName ?? '');
+    const objectid = id ?? settingComponentId(org, componenttype, schemaName ?? '') ?? derivedId('component', org.name, String(componenttype), schemaName ?? '');
     if (org.solutioncomponents.some((c) => c.solutionid === solutionId && c.objectid === objectid)) return;
     org.solutioncomponents.push({ solutionid: solutionId, objectid, componenttype, ...(schemaName ? { schemaname: schemaName } : {}), ...(behavior !== undefined ? { rootcomponentbehavior: behavior } : {}) });
   };
@@ -195,9 +189,9 @@ function recordOtherComponents(org: OrgState, pkg: SolutionPackage, solutionId: 
   }
   // Real exports list connection references only in customizations.xml, not as root components.
   for (const reference of pkg.connectionReferences) record(CONNECTION_REFERENCE_COMPONENT, undefined, reference.logicalName, undefined);
-  for (const name of pkg.environmentVariableDefinitions) {
-    const listed = pkg.components.some((c) => c.componentType === ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT && c.schemaName?.toLowerCase() === name.toLowerCase());
-    if (!listed) record(ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT, undefined, name, undefined);
+  for (const { schemaName } of pkg.environmentVariableDefinitions) {
+    const listed = pkg.components.some((c) => c.componentType === ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT && c.schemaName?.toLowerCase() === schemaName.toLowerCase());
+    if (!listed) record(ENVIRONMENT_VARIABLE_DEFINITION_COMPONENT, undefined, schemaName, undefined);
   }
 }
 
@@ -207,9 +201,17 @@ function recordRequirements(org: OrgState, pkg: SolutionPackage, solutionId: str
   for (const dependency of pkg.dependencies) org.solutionrequirements.push({ solutionid: solutionId, required: dependency.required, dependent: dependency.dependent, solution: dependency.solution });
 }
 
-function applyRoles(org: OrgState, pkg: SolutionPackage, solutionId: string): void {
+/** What an import applies besides the package itself: its ComponentParameters and how settings merge. */
+export interface ImportSettings {
+  parameters: readonly ComponentParameter[];
+  modes: SettingsModes;
+}
+
+function applyComponents(org: OrgState, pkg: SolutionPackage, solutionId: string, settings: ImportSettings): void {
   applyTables(org, pkg, solutionId);
   recordRequirements(org, pkg, solutionId);
+  // Before the components are recorded, so definition and reference rows give their ids to the component rows.
+  applyDeploymentSettings(org, pkg, settings.parameters, settings.modes);
   recordOtherComponents(org, pkg, solutionId);
   const byName = new Map(org.privileges.map((p) => [p.name.toLowerCase(), p]));
   for (const role of pkg.roles) {
@@ -248,15 +250,15 @@ function upsertSolution(org: OrgState, pkg: SolutionPackage, uniqueName: string)
 }
 
 /** Applies a validated package; returns the id of the solution that now carries it. */
-export function applyPackage(org: OrgState, pkg: SolutionPackage, mode: ImportMode): string {
+export function applyPackage(org: OrgState, pkg: SolutionPackage, mode: ImportMode, settings: ImportSettings): string {
   const hasBase = solutionByName(org, pkg.uniqueName) !== undefined;
   if (mode === 'update' || !hasBase) {
     const row = upsertSolution(org, pkg, pkg.uniqueName);
-    applyRoles(org, pkg, row.solutionid);
+    applyComponents(org, pkg, row.solutionid, settings);
     return row.solutionid;
   }
   const holding = upsertSolution(org, pkg, `${pkg.uniqueName}${HOLDING_SUFFIX}`);
-  applyRoles(org, pkg, holding.solutionid);
+  applyComponents(org, pkg, holding.solutionid, settings);
   return mode === 'upgrade' ? promote(org, pkg.uniqueName) ?? holding.solutionid : holding.solutionid;
 }
 

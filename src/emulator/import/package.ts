@@ -40,9 +40,33 @@ export interface PackageDependency {
   solution: string;
 }
 
-/** A `customizations.xml` `connectionreferences/connectionreference`: not a root component in real exports. */
+/**
+ * A `customizations.xml` `connectionreferences/connectionreference` (its attribute and child elements carry the
+ * table's column names, mpa_Kudos_managed.zip): not a root component in real exports. No connection id: a
+ * connection belongs to the environment, not the solution.
+ */
 export interface PackageConnectionReference {
   logicalName: string;
+  displayName: string | null;
+  connectorId: string | null;
+  description: string | null;
+}
+
+/**
+ * `environmentvariabledefinitions/<schemaname>/environmentvariabledefinition.xml` (elements named as the table's
+ * columns, mpa_AccountassistantforSAP_1_0_0_0_managed.zip) and the current value of `environmentvariablevalues.json`
+ * beside it (`{"environmentvariablevalues":{"environmentvariablevalue":{…}}}`, when the export kept one).
+ */
+export interface PackageEnvironmentVariable {
+  schemaName: string;
+  displayName: string | null;
+  description: string | null;
+  /** environmentvariabledefinition.type: 100000000 String … 100000005 Secret. */
+  type: number | null;
+  defaultValue: string | null;
+  isRequired: boolean;
+  secretStore: number | null;
+  value?: { id?: string; schemaName?: string; value: string | null };
 }
 
 export interface SolutionPackage {
@@ -61,7 +85,7 @@ export interface SolutionPackage {
   /** Connection references customizations.xml defines. */
   connectionReferences: PackageConnectionReference[];
   /** Environment variable definitions found as `environmentvariabledefinitions/<schemaname>/…` entries of the zip. */
-  environmentVariableDefinitions: string[];
+  environmentVariableDefinitions: PackageEnvironmentVariable[];
 }
 
 type Node = Record<string, unknown>;
@@ -109,6 +133,67 @@ function attributes(node: Node | undefined): DependencyNode {
 function list(node: Node | undefined, name: string): Node[] {
   const value = node?.[name];
   return Array.isArray(value) ? (value as Node[]) : [];
+}
+
+/** A localized column as exported: `<displayname default="…"><label description="…" languagecode="1033" /></displayname>`. */
+function label(node: Node | undefined, name: string): string | null {
+  const element = child(node, name);
+  const value = element?.['@_default'] ?? child(element, 'label')?.['@_description'];
+  return typeof value === 'string' ? value : null;
+}
+
+function integer(text: string | undefined): number | null {
+  return text !== undefined && /^-?\d+$/.test(text.trim()) ? Number(text) : null;
+}
+
+/** `environmentvariablevalues.json`: one value object or a list of them (the first is the definition's value). */
+function currentValue(file: string, json: string): PackageEnvironmentVariable['value'] | ImportFailure {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return importXsdValidation(file, 'The file is not valid JSON.');
+  }
+  const holder = (parsed as { environmentvariablevalues?: { environmentvariablevalue?: unknown } } | null)?.environmentvariablevalues?.environmentvariablevalue;
+  const first = (Array.isArray(holder) ? holder[0] : holder) as Record<string, unknown> | undefined;
+  if (typeof first !== 'object' || first === null) return undefined;
+  const id = normalizeGuid(first.environmentvariablevalueid);
+  return {
+    ...(id ? { id } : {}),
+    ...(typeof first.schemaname === 'string' ? { schemaName: first.schemaname } : {}),
+    value: typeof first.value === 'string' ? first.value : null,
+  };
+}
+
+/** One definition per `environmentvariabledefinitions/<folder>/`; the XML's `schemaname` wins over the folder name. */
+function environmentVariables(files: SolutionFiles): PackageEnvironmentVariable[] | ImportFailure {
+  const folders = [...new Set((files.entryNames ?? [])
+    .map((name) => /^environmentvariabledefinitions\/([^/]+)\//i.exec(name)?.[1])
+    .filter((name): name is string => name !== undefined && name !== ''))];
+  const contents = Object.entries(files.environmentVariableFiles ?? {});
+  const fileOf = (folder: string, name: string) => contents.find(([entry]) => entry.toLowerCase() === `environmentvariabledefinitions/${folder}/${name}`.toLowerCase());
+  const definitions: PackageEnvironmentVariable[] = [];
+  for (const folder of folders) {
+    const xmlFile = fileOf(folder, 'environmentvariabledefinition.xml');
+    const parsed = xmlFile ? parse(xmlFile[0], xmlFile[1]) : {};
+    if (isImportFailure(parsed)) return parsed;
+    const node = child(parsed, 'environmentvariabledefinition');
+    const schemaName = node?.['@_schemaname'];
+    const jsonFile = fileOf(folder, 'environmentvariablevalues.json');
+    const value = jsonFile ? currentValue(jsonFile[0], jsonFile[1]) : undefined;
+    if (isImportFailure(value)) return value;
+    definitions.push({
+      schemaName: typeof schemaName === 'string' && schemaName !== '' ? schemaName : folder,
+      displayName: label(node, 'displayname'),
+      description: label(node, 'description'),
+      type: integer(textOf(node, 'type')),
+      defaultValue: textOf(node, 'defaultvalue') || null,
+      isRequired: textOf(node, 'isrequired') === '1',
+      secretStore: integer(textOf(node, 'secretstore')),
+      ...(value ? { value } : {}),
+    });
+  }
+  return definitions;
 }
 
 export function parseSolutionPackage(files: SolutionFiles): SolutionPackage | ImportFailure {
@@ -166,12 +251,15 @@ export function parseSolutionPackage(files: SolutionFiles): SolutionPackage | Im
     return { required, dependent: attributes(child(dependency, 'Dependent')), solution: required.find(([name]) => name === 'solution')?.[1] ?? '' };
   });
   const connectionReferences = list(child(root, 'connectionreferences'), 'connectionreference')
-    .map((reference) => reference['@_connectionreferencelogicalname'])
-    .filter((name): name is string => typeof name === 'string' && name !== '')
-    .map((logicalName) => ({ logicalName }));
-  const environmentVariableDefinitions = [...new Set((files.entryNames ?? [])
-    .map((name) => /^environmentvariabledefinitions\/([^/]+)\//i.exec(name)?.[1])
-    .filter((name): name is string => name !== undefined && name !== ''))];
+    .filter((reference) => typeof reference['@_connectionreferencelogicalname'] === 'string' && reference['@_connectionreferencelogicalname'] !== '')
+    .map((reference) => ({
+      logicalName: reference['@_connectionreferencelogicalname'] as string,
+      displayName: textOf(reference, 'connectionreferencedisplayname') ?? null,
+      connectorId: textOf(reference, 'connectorid') ?? null,
+      description: textOf(reference, 'description') ?? null,
+    }));
+  const environmentVariableDefinitions = environmentVariables(files);
+  if (isImportFailure(environmentVariableDefinitions)) return environmentVariableDefinitions;
   return {
     uniqueName,
     friendlyName: typeof friendlyName === 'string' && friendlyName ? friendlyName : uniqueName,

@@ -9,6 +9,7 @@ import { duplicatedImportJobId, importConcurrency, isImportFailure, solutionConc
 import type { ResolvedOptions } from '../options.js';
 import { nowIso, type AsyncOperationRow, type ImportJobRow, type OrgState } from '../state.js';
 import { applyPackage, checkDependencies, checkRoles, checkVersionAndMode, promote, type ImportMode } from './apply.js';
+import { checkComponentParameters, type ComponentParameter, type SettingsModes } from './deployment-settings.js';
 import { parseSolutionPackage, type SolutionPackage } from './package.js';
 import { importResultXml } from './result-xml.js';
 import { readSolutionZip } from './zip.js';
@@ -21,6 +22,8 @@ export interface ImportStart {
   /** Create an asyncoperations row (the *Async actions). */
   async: boolean;
   caller: { userId: string; canWriteRole: boolean };
+  /** The import's `ComponentParameters` (environment variable values, connection references). */
+  componentParameters: readonly ComponentParameter[];
 }
 
 export type ImportOutcome = { ok: true; solutionId: string } | { ok: false; failure: ImportFailure };
@@ -176,12 +179,14 @@ export class ImportRunner {
         job.progress = Math.round((100 * step) / PROGRESS_STEPS * 100) / 100;
       }
       await this.#sleep(this.#options.importDurationMs / PROGRESS_STEPS);
+      const modes: SettingsModes = { unknown: this.#options.unknownComponentParameter, packagedValue: this.#options.packagedEnvironmentVariableValue };
       const failure = isImportFailure(parsed)
         ? parsed
         : checkVersionAndMode(org, parsed, request.mode, this.#options.strictSameVersionImport)
           ?? checkDependencies(org, parsed, { active: this.#options.activeDependencies, match: this.#options.dependencyMatch })
-          ?? checkRoles(org, parsed, request.caller);
-      outcome = failure ? { ok: false, failure } : { ok: true, solutionId: applyPackage(org, parsed as SolutionPackage, request.mode) };
+          ?? checkRoles(org, parsed, request.caller)
+          ?? checkComponentParameters(org, parsed, request.componentParameters, modes);
+      outcome = failure ? { ok: false, failure } : { ok: true, solutionId: applyPackage(org, parsed as SolutionPackage, request.mode, { parameters: request.componentParameters, modes }) };
     } catch (error) {
       outcome = { ok: false, failure: { code: '0x80048033', section: 'solutionManifest', message: `An error occurred while importing a Solution. ${error instanceof Error ? error.message : String(error)}` } };
     }

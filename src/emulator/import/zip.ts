@@ -11,12 +11,20 @@ export interface SolutionFiles {
   contentTypesXml: string;
   /** Every file entry's name as JSZip resolved it (folders such as `environmentvariabledefinitions/…`). */
   entryNames?: string[];
+  /**
+   * The files of `environmentvariabledefinitions/<schemaname>/`: `environmentvariabledefinition.xml` and, when the
+   * export carries a current value, `environmentvariablevalues.json`, by entry name. Inflated within the same budget.
+   */
+  environmentVariableFiles?: Record<string, string>;
 }
 
 export interface ZipLimits {
   maxEntries: number;
   maxExpandedBytes: number;
 }
+
+/** Where real exports keep environment variables (mpa_AccountassistantforSAP_1_0_0_0_managed.zip). */
+const ENVIRONMENT_VARIABLE_FILE = /^environmentvariabledefinitions\/[^/]+\/(environmentvariabledefinition\.xml|environmentvariablevalues\.json)$/i;
 
 const ROOT_FILES = { solutionXml: 'solution.xml', customizationsXml: 'customizations.xml', contentTypesXml: '[content_types].xml' } as const;
 
@@ -72,16 +80,28 @@ export async function readSolutionZip(data: Buffer, limits: ZipLimits): Promise<
   const byName = new Map(entries.map((f) => [f.name.toLowerCase(), f]));
   const budget = { remaining: limits.maxExpandedBytes };
   const out: Partial<SolutionFiles> = {};
-  for (const [key, name] of Object.entries(ROOT_FILES) as Array<[keyof typeof ROOT_FILES, string]>) {
-    const file = byName.get(name);
-    if (!file) return importBadZip();
+  const read = async (file: JSZip.JSZipObject): Promise<string | ImportFailure> => {
     try {
-      out[key] = text(await inflate(file, budget));
+      return text(await inflate(file, budget));
     } catch (error) {
       if (error instanceof LimitExceeded) return importZipLimit(`The expanded content exceeds ${limits.maxExpandedBytes} bytes.`);
       return importBadZip();
     }
+  };
+  for (const [key, name] of Object.entries(ROOT_FILES) as Array<[keyof typeof ROOT_FILES, string]>) {
+    const file = byName.get(name);
+    if (!file) return importBadZip();
+    const content = await read(file);
+    if (typeof content !== 'string') return content;
+    out[key] = content;
+  }
+  const environmentVariableFiles: Record<string, string> = {};
+  for (const file of entries.filter((f) => ENVIRONMENT_VARIABLE_FILE.test(f.name))) {
+    const content = await read(file);
+    if (typeof content !== 'string') return content;
+    environmentVariableFiles[file.name] = content;
   }
   out.entryNames = entries.map((f) => f.name);
+  out.environmentVariableFiles = environmentVariableFiles;
   return out as SolutionFiles;
 }
