@@ -123,6 +123,33 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'init [dir]',
+      'Start a spec folder: writes <dir>/solution-src/ (solution.json, one least-privilege role) and ignores out/ in git',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', default: '.', describe: 'Project folder' })
+          .option('publisher', { type: 'string', requiresArg: true, describe: 'Publisher unique name (asked when missing, at a terminal)' })
+          .option('prefix', { type: 'string', requiresArg: true, describe: 'Publisher prefix, 2-8 letters or digits' })
+          .option('app-client-id', { type: 'string', requiresArg: true, describe: "Your multi-tenant app's client id" })
+          .option('app-name', { type: 'string', requiresArg: true, describe: "Your app's name as admins know it (also the role's)" })
+          .option('unique-name', { type: 'string', requiresArg: true, describe: 'Unique name of the role solution' }),
+      async (args) => {
+        const { runInit, terminalAsk } = await import('./commands/init.js');
+        exitCode = await runInit(
+          {
+            dir: args.dir ?? '.',
+            ...(args.publisher !== undefined ? { publisher: args.publisher } : {}),
+            ...(args.prefix !== undefined ? { prefix: args.prefix } : {}),
+            ...(args['app-client-id'] !== undefined ? { appClientId: args['app-client-id'] } : {}),
+            ...(args['app-name'] !== undefined ? { appName: args['app-name'] } : {}),
+            ...(args['unique-name'] !== undefined ? { uniqueName: args['unique-name'] } : {}),
+          },
+          cliOutput,
+          terminalAsk(process.stdin, process.stderr),
+        );
+      },
+    )
+    .command(
       'pull',
       'Write role files from roles that exist in an org (a dev org where the role was clicked together), ids kept',
       (y) =>

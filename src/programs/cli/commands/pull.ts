@@ -16,7 +16,7 @@ import { defaultCatalog } from '../../../spec/catalog.js';
 import { normalizeGuid } from '../../../spec/guid.js';
 import { specTables } from '../../../spec/index.js';
 import { tablePrivileges } from '../../../spec/table-privileges.js';
-import { PACKAGE_ROOT } from '../../../util/package-root.js';
+import { schemaRef } from '../../../util/schema-ref.js';
 import { displayPath } from '../../../util/paths.js';
 import { checkOrgUrl, checkServiceUrl, checkTenant } from '../../../util/url.js';
 
@@ -89,8 +89,8 @@ export async function runPull(args: PullArgs, output: Output, env: NodeJS.Proces
 
   const files = roles.map((role) => ({ role, file: path.join(out, roleFileName(role)) }));
   await refuseOverwrites(files, args.force);
-  const schemaRef = path.relative(out, path.join(PACKAGE_ROOT, 'schemas', 'role.schema.json')).split(path.sep).join('/');
-  for (const { role, file } of files) await writeFileAtomic(file, roleFileText(role, schemaRef));
+  const schema = schemaRef(out, 'role.schema.json', process.cwd());
+  for (const { role, file } of files) await writeFileAtomic(file, roleFileText(role, schema));
 
   const known = tablePrivileges(spec.tables);
   const catalog = defaultCatalog();
