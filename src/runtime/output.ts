@@ -30,10 +30,32 @@ export class Redactor {
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.#secrets) out = out.split(secret).join('[redacted]');
+    for (const secret of this.#secrets) out = redactValue(out, secret);
     for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
     return out;
   }
+}
+
+/** Shortened values end so (errors.ts formatValue, the fleet summary); a cut secret is still one. */
+const CUT = /^(\.\.\.|…)/;
+
+/**
+ * Every occurrence of `secret`, and every cut copy of it: its first characters (at least the minimum
+ * length) followed by an ellipsis, which is how a long value is shortened in a message.
+ */
+function redactValue(text: string, secret: string): string {
+  const head = secret.slice(0, MIN_SECRET_LENGTH);
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(head); at >= 0; at = text.indexOf(head, at + 1)) {
+    if (at < from) continue;
+    let length = MIN_SECRET_LENGTH;
+    while (length < secret.length && text.charCodeAt(at + length) === secret.charCodeAt(length)) length++;
+    if (length < secret.length && !CUT.test(text.slice(at + length))) continue;
+    out += `${text.slice(from, at)}[redacted]`;
+    from = at + length;
+  }
+  return out + text.slice(from);
 }
 
 export interface Output {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createOutput, MIN_SECRET_LENGTH, Redactor } from '../../src/runtime/output.js';
+import { formatProblem } from '../../src/errors.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 function memory(): { stream: Writable; text: () => string } {
@@ -38,5 +39,16 @@ describe('the redacting output', () => {
     expect(redactor.redact('the wrong secret was given, wrongly')).to.equal('the wrong secret was given, wrongly');
     // Wherever the value stands, none of it is shown.
     expect(redactor.redact('Winter2026 and xWinter2026y')).to.equal('[redacted] and x[redacted]y');
+  });
+
+  it("never shows a secret's first characters: a value cut short in a message is redacted too, the rest of the text kept", () => {
+    const secret = 'Q7~vz' + 'k'.repeat(90);
+    const redactor = new Redactor();
+    redactor.add(secret);
+    // A long value that is not a string is shown cut at 80 characters.
+    const problem = formatProblem({ severity: 'error', file: 'settings.json', path: 'EnvironmentVariables[0]', value: { SchemaName: 'fab_Key', Value: secret }, expected: 'SchemaName and Value' });
+    expect(problem).to.equal(`error: settings.json: EnvironmentVariables[0]: {"SchemaName":"fab_Key","Value":"${secret.slice(0, 44)}...: expected SchemaName and Value`);
+    expect(redactor.redact(problem)).to.equal('error: settings.json: EnvironmentVariables[0]: {"SchemaName":"fab_Key","Value":"[redacted]...: expected SchemaName and Value');
+    expect(redactor.redact(`${secret.slice(0, 20)}… and ${secret.slice(0, 20)} not cut`)).to.equal(`[redacted]… and ${secret.slice(0, 20)} not cut`);
   });
 });
