@@ -170,6 +170,22 @@ describe('dvpkg build / check (CLI)', () => {
     expect(result.stderr).to.match(/r\.json: privileges\.prvWriteAnnotation: "prvWriteAnnotation": expected a privilege name Dataverse defines: the privileges of table annotation are named after Note, not its logical name \(did you mean prvWriteNote\?\)/);
   });
 
+  it('answers each mistake of a new user in their own words, all at once', async () => {
+    const src = await writeTree(await tempDir(), {
+      'solution.json': validSolution(),
+      'roles/r.json': validRole({ privileges: { prvReadSolution: 'User', prvReadSystemUser: 'Local', prvreadaccount: 'Global', prvWriteContact: 'Basic' } }),
+    });
+    const result = await runCli(['check', '--src', src]);
+    expect(result.code).to.equal(2);
+    const file = path.join(src, 'roles', 'r.json');
+    expect(result.stderr).to.equal(
+      `dvpkg: ${src}: 3 errors in the solution spec [DVPKG_SPEC_INVALID]\n` +
+        `  error: ${file}: privileges.prvReadSolution: "User": prvReadSolution allows only Organization (Global)\n` +
+        `  error: ${file}: privileges.prvReadSystemUser: "prvReadSystemUser": expected a privilege name Dataverse defines: the privileges of table systemuser are named after User, not its logical name (did you mean prvReadUser?)\n` +
+        `  error: ${file}: privileges.prvreadaccount: "prvreadaccount": expected a privilege name: "prv" + capitalised verb and table, e.g. prvReadAccount or prvReadcontoso_Widget (did you mean prvReadAccount?)\n`,
+    );
+  });
+
   it('rejects an unknown flag or a missing command with exit 2', async () => {
     const unknown = await runCli(['build', '--sauce', 'x']);
     expect(unknown.code).to.equal(2);
