@@ -12,6 +12,8 @@ describe('dvpkg: flag mistakes in the user\'s spelling', function () {
       [['check', 'strcit'], 'dvpkg: strcit: not a flag (flags start with --); did you mean --strict? (see dvpkg --help) [DVPKG_USAGE]'],
       [['check', '--wat'], 'dvpkg: --wat: no such flag (see dvpkg --help) [DVPKG_USAGE]'],
       [['biuld'], 'dvpkg: biuld: no such command (init, build, check, diff, pull, verify, fleet-report, emulator); did you mean build? (see dvpkg --help) [DVPKG_USAGE]'],
+      // With --help after it too: a typo must not print the general help and pass.
+      [['biuld', '--help'], 'dvpkg: biuld: no such command (init, build, check, diff, pull, verify, fleet-report, emulator); did you mean build? (see dvpkg --help) [DVPKG_USAGE]'],
       [['check', '-src', 'solution-src'], 'dvpkg: -src: long flags take two dashes: --src [DVPKG_USAGE]'],
       [[], 'dvpkg: Name a command: init, build, check, diff, pull, verify, fleet-report, emulator. See dvpkg --help. [DVPKG_USAGE]'],
     ];

@@ -33,15 +33,21 @@ function nearest(name: string, known: readonly string[]): string | undefined {
   return best?.flag;
 }
 
+/**
+ * A first word that is no command, checked before yargs reads the line: with `--help` after it, yargs
+ * would print the general help and exit 0, and a typo in a pipeline would pass.
+ */
+export function unknownCommand(argv: readonly string[], commands: readonly string[]): string | undefined {
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-') || commands.includes(first)) return undefined;
+  const guess = nearestCommand(first, commands);
+  return `${first}: no such command (${commands.join(', ')})${guess ? `; did you mean ${guess}?` : ''}`;
+}
+
 /** yargs' "Unknown argument(s): a, b" in the user's words, or undefined for any other message. */
-export function unknownArguments(message: string, argv: readonly string[], known: readonly string[], commands: readonly string[]): string | undefined {
+export function unknownArguments(message: string, argv: readonly string[], known: readonly string[]): string | undefined {
   const match = /^Unknown arguments?: (.+)$/.exec(message);
   if (!match) return undefined;
-  const first = argv.find((a) => !a.startsWith('-'));
-  if (first !== undefined && first === argv[0] && !commands.includes(first)) {
-    const guess = nearestCommand(first, commands);
-    return `${first}: no such command (${commands.join(', ')})${guess ? `; did you mean ${guess}?` : ''}`;
-  }
   const typed = new Set(argv.map((a) => a.replace(/=.*$/, '')));
   const parts = match[1]!.split(', ').map((name) => {
     const asFlag = typed.has(`--${name}`) ? `--${name}` : typed.has(`-${name}`) ? `-${name}` : undefined;

@@ -1,7 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DVPKG_VERSION } from '../../version.js';
-import { singleDashLongFlag, unknownArguments } from './flag-mistakes.js';
+import { singleDashLongFlag, unknownArguments, unknownCommand } from './flag-mistakes.js';
 import { COMMANDS, LONG_FLAGS } from './flags.js';
 import { usageError } from '../../errors.js';
 import { cliOutput, reportCliError } from './output.js';
@@ -50,6 +50,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let exitCode = 0;
+  const command = unknownCommand(argv, COMMANDS);
+  if (command) throw usageError(`${command} (see dvpkg --help)`);
   const dashed = singleDashLongFlag(argv, LONG_FLAGS);
   if (dashed) throw usageError(dashed);
   await yargs(argv)
@@ -262,7 +264,7 @@ async function main(argv: string[]): Promise<number> {
     .fail((message, error) => {
       // yargs raises its own parse errors (a flag without its value, a failed coerce) as YError; those are usage errors too.
       if (error && error.name !== 'YError') throw error;
-      const text = unknownArguments(message ?? '', argv, LONG_FLAGS, COMMANDS) ?? message ?? 'invalid arguments';
+      const text = unknownArguments(message ?? '', argv, LONG_FLAGS) ?? message ?? 'invalid arguments';
       throw usageError(/see dvpkg/i.test(text) ? text : `${text} (see dvpkg --help)`);
     })
     .parseAsync();
