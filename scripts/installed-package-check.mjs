@@ -95,7 +95,7 @@ try {
     const result = expectExit0(await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, timeoutMs: 180_000 }), 'npm pack');
     const [info] = JSON.parse(result.stdout);
     const files = new Set(info.files.map((f) => f.path));
-    const missing = ['bin/dvpkg.js', 'dist/bin/dvpkg.js', 'dist/runner/deploy.mjs', 'dist/index.js', 'dist/emulator/index.js', 'templates/README.md.hbs', 'schemas/solution.schema.json'].filter((f) => !files.has(f));
+    const missing = ['LICENSE', 'bin/dvpkg.js', 'dist/bin/dvpkg.js', 'dist/runner/deploy.mjs', 'dist/index.js', 'dist/emulator/index.js', 'templates/README.md.hbs', 'schemas/solution.schema.json'].filter((f) => !files.has(f));
     if (missing.length) throw new CheckFailed(`the tarball lacks ${missing.join(', ')}`, result);
     return { tarball: path.join(work, info.filename), version: info.version, note: `${info.filename}, ${info.files.length} files, ${Math.round(info.size / 1024)} KB` };
   });
