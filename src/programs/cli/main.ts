@@ -44,6 +44,23 @@ function sourceOptions<T>(y: Argv<T>) {
 
 
 
+/** Where a sign-in goes, shared by `pull` and `verify`: the tenant, the cloud and its sign-in host. */
+function signInTargetOptions<T>(y: Argv<T>) {
+  return y
+    .option('tenant', { type: 'string', requiresArg: true, describe: 'Tenant id or domain (default AZURE_TENANT_ID, else found from the org)' })
+    .option('cloud', { type: 'string', requiresArg: true, describe: 'public, usgov, usgovhigh, dod or china (default public)' })
+    .option('authority-host', { type: 'string', requiresArg: true, describe: "Sign-in host (default: the cloud's); for a local emulator" });
+}
+
+/** The flags of `signInTargetOptions`, as the command modules take them. */
+function signInTarget(args: { tenant?: string | undefined; cloud?: string | undefined; 'authority-host'?: string | undefined }) {
+  return {
+    ...(args.tenant !== undefined ? { tenant: args.tenant } : {}),
+    ...(args.cloud !== undefined ? { cloud: args.cloud } : {}),
+    ...(args['authority-host'] !== undefined ? { authorityHost: args['authority-host'] } : {}),
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     cliOutput.out(`${DVPKG_VERSION}\n`);
@@ -155,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
       'pull',
       'Write role files from roles that exist in an org (a dev org where the role was clicked together), ids kept',
       (y) =>
-        y
+        signInTargetOptions(y
           .option('org', { type: 'string', requiresArg: true, demandOption: true, describe: 'Dataverse org URL to read the roles from' })
           .option('role', { type: 'string', requiresArg: true, array: true, demandOption: true, describe: 'Name of a role in the root business unit (repeatable)' })
           .option('src', { type: 'string', requiresArg: true, default: 'solution-src', describe: 'Spec folder whose tables and app.adminClientId the pull uses' })
@@ -163,14 +180,11 @@ async function main(argv: string[]): Promise<number> {
           .option('force', { type: 'boolean', default: false, describe: 'Overwrite role files that exist' })
           .option('auth', { type: 'string', requiresArg: true, describe: 'browser (default where there is a display), device-code, client-secret, certificate, federated or azure-cli' })
           .option('open', { type: 'boolean', default: true, describe: 'Browser sign-in: open the system browser (--no-open prints the URL only)' })
-          .option('tenant', { type: 'string', requiresArg: true, describe: 'Tenant id or domain (default AZURE_TENANT_ID, else found from the org)' })
           .option('client-id', { type: 'string', requiresArg: true, describe: 'With --auth client-secret, certificate or federated: the app to sign in as' })
           .option('admin-client-id', { type: 'string', requiresArg: true, describe: "Public client for a person's sign-in (default: the spec's app.adminClientId, else Microsoft's sample app)" })
           .option('certificate', { type: 'string', requiresArg: true, describe: 'With --auth certificate: PEM with the private key and certificate' })
           .option('federated-token-file', { type: 'string', requiresArg: true, describe: 'With --auth federated: file holding the federated token' })
-          .option('cloud', { type: 'string', requiresArg: true, describe: 'public, usgov, usgovhigh, dod or china (default public)' })
-          .option('authority-host', { type: 'string', requiresArg: true, describe: "Sign-in host (default: the cloud's); for a local emulator" })
-          .option('verbose', { type: 'boolean', default: false, describe: 'List every warning (alike ones are grouped otherwise)' }),
+          .option('verbose', { type: 'boolean', default: false, describe: 'List every warning (alike ones are grouped otherwise)' })),
       async (args) => {
         const { runPull } = await import('./commands/pull.js');
         exitCode = await runPull({
@@ -182,13 +196,11 @@ async function main(argv: string[]): Promise<number> {
           verbose: args.verbose,
           open: args.open,
           ...(args.auth !== undefined ? { auth: args.auth } : {}),
-          ...(args.tenant !== undefined ? { tenant: args.tenant } : {}),
           ...(args['client-id'] !== undefined ? { clientId: args['client-id'] } : {}),
           ...(args['admin-client-id'] !== undefined ? { adminClientId: args['admin-client-id'] } : {}),
           ...(args.certificate !== undefined ? { certificate: args.certificate } : {}),
           ...(args['federated-token-file'] !== undefined ? { federatedTokenFile: args['federated-token-file'] } : {}),
-          ...(args.cloud !== undefined ? { cloud: args.cloud } : {}),
-          ...(args['authority-host'] !== undefined ? { authorityHost: args['authority-host'] } : {}),
+          ...signInTarget(args),
         }, cliOutput);
       },
     )
@@ -196,22 +208,19 @@ async function main(argv: string[]): Promise<number> {
       'verify',
       'Sign in as the ISV app and prove the org is exactly as the package declares (exit 0 pass, 1 fail, 4 sign-in failed)',
       (y) =>
-        y
+        signInTargetOptions(y
           .option('org', { type: 'string', requiresArg: true, describe: 'Dataverse org URL' })
           .option('orgs', { type: 'string', requiresArg: true, describe: 'Many orgs instead: a file of org URLs (or a JSON list), as deploy.mjs --orgs takes it; exit 11 when some org fails' })
           .option('concurrency', { type: 'string', requiresArg: true, describe: 'With --orgs: orgs at a time (default 4)' })
           .option('package', { type: 'string', requiresArg: true, demandOption: true, describe: 'Deploy package folder, its .zip, or its manifest.json' })
-          .option('tenant', { type: 'string', requiresArg: true, describe: 'Tenant id or domain (default AZURE_TENANT_ID, else found from the org)' })
           .option('client-id', { type: 'string', requiresArg: true, describe: "The app's client id (default AZURE_CLIENT_ID, else the manifest's)" })
           .option('auth', { type: 'string', requiresArg: true, describe: 'certificate, client-secret, federated or azure-cli (default: the first credential found: certificate, secret, federated token)' })
           .option('certificate', { type: 'string', requiresArg: true, describe: 'PEM with the private key and certificate (default AZURE_CLIENT_CERTIFICATE_PATH); else AZURE_CLIENT_SECRET is used' })
           .option('federated-token-file', { type: 'string', requiresArg: true, describe: 'File holding a federated token (default AZURE_FEDERATED_TOKEN_FILE; in GitHub Actions the job\'s OIDC token)' })
-          .option('cloud', { type: 'string', requiresArg: true, describe: 'public, usgov, usgovhigh, dod or china (default public)' })
-          .option('authority-host', { type: 'string', requiresArg: true, describe: "Sign-in host (default: the cloud's); for a local emulator" })
           .option('report', { type: 'string', requiresArg: true, describe: 'Write a JSON report with every check' })
           .option('junit', { type: 'string', requiresArg: true, describe: 'Write JUnit XML, one test case per check' })
           .option('probe', { type: 'boolean', default: false, describe: 'Also read one row of each table a declared read privilege covers (never writes)' })
-          .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' }),
+          .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' })),
       async (args) => {
         const { runVerifyCommand } = await import('./commands/verify.js');
         exitCode = await runVerifyCommand({
@@ -221,13 +230,11 @@ async function main(argv: string[]): Promise<number> {
           package: args.package,
           json: args.json,
           probe: args.probe,
-          ...(args.tenant !== undefined ? { tenant: args.tenant } : {}),
           ...(args['client-id'] !== undefined ? { clientId: args['client-id'] } : {}),
           ...(args.certificate !== undefined ? { certificate: args.certificate } : {}),
           ...(args.auth !== undefined ? { auth: args.auth } : {}),
           ...(args['federated-token-file'] !== undefined ? { federatedTokenFile: args['federated-token-file'] } : {}),
-          ...(args.cloud !== undefined ? { cloud: args.cloud } : {}),
-          ...(args['authority-host'] !== undefined ? { authorityHost: args['authority-host'] } : {}),
+          ...signInTarget(args),
           ...(args.report !== undefined ? { report: args.report } : {}),
           ...(args.junit !== undefined ? { junit: args.junit } : {}),
         }, cliOutput);
