@@ -13,7 +13,7 @@ describe('dvpkg: flag mistakes in the user\'s spelling', function () {
       [['check', '--wat'], 'dvpkg: --wat: no such flag (see dvpkg --help) [DVPKG_USAGE]'],
       [['biuld'], 'dvpkg: biuld: no such command (build, check, diff, pull, verify, fleet-report, emulator); did you mean build? (see dvpkg --help) [DVPKG_USAGE]'],
       [['check', '-src', 'solution-src'], 'dvpkg: -src: long flags take two dashes: --src [DVPKG_USAGE]'],
-      [[], 'dvpkg: Name a command: build, check, diff, verify, fleet-report, emulator. See dvpkg --help. [DVPKG_USAGE]'],
+      [[], 'dvpkg: Name a command: build, check, diff, pull, verify, fleet-report, emulator. See dvpkg --help. [DVPKG_USAGE]'],
     ];
     for (const [args, expected] of cases) {
       const run = await runCli(args);
