@@ -48,6 +48,8 @@ describe('build: deployment settings in the spec', function () {
     const manifest = JSON.parse(await readFile(path.join(result.package!.dir, 'manifest.json'), 'utf8'));
     expect(manifest.settings).to.deep.equal({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', required: true }, [SAP_REFERENCE]: { description: 'A connection to SAP ERP', required: false } });
     expect(manifest.solutions[0].environmentVariables.map((v: { schemaName: string }) => v.schemaName)).to.deep.equal([SAP_VARIABLE, 'mpa_TenantCode']);
+    const readme = await readFile(path.join(result.package!.dir, 'README.md'), 'utf8');
+    expect(readme).to.contain('## Settings: environment variables and connection references').and.contain(`| \`${SAP_VARIABLE}\` (SAP ERP Connection String) | Account assistant for SAP | yes | \`{}\` | The SAP ERP connection string (JSON) |`).and.contain('--settings settings.json');
     expect(manifest.solutions[0].connectionReferences).to.deep.equal([{ logicalName: SAP_REFERENCE, displayName: 'SAP ERP Account assistant', connectorId: '/providers/Microsoft.PowerApps/apis/shared_saperp', flows: ['UnlockUser', 'ReadUser'] }]);
   });
 
