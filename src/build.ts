@@ -93,6 +93,8 @@ function includedSolution(s: IncludedSolutionModel): ManifestSolution {
     requires: s.requires,
     creates: s.creates,
     tables: s.tables,
+    ...(s.environmentVariables.length > 0 ? { environmentVariables: s.environmentVariables } : {}),
+    ...(s.connectionReferences.length > 0 ? { connectionReferences: s.connectionReferences } : {}),
     ...(s.overwriteUnmanagedCustomizations !== undefined ? { overwriteUnmanagedCustomizations: s.overwriteUnmanagedCustomizations } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { Level } from '../spec/model.js';
 import { odataString, type DataverseClient } from './client.js';
+import type { ComponentParameter } from './settings.js';
 
 /** Typed Web API calls dvpkg makes; each is one request, named after what it asks. */
 
@@ -177,12 +178,13 @@ export interface ImportStarted {
   ImportJobKey: string;
 }
 
-export async function importSolutionAsync(client: DataverseClient, zip: Buffer, overwriteUnmanaged: boolean): Promise<ImportStarted> {
-  return client.post('ImportSolutionAsync', importBody(zip, overwriteUnmanaged), { neverRepeat: true });
+/** `parameters`: values for the solution's environment variables and connection references, set by the import itself. */
+export async function importSolutionAsync(client: DataverseClient, zip: Buffer, overwriteUnmanaged: boolean, parameters: readonly ComponentParameter[] = []): Promise<ImportStarted> {
+  return client.post('ImportSolutionAsync', importBody(zip, overwriteUnmanaged, parameters), { neverRepeat: true });
 }
 
-export async function stageAndUpgradeAsync(client: DataverseClient, zip: Buffer, overwriteUnmanaged: boolean): Promise<ImportStarted> {
-  return client.post('StageAndUpgradeAsync', importBody(zip, overwriteUnmanaged), { neverRepeat: true });
+export async function stageAndUpgradeAsync(client: DataverseClient, zip: Buffer, overwriteUnmanaged: boolean, parameters: readonly ComponentParameter[] = []): Promise<ImportStarted> {
+  return client.post('StageAndUpgradeAsync', importBody(zip, overwriteUnmanaged, parameters), { neverRepeat: true });
 }
 
 // A multiple of 3 bytes; small enough that each chunk's base64 string is collected young instead of
@@ -193,9 +195,10 @@ const BASE64_CHUNK = 3 * 64 * 1024;
  * The JSON body of an import, written straight into one buffer: a solution can be 95 MB, and its
  * base64 as a string, then as JSON text, then as bytes would hold four copies at once.
  */
-export function importBody(zip: Buffer, overwriteUnmanaged: boolean): Buffer {
+export function importBody(zip: Buffer, overwriteUnmanaged: boolean, parameters: readonly ComponentParameter[] = []): Buffer {
   const head = Buffer.from('{"CustomizationFile":"');
-  const tail = Buffer.from(`","OverwriteUnmanagedCustomizations":${overwriteUnmanaged},"PublishWorkflows":true}`);
+  const extra = parameters.length > 0 ? `,"ComponentParameters":${JSON.stringify(parameters)}` : '';
+  const tail = Buffer.from(`","OverwriteUnmanagedCustomizations":${overwriteUnmanaged},"PublishWorkflows":true${extra}}`);
   const body = Buffer.allocUnsafe(head.length + Math.ceil(zip.length / 3) * 4 + tail.length);
   let at = head.copy(body, 0);
   // Chunks of a multiple of 3 bytes encode without padding, so their base64 joins up.

@@ -5,6 +5,7 @@ import { confirmPrivileges } from './steps/confirm.js';
 import type { ApplyContext, ApplyState, StepOutcome } from './steps/context.js';
 import { importSolution } from './steps/import-solution.js';
 import { bindRole } from './steps/roles.js';
+import { setSettings } from './steps/settings.js';
 
 /** Carries out a plan, one small executor per step kind, each recorded as a step of the report. */
 
@@ -15,6 +16,7 @@ export interface Applied {
 
 const TITLES: { [K in PlanStep['kind']]: (step: Extract<PlanStep, { kind: K }>) => string } = {
   'import-solution': (s) => `Importing ${s.uniqueName} ${s.version}`,
+  'set-settings': (s) => `Setting ${s.names.join(', ')}`,
   'purge-deleted-app-user': (s) => `Purging the deleted application user ${s.userId}`,
   'create-app-user': () => 'Creating the application user',
   'bind-role': (s) => `Giving the application user "${s.roleName}"`,
@@ -41,6 +43,8 @@ async function execute(step: PlanStep, ctx: ApplyContext, state: ApplyState, app
       delete state.roles;
       return outcome;
     }
+    case 'set-settings':
+      return setSettings(step, ctx);
     case 'purge-deleted-app-user':
       return purgeDeletedAppUser(step, ctx);
     case 'create-app-user':

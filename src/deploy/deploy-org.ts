@@ -12,6 +12,8 @@ import type { StepRecorder } from './recorder.js';
 import type { RunOutcome } from './report.js';
 import { readOrg, solutionActions } from './snapshot.js';
 import { consentMissing } from './steps/app-user.js';
+import type { GivenSetting } from './settings/input.js';
+import { unsetReferenceNotes } from './settings/plan-settings.js';
 
 /**
  * Deploys one package to one org: sign in, read the org, plan, check, ask, apply, and tell the
@@ -32,6 +34,8 @@ export interface DeployOptions {
   purgeDeletedAppUser: boolean;
   /** With --yes: an upgrade may widen the application user's access. */
   acceptPrivilegeChanges: boolean;
+  /** Values for the package's deployment settings (`--settings`, `--set`). */
+  settings?: readonly GivenSetting[];
 }
 
 export interface DeployRuntime {
@@ -105,6 +109,7 @@ export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runt
     consentUrl,
     purgeDeletedAppUser: options.purgeDeletedAppUser,
     refuseWidening: options.yes && !options.planOnly && !options.acceptPrivilegeChanges,
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   result.plan = plan;
   emit({ type: 'plan', plan });
@@ -139,12 +144,13 @@ export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runt
     if (!(await runtime.confirm(question))) throw new DvpkgError('DVPKG_CANCELLED', 'Cancelled; nothing was changed');
   }
 
-  const applied = await applyPlan(plan, { client: session.client, manifest, zips: pkg.zips, overwriteUnmanaged: options.overwriteUnmanaged, consentUrl, clock, ...signal, emit, running: runtime.running }, { ...(snapshot.appUsers[0] ? { appUser: snapshot.appUsers[0] } : {}), ...(snapshot.roles ? { roles: snapshot.roles } : {}) }, recorder);
+  const applied = await applyPlan(plan, { client: session.client, manifest, zips: pkg.zips, overwriteUnmanaged: options.overwriteUnmanaged, consentUrl, clock, ...signal, emit, running: runtime.running, settings: new Map((options.settings ?? []).map((g) => [g.name.toLowerCase(), g])) }, { ...(snapshot.appUsers[0] ? { appUser: snapshot.appUsers[0] } : {}), ...(snapshot.roles ? { roles: snapshot.roles } : {}) }, recorder);
 
   // What the confirm step read is newer than the snapshot's view of the user's privileges.
   const kept = plan.differences.filter((d) => !(applied.beyond && d.kind === 'privileges-beyond-declared'));
   if (applied.beyond?.length) kept.push({ kind: 'privileges-beyond-declared', details: applied.beyond });
   const differences = kept.flatMap(differenceLines);
+  for (const note of unsetReferenceNotes(plan.settings)) emit({ type: 'warning', text: note });
   const outcome: RunOutcome = differences.length > 0 ? 'differs' : recorder.changes > 0 ? 'succeeded' : 'nothing-to-do';
   return { ...result, outcome, differences };
 }

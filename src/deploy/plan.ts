@@ -9,6 +9,8 @@ import { describeDiff, diffRolePrivileges, extraRoles, matchRoles, missingGrants
 import { describePrivilegeChange, roleChanges, type RoleChanges } from '../core/privilege-changes.js';
 import { callerNeed, missingCallerPrivileges, privilegeProblems, requiredCallerPrivileges, type ImportAction } from './decide.js';
 import { solutionActions, type OrgSnapshot } from './snapshot.js';
+import type { GivenSetting } from './settings/input.js';
+import { planSettings, type PlanSetting } from './settings/plan-settings.js';
 
 /**
  * The plan: what a run will change and why, what it refuses, what it grants, and how the org
@@ -17,7 +19,9 @@ import { solutionActions, type OrgSnapshot } from './snapshot.js';
  */
 
 export type PlanStep =
-  | { kind: 'import-solution'; action: 'install' | 'upgrade' | 'promote'; uniqueName: string; version: string; file: string; from?: string; overwriteUnmanaged?: boolean; reason: string }
+  | { kind: 'import-solution'; action: 'install' | 'upgrade' | 'promote'; uniqueName: string; version: string; file: string; from?: string; overwriteUnmanaged?: boolean; settings?: string[]; reason: string }
+  /** Settings of solutions already at this version (or promoted), written with the Web API where the org's value differs. */
+  | { kind: 'set-settings'; names: string[]; reason: string }
   | { kind: 'purge-deleted-app-user'; userId: string; reason: string }
   | { kind: 'create-app-user'; reason: string }
   | { kind: 'bind-role'; roleId: string; roleName: string; reason: string }
@@ -70,6 +74,8 @@ export interface Plan {
   newTables: string[];
   /** How the org differs from the package already (not changed by this run). */
   differences: Difference[];
+  /** Every environment variable and connection reference of the package: now, after the run, from where. */
+  settings: PlanSetting[];
   refusals: Refusal[];
 }
 
@@ -79,6 +85,8 @@ export interface PlanOptions {
   purgeDeletedAppUser: boolean;
   /** Unattended (`--yes`) without `--accept-privilege-changes`: an upgrade that widens access is refused. */
   refuseWidening: boolean;
+  /** Values from `--settings` and `--set`. */
+  settings?: readonly GivenSetting[];
 }
 
 export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: PlanOptions): Plan {
@@ -91,6 +99,10 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
   const unbound = unboundRoles(targets, appUser, orgIds);
   const steps: PlanStep[] = [];
   const refusals: Refusal[] = [];
+  // ComponentParameters go with an install or upgrade; a promotion (DeleteAndPromote) takes none.
+  const importing = new Set(actions.filter((a) => a.action === 'install' || a.action === 'upgrade').map((a) => a.solution.uniqueName.toLowerCase()));
+  const settingsPlan = planSettings(manifest, snapshot.settings, options.settings ?? [], importing);
+  const settingsOf = (uniqueName: string, write: PlanSetting['write']) => settingsPlan.settings.filter((s) => s.solution === uniqueName && s.write === write).map((s) => s.name);
 
   for (const { solution, installed, action: todo } of actions) {
     const importRefused = importRefusal(todo, solution, installed?.version);
@@ -104,10 +116,13 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
         file: solution.file,
         ...(installed ? { from: installed.version } : {}),
         ...(solution.overwriteUnmanagedCustomizations !== undefined ? { overwriteUnmanaged: solution.overwriteUnmanagedCustomizations } : {}),
+        ...(settingsOf(solution.uniqueName, 'import').length > 0 ? { settings: settingsOf(solution.uniqueName, 'import') } : {}),
         reason: IMPORT_REASON[todo](solution.uniqueName, solution.version, installed?.version),
       });
     }
   }
+  const written = settingsPlan.settings.filter((s) => s.write === 'web-api').map((s) => s.name);
+  if (written.length > 0) steps.push({ kind: 'set-settings', names: written, reason: `the org's value of ${written.join(', ')} differs from the one given` });
   const requirements = requirementsOf(manifest, snapshot);
   if (snapshot.appUsers.length > 1) {
     refusals.push({ code: 'DVPKG_APP_USER_FAILED', message: `the org has ${snapshot.appUsers.length} application users for ${manifest.app.name} (${manifest.app.clientId}); keep one and delete the others in the Power Platform admin center (Application users), then run again`, details: snapshot.appUsers.map((u) => u.systemuserid) });
@@ -124,11 +139,12 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
   for (const role of unbound) steps.push({ kind: 'bind-role', roleId: role.id, roleName: role.name, reason: `the application user does not hold "${role.name}"` });
   if (steps.length > 0) steps.push({ kind: 'confirm-privileges', reason: 'check that the application user holds every declared privilege' });
 
-  const importing = steps.some((s) => s.kind === 'import-solution');
-  const required = requiredCallerPrivileges({ importing, creatingUser: !appUser, binding: unbound.length > 0 });
+  const anyImport = steps.some((s) => s.kind === 'import-solution');
+  const required = requiredCallerPrivileges({ importing: anyImport, creatingUser: !appUser, binding: unbound.length > 0 });
   const held = snapshot.caller?.held ?? [];
   const missing = snapshot.caller ? missingCallerPrivileges(required, held) : [];
   const problems = missing.map((name) => `your account lacks ${name}, needed to ${callerNeed(name)}; sign in as a System Administrator`);
+  problems.push(...settingsPlan.problems);
   // Dataverse lets a user assign a role only if it holds every privilege of that role itself (0x80048d3b).
   if (snapshot.caller && unbound.length > 0) {
     // A privilege of a table this package creates cannot be held before the import; Dataverse gives the
@@ -169,6 +185,7 @@ export function planDeploy(manifest: Manifest, snapshot: OrgSnapshot, options: P
     privilegeChanges,
     newTables: isUpgrade(action) ? newTables(manifest, snapshot, tableNames) : [],
     differences,
+    settings: settingsPlan.settings,
     refusals,
   };
 }

@@ -18,6 +18,8 @@ export const STEP_ERROR: Record<StepName, ErrorCode> = {
   consent: 'DVPKG_CONSENT_MISSING',
   plan: 'DVPKG_PREFLIGHT_FAILED',
   'import-solution': 'DVPKG_IMPORT_FAILED',
+  // A setting belongs to its solution's import: the org refusing one fails like the import would.
+  'set-settings': 'DVPKG_IMPORT_FAILED',
   'purge-deleted-app-user': 'DVPKG_APP_USER_FAILED',
   'create-app-user': 'DVPKG_APP_USER_FAILED',
   'bind-role': 'DVPKG_APP_USER_FAILED',

@@ -42,6 +42,6 @@ export async function removeOrg(pkg: LoadedPackage, options: RemoveOptions, runt
     emit({ type: 'prompt', question });
     if (!(await runtime.confirm(question))) throw new DvpkgError('DVPKG_CANCELLED', 'Cancelled; nothing was changed');
   }
-  await applyRemoval(plan, { client: session.client, manifest, zips: pkg.zips, overwriteUnmanaged: false, consentUrl: '', clock: runtime.clock, ...(runtime.signal ? { signal: runtime.signal } : {}), emit, running: runtime.running }, recorder);
+  await applyRemoval(plan, { client: session.client, manifest, zips: pkg.zips, overwriteUnmanaged: false, consentUrl: '', clock: runtime.clock, ...(runtime.signal ? { signal: runtime.signal } : {}), emit, running: runtime.running, settings: new Map() }, recorder);
   return { ...result, outcome: recorder.changes > 0 ? 'succeeded' : 'nothing-to-do' };
 }

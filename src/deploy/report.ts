@@ -19,7 +19,8 @@ export interface Change {
     | 'role-unbound'
     | 'application-user-disabled'
     | 'application-user-deleted'
-    | 'solution-uninstalled';
+    | 'solution-uninstalled'
+    | 'setting-written';
   id: string;
   detail?: string;
 }

@@ -5,6 +5,8 @@ import type { ConsentProbe } from '../auth/consent.js';
 import { diffRolePrivileges, diffSize, extraRoles, matchRoles, missingGrants, unboundRoles } from '../core/org-roles.js';
 import { LEVELS } from '../spec/model.js';
 import { importAction, requiredCallerPrivileges, uniquePrivilegeNames } from './decide.js';
+import { findReferences, findVariables } from '../dataverse/settings.js';
+import { declaredSettings, type OrgSettings } from './settings/plan-settings.js';
 
 /**
  * What the org holds, read once before anything is decided: reads only, no writes. A read is
@@ -30,6 +32,8 @@ export interface OrgSnapshot {
   orgPrivileges?: dv.PrivilegeRow[];
   /** The application user's effective privileges, read when the org already differs from the package. */
   appUserPrivileges?: dv.RolePrivilegeGrant[];
+  /** The package's environment variables (with their values) and connection references as the org has them, when it declares any. */
+  settings?: OrgSettings;
   consent: ConsentProbe;
 }
 
@@ -97,6 +101,13 @@ export async function readOrg(ctx: ReadContext, manifest: Manifest): Promise<Org
   if (roles.action === 'install' || roles.action === 'upgrade') snapshot.orgPrivileges = await dv.privilegesByName(client, uniquePrivilegeNames(manifest.roles));
   if (appUser && roles.action === 'skip' && (extraRoles(targets, appUser, orgIds).length > 0 || rolesDiffer(manifest, snapshot))) {
     snapshot.appUserPrivileges = await dv.userPrivileges(client, appUser.systemuserid, true);
+  }
+  const declared = declaredSettings(manifest);
+  if (declared.length > 0) {
+    const names = (kind: string) => declared.filter((d) => d.kind === kind).map((d) => d.name);
+    const variables = names('environment-variable');
+    const references = names('connection-reference');
+    snapshot.settings = { variables: variables.length > 0 ? await findVariables(client, variables) : [], references: references.length > 0 ? await findReferences(client, references) : [] };
   }
   snapshot.consent = await ctx.probeConsent();
   return snapshot;

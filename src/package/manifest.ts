@@ -1,4 +1,4 @@
-import type { Level, SolutionModel } from '../spec/model.js';
+import type { ConnectionReferenceModel, EnvironmentVariableModel, Level, SettingRule, SolutionModel } from '../spec/model.js';
 import { SAMPLE_ADMIN_CLIENT_ID } from '../spec/admin-client.js';
 
 /**
@@ -34,6 +34,10 @@ export interface ManifestSolution {
   creates: string[];
   /** The custom tables it defines (schema and display name), so the admin README names them in plain words. */
   tables?: Array<{ schemaName: string; displayName: string }>;
+  /** The environment variable definitions it creates (absent: none), which the admin may give values for. */
+  environmentVariables?: EnvironmentVariableModel[];
+  /** The connection references it creates (absent: none), which the admin points at connections. */
+  connectionReferences?: ConnectionReferenceModel[];
   overwriteUnmanagedCustomizations?: boolean;
 }
 
@@ -45,6 +49,8 @@ export interface Manifest {
   app: { clientId: string; name: string; roles: string[]; consentRedirectUri?: string };
   roles: ManifestRole[];
   adminClientId: string;
+  /** solution.json `settings`: rules for the solutions' environment variables and connection references, by declared name. */
+  settings?: Record<string, SettingRule>;
   /** sha256 of the package's other files; the runner checks them before any request. */
   integrity: { readmeSha256: string; runnerSha256: string };
 }
@@ -66,6 +72,7 @@ export function createManifest(
     },
     roles: model.roles.map((role) => ({ id: role.id, name: role.name, description: role.description, privileges: role.privileges, ...(role.solution ? { solution: role.solution } : {}) })),
     adminClientId: model.app.adminClientId ?? SAMPLE_ADMIN_CLIENT_ID,
+    ...(model.settings && Object.keys(model.settings).length > 0 ? { settings: model.settings } : {}),
   };
 }
 
@@ -111,6 +118,12 @@ export function parseManifest(value: unknown): Parsed {
       if (s?.tables !== undefined && (!Array.isArray(s.tables) || s.tables.some((t) => typeof t?.schemaName !== 'string' || typeof t?.displayName !== 'string'))) {
         problems.push(`${at}.tables: expected tables with a schemaName and a displayName`);
       }
+      if (s?.environmentVariables !== undefined && (!Array.isArray(s.environmentVariables) || s.environmentVariables.some((v) => typeof v?.schemaName !== 'string' || typeof v?.displayName !== 'string' || typeof v?.description !== 'string' || !Number.isInteger(v?.type) || (v.defaultValue !== undefined && typeof v.defaultValue !== 'string')))) {
+        problems.push(`${at}.environmentVariables: expected { schemaName, displayName, description, type, defaultValue? } items`);
+      }
+      if (s?.connectionReferences !== undefined && (!Array.isArray(s.connectionReferences) || s.connectionReferences.some((r) => typeof r?.logicalName !== 'string' || typeof r?.displayName !== 'string' || typeof r?.connectorId !== 'string' || !Array.isArray(r?.flows) || r.flows.some((f) => typeof f !== 'string')))) {
+        problems.push(`${at}.connectionReferences: expected { logicalName, displayName, connectorId, flows } items`);
+      }
     });
   }
   if (!m.app || typeof m.app.clientId !== 'string' || !GUID.test(m.app.clientId)) problems.push('app.clientId: expected a lower-case GUID');
@@ -126,9 +139,25 @@ export function parseManifest(value: unknown): Parsed {
     for (const name of m.app?.roles ?? []) if (!m.roles.some((r) => r?.name === name)) problems.push(`app.roles: ${JSON.stringify(name)} is not one of the roles`);
   }
   if (typeof m.adminClientId !== 'string' || !GUID.test(m.adminClientId)) problems.push('adminClientId: expected a lower-case GUID');
+  if (m.settings !== undefined) problems.push(...settingsProblems(m.settings, Array.isArray(solutions) ? (solutions as ManifestSolution[]) : []));
   const integrity = m.integrity;
   if (!integrity || !SHA256.test(String(integrity.readmeSha256)) || !SHA256.test(String(integrity.runnerSha256))) problems.push('integrity: expected readmeSha256 and runnerSha256 (64 hex digits each)');
   if (problems.length > 0) return { problems };
   const { solution: _v1, ...rest } = m as Record<string, unknown>;
   return { manifest: { ...(rest as unknown as Manifest), formatVersion: MANIFEST_FORMAT, solutions: solutions as ManifestSolution[] } };
+}
+
+/** Each rule names a setting one of the solutions declares, with a description and rules of the right types. */
+function settingsProblems(settings: unknown, solutions: readonly Partial<ManifestSolution>[]): string[] {
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) return ['settings: expected an object of rules by setting name'];
+  const declared = new Set(solutions.flatMap((s) => [...(s?.environmentVariables ?? []).map((v) => v?.schemaName), ...(s?.connectionReferences ?? []).map((r) => r?.logicalName)]));
+  const problems: string[] = [];
+  for (const [name, rule] of Object.entries(settings as Record<string, Partial<SettingRule> | null>)) {
+    const at = `settings.${name}`;
+    if (!declared.has(name)) problems.push(`${at}: expected the name of an environment variable or connection reference of the package's solutions`);
+    const booleans = [rule?.required, rule?.https, rule?.secret].every((v) => v === undefined || typeof v === 'boolean');
+    const values = rule?.values === undefined || (Array.isArray(rule.values) && rule.values.every((v) => typeof v === 'string'));
+    if (!rule || typeof rule.description !== 'string' || !booleans || !values || (rule.pattern !== undefined && typeof rule.pattern !== 'string')) problems.push(`${at}: expected { description, required?, pattern?, values?, https?, secret? }`);
+  }
+  return problems;
 }

@@ -3,6 +3,7 @@ import { describePrivilege, packageTableNames } from './describe-privilege.js';
 import { LEVEL_SHORT } from '../spec/levels.js';
 import { loadTemplate } from '../render/templates.js';
 import { SAMPLE_ADMIN_CLIENT_ID } from '../spec/admin-client.js';
+import { readmeSettings } from './readme-settings.js';
 
 /** Renders README.md for the subscriber's admin from `README.md.hbs`. */
 export async function renderAdminReadme(manifest: Omit<Manifest, 'integrity'>, templatesDir: string, packageZipName: string): Promise<string> {
@@ -30,5 +31,6 @@ export async function renderAdminReadme(manifest: Omit<Manifest, 'integrity'>, t
       isAppRole: appRoleNames.has(role.name),
       privileges: role.privileges.map((p) => ({ ...describePrivilege(p.name, tableNames), level: LEVEL_SHORT[p.level], name: p.name })),
     })),
+    ...readmeSettings(manifest),
   });
 }

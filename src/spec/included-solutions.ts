@@ -72,13 +72,13 @@ export async function readSolutionSource(file: string): Promise<SolutionSource> 
   if (info.isDirectory()) return { kind: 'project', solutions: (await readPdProject(file)).solutions, notices: [] };
   if (info.isFile() && (await isPackage(file))) {
     const pd = await readPdPackage(file);
-    const notices: Problem[] = pd.extensionAssemblies.map((dll) => ({
+    const notices: Problem[] = [...pd.warnings, ...pd.extensionAssemblies.map((dll): Problem => ({
       severity: 'warning',
       file: pd.file,
       path: dll,
       value: dll,
       expected: 'no custom code: dvpkg imports the solutions and does not run the package\'s extension code (Package Deployer would); check with its publisher that the package needs none of it',
-    }));
+    }))];
     return { kind: 'package', solutions: pd.solutions, notices };
   }
   return { kind: 'zip', solutions: [await readSolutionFile(file)], notices: [] };

@@ -11,6 +11,7 @@ import { includedTables, isPackageDeployerSource, loadIncludedSolutions, type Lo
 import { loadPackageSource } from './load-package-source.js';
 import type { SpecInput } from './source.js';
 import type { TableDefinition } from './components.js';
+import { checkSettings } from './settings.js';
 import { validateSpec } from './validate.js';
 
 export interface LoadSpecOptions {
@@ -45,6 +46,8 @@ function includedModel(loaded: LoadedIncluded, outside: TargetRequirement[]): In
     requires: outside.filter((r) => r.requiredBy.includes(solution.uniqueName)).map((r) => ({ uniqueName: r.uniqueName, version: r.minVersion ?? '0.0.0.0' })),
     creates: solution.tables.flatMap((t) => t.privileges.map((p) => p.name)),
     tables: solution.tables.map((t) => ({ schemaName: t.schemaName, displayName: t.displayName })),
+    environmentVariables: solution.environmentVariables,
+    connectionReferences: solution.connectionReferences,
     ...(options.overwriteUnmanagedCustomizations !== undefined ? { overwriteUnmanagedCustomizations: options.overwriteUnmanagedCustomizations } : {}),
   };
 }
@@ -122,6 +125,8 @@ export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Prom
     result.problems.push(...check.problems, ...packageFileProblems(included, result.model, input.solution?.file ?? 'solution.json'));
     result.model.included = included.map((i) => includedModel(i, check.targetRequirements));
   }
+  const settings = input.format === 'json' && input.solution ? checkSettings(input.solution, included.map((i) => i.solution), result.problems, options.strict) : undefined;
+  if (result.model && settings) result.model.settings = settings;
   const errors = result.problems.filter((p) => p.severity === 'error');
   if (!result.model || errors.length > 0) {
     throw new DvpkgError('DVPKG_SPEC_INVALID', `${displayPath(dir)}: ${countProblems(result.problems)} in the solution spec`, {

@@ -42,6 +42,30 @@ export interface AppModel {
   adminClientId?: string;
 }
 
+/** The definition's `type` that holds a secret (an Azure Key Vault reference): never printed. */
+export const SECRET_VARIABLE_TYPE = 100000005;
+
+/** An environment variable definition a solution creates (`environmentvariabledefinitions/<schema>/environmentvariabledefinition.xml`). */
+export interface EnvironmentVariableModel {
+  schemaName: string;
+  displayName: string;
+  description: string;
+  /** 100000000 String, …01 Number, …02 Boolean, …03 JSON, …04 Data source, …05 Secret. */
+  type: number;
+  /** Absent when the definition has none: then the admin must give a value, or the components using it fail. */
+  defaultValue?: string;
+}
+
+/** A connection reference a solution creates (customizations.xml `connectionreferences`). */
+export interface ConnectionReferenceModel {
+  logicalName: string;
+  displayName: string;
+  /** `/providers/Microsoft.PowerApps/apis/<api>`. */
+  connectorId: string;
+  /** Names of the solution's cloud flows that use it (from Workflows/*.json), so the admin knows what stays off without it. */
+  flows: string[];
+}
+
 /** One of the ISV's own managed solutions the package imports before the role solution. */
 export interface IncludedSolutionModel {
   uniqueName: string;
@@ -58,7 +82,28 @@ export interface IncludedSolutionModel {
   creates: string[];
   /** The custom tables it defines, for the admin README's plain words. */
   tables: Array<{ schemaName: string; displayName: string }>;
+  environmentVariables: EnvironmentVariableModel[];
+  connectionReferences: ConnectionReferenceModel[];
   overwriteUnmanagedCustomizations?: boolean;
+}
+
+/**
+ * What the spec says about one deployment setting (solution.json `settings`, keyed by an environment
+ * variable's schema name or a connection reference's logical name): the admin's words for it and the
+ * rules its value must meet before anything is written.
+ */
+export interface SettingRule {
+  description: string;
+  /** The run stops before any write unless the org will hold a value (not only the definition's default). */
+  required?: boolean;
+  /** A JavaScript regular expression the whole value must match. */
+  pattern?: string;
+  /** The only values allowed. */
+  values?: string[];
+  /** The value must be an https:// URL. */
+  https?: boolean;
+  /** Never printed, reported or logged. */
+  secret?: boolean;
 }
 
 export interface SolutionModel {
@@ -76,6 +121,8 @@ export interface SolutionModel {
   included?: IncludedSolutionModel[];
   /** `included`: the roles ship inside the included solutions and no role solution is built. */
   rolesFrom?: 'built' | 'included';
+  /** solution.json `settings`, keyed by the name the package declares (its case). */
+  settings?: Record<string, SettingRule>;
 }
 
 export function compareNames(a: string, b: string): number {

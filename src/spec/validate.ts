@@ -43,7 +43,7 @@ const VERSION = /^\d{1,9}\.\d{1,9}\.\d{1,9}\.\d{1,9}$/;
 const PRIVILEGE_NAME = /^prv[A-Z][A-Za-z0-9_]*$/;
 const PRIVILEGE_VERBS = /^prv(?:Create|Read|Write|Delete|AppendTo|Append|Assign|Share)(.+)$/i;
 
-const SOLUTION_FIELDS = new Set(['$schema', 'uniqueName', 'displayName', 'description', 'version', 'languageCode', 'publisher', 'app', 'solutions']);
+const SOLUTION_FIELDS = new Set(['$schema', 'uniqueName', 'displayName', 'description', 'version', 'languageCode', 'publisher', 'app', 'solutions', 'settings']);
 const PUBLISHER_FIELDS = new Set(['uniqueName', 'displayName', 'description', 'prefix', 'optionValuePrefix']);
 const APP_FIELDS = new Set(['clientId', 'name', 'roles', 'consentRedirectUri', 'adminClientId']);
 const ROLE_FIELDS = new Set(['$schema', 'id', 'name', 'description', 'customizable', 'isInherited', 'privileges']);

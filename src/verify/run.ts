@@ -11,6 +11,8 @@ import type { RetryEvent } from '../http/retry.js';
 import { appRoles, rolesSolution, type Manifest } from '../package/manifest.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { PROBE_TABLES, type CheckResult } from './checks.js';
+import type { GivenSetting } from '../deploy/settings/input.js';
+import { hasSettingsCheck, settingsCheck } from './settings-check.js';
 
 /**
  * `dvpkg verify`: signs in as the ISV app itself and proves, check by check, that the org is
@@ -30,6 +32,8 @@ export interface VerifyOptions {
   /** Shared by the orgs of a `--orgs` run: one sign-in per tenant. */
   signIns?: SignIns;
   probe: boolean;
+  /** `--settings <file>`: values the org's settings must hold. */
+  settings?: readonly GivenSetting[];
   clock?: Clock;
   onWarning?: (text: string) => void;
   onRetry?: (event: RetryEvent) => void;
@@ -89,7 +93,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const skipRest = (names: string[], reason: string) => {
     for (const name of names) checks.push({ name, status: 'skip', expected: '', actual: reason, details: [], durationMs: 0 });
   };
-  const laterChecks = ['app-user', ...manifest.solutions.map((s) => solutionCheck(manifest, s.uniqueName)), ...manifest.roles.map((r) => `role "${r.name}"`), 'roles-bound', 'effective-privileges'];
+  const laterChecks = ['app-user', ...manifest.solutions.map((s) => solutionCheck(manifest, s.uniqueName)), ...manifest.roles.map((r) => `role "${r.name}"`), 'roles-bound', 'effective-privileges', ...(hasSettingsCheck(manifest, options.settings) ? ['settings'] : [])];
 
   const hooks = { clock, ...(options.onRetry ? { onRetry: options.onRetry } : {}) };
   const signIns = options.signIns ?? new SignIns(() => options.credential, {
@@ -215,6 +219,16 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
       return refusal(error, expected);
     }
   });
+
+  if (hasSettingsCheck(manifest, options.settings)) {
+    await run('settings', async () => {
+      try {
+        return await settingsCheck(client, manifest, options.settings ?? []);
+      } catch (error) {
+        return refusal(error, 'every required setting with a value');
+      }
+    });
+  }
 
   if (options.probe) {
     const declared = new Set(targets.flatMap((r) => r.privileges.map((p) => p.name)));

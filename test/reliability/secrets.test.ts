@@ -20,6 +20,8 @@ import { REPO_ROOT, SAMPLE_SRC } from '../support/paths.js';
 import { followSignIn, signInUrlIn, type FollowResult } from '../support/browser-sign-in.js';
 import { runInProcess } from '../support/runner-harness.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { SAP_VARIABLE, sapSpec } from '../support/settings-package.js';
+import { buildSolution } from '../../src/build.js';
 
 /**
  * Issue 6, item 5: every command runs with recognisable secrets planted (client secrets, private keys,
@@ -462,6 +464,46 @@ describe('secrets: no output of any command carries a secret, key or token', fun
     found.push(...(await scanned('verify: GitHub Actions OIDC', verify(['--report', file('v-gh.json')], actionsEnv), 0, [file('v-gh.json')])).found);
     found.push(...(await scanned('verify: GitHub Actions OIDC, wrong request token', verify([], { ...actionsEnv, ACTIONS_ID_TOKEN_REQUEST_TOKEN: `${emulator.oidc.actionsRequestToken}x` }), 4)).found);
     expectNoHits(found);
+  });
+
+  it('a secret deployment setting (--set name=@file and --settings): deploy, re-run, --plan --json, a rule broken, verify --settings', async () => {
+    // An org of its own: this package's role and stored value would change what the shared org's later scans see.
+    const own = await startSampleEmulator();
+    const local = new LeakScanner();
+    const secretValue = `{"Password":"LEAKCANARY-setting-${randomBytes(12).toString('hex')}"}`;
+    local.plant('secret deployment setting value', secretValue);
+    try {
+      own.grantConsent(own.tenantId, SAMPLE_CLIENT_ID);
+      const src = await sapSpec({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', required: true, secret: true, pattern: '\\{.*\\}' } }, undefined, { prvReadEnvironmentVariableDefinition: 'Global' });
+      const out = await tempDir('dvpkg-secrets-setting-');
+      const built = await buildSolution({ src, out });
+      const sap = { dir: built.package!.dir, runner: path.join(built.package!.dir, 'deploy.mjs'), version: built.model.version };
+      await writeFile(file('setting.value'), `${secretValue}\n`, { mode: 0o600 });
+      await writeFile(file('settings.json'), JSON.stringify({ EnvironmentVariables: [{ SchemaName: SAP_VARIABLE, Value: secretValue }] }), { mode: 0o600 });
+      await writeFile(file('broken.json'), JSON.stringify({ EnvironmentVariables: [{ SchemaName: SAP_VARIABLE, Value: secretValue.slice(1) }] }), { mode: 0o600 });
+      const found: Hit[] = [];
+      const run = async (where: string, args: string[], exitCode: number, files: string[] = []) => {
+        const result = await runInProcess(sap, own, args);
+        expect(result.code, `${where}\n${result.stdout}\n${result.stderr}`).to.equal(exitCode);
+        found.push(...local.scanRun(where, result));
+        for (const written of files) found.push(...(await local.scanFile(`${where}: ${path.basename(written)}`, written)));
+        return result;
+      };
+      await run('setting: deploy with --set @file', ['--yes', '--report', file('s-deploy.json'), '--set', `${SAP_VARIABLE}=@${file('setting.value')}`], 0, [file('s-deploy.json')]);
+      const plan = await run('setting: --plan --json with --settings', ['--plan', '--json', '--settings', file('settings.json')], 0);
+      expect(plan.stdout).to.contain('"secret":true');
+      await run('setting: re-run with --settings', ['--yes', '--settings', file('settings.json')], 0);
+      const broken = await run('setting: a value against the pattern', ['--yes', '--settings', file('broken.json')], 5);
+      expect(broken.stderr).to.contain('the value is not a value matching');
+      const appSecret = own.apps.find((a) => a.clientId === SAMPLE_CLIENT_ID)!.clientSecret;
+      const verified = await runCli(['verify', '--org', own.orgUrl, '--package', sap.dir, '--authority-host', own.authorityHost, '--settings', file('broken.json'), '--report', file('s-verify.json')], { env: { AZURE_CLIENT_SECRET: appSecret } });
+      expect(verified.code).to.equal(1);
+      found.push(...local.scanRun('setting: verify --settings (a mismatch)', verified), ...(await local.scanFile('setting: verify --report', file('s-verify.json'))));
+      scanner.scans += local.scans;
+      expectNoHits(found);
+    } finally {
+      await own.close();
+    }
   });
 
   it("the emulator's request log and state, the package after every run, and the emulator's stderr", async () => {

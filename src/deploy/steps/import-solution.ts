@@ -6,6 +6,7 @@ import { importAction, type ImportAction } from '../decide.js';
 import { readImportResult } from '../import-result.js';
 import { importRefusal, type PlanStep } from '../plan.js';
 import type { ApplyContext, StepOutcome } from './context.js';
+import { componentParameters, connectionRefused } from './settings.js';
 
 /**
  * Imports, upgrades or promotes with the async API and polls until done. A start whose answer was
@@ -102,10 +103,18 @@ async function startAndFinish(ctx: ApplyContext, step: ImportStep, action: Impor
     return { status: 'done', outcome: `applied the staged upgrade ${name}_Upgrade: ${installedVersion ?? 'none'} -> ${target}`, changes: [{ kind: 'solution-upgraded', id: name, detail: target }] };
   }
   const upgrade = action === 'upgrade';
-  const started = await sent(ctx, `the import of ${name} ${target} (its start was sent; whether it began is not known)`, () =>
-    upgrade ? dv.stageAndUpgradeAsync(client, solutionZip, overwrite) : dv.importSolutionAsync(client, solutionZip, overwrite),
-  );
-  await followJob(ctx, started, `the import of ${name} ${target} (import job ${started.ImportJobKey})`, deadline);
+  const parameters = step.settings ? componentParameters(ctx.manifest, step.settings, ctx.settings) : [];
+  let started: dv.ImportStarted;
+  try {
+    started = await sent(ctx, `the import of ${name} ${target} (its start was sent; whether it began is not known)`, () =>
+      upgrade ? dv.stageAndUpgradeAsync(client, solutionZip, overwrite, parameters) : dv.importSolutionAsync(client, solutionZip, overwrite, parameters),
+    );
+    await followJob(ctx, started, `the import of ${name} ${target} (import job ${started.ImportJobKey})`, deadline);
+  } catch (error) {
+    // The org checks a reference's connection only when the import applies it.
+    const text = error instanceof DataverseError ? error.serviceMessage : error instanceof DvpkgError ? error.message : '';
+    throw connectionRefused(text, ctx.manifest, ctx.settings, `the import of ${name} ${target} failed, and nothing after it was changed`) ?? error;
+  }
   return {
     status: 'done',
     outcome: `${upgrade ? `upgraded ${installedVersion} -> ${target}` : `installed ${target}`} (import job ${started.ImportJobKey})`,

@@ -220,6 +220,7 @@ async function main(argv: string[]): Promise<number> {
           .option('report', { type: 'string', requiresArg: true, describe: 'Write a JSON report with every check' })
           .option('junit', { type: 'string', requiresArg: true, describe: 'Write JUnit XML, one test case per check' })
           .option('probe', { type: 'boolean', default: false, describe: 'Also read one row of each table a declared read privilege covers (never writes)' })
+          .option('settings', { type: 'string', requiresArg: true, describe: 'A settings file (as deploy.mjs --settings takes it) whose values the org must hold; secrets are compared, never shown' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the report as JSON' })),
       async (args) => {
         const { runVerifyCommand } = await import('./commands/verify.js');
@@ -237,6 +238,7 @@ async function main(argv: string[]): Promise<number> {
           ...signInTarget(args),
           ...(args.report !== undefined ? { report: args.report } : {}),
           ...(args.junit !== undefined ? { junit: args.junit } : {}),
+          ...(args.settings !== undefined ? { settings: args.settings } : {}),
         }, cliOutput);
       },
     )

@@ -5,6 +5,7 @@ import { parseShard, type Shard } from '../../fleet/shard.js';
 import { parseConcurrency } from '../../fleet/targets.js';
 import type { Authority } from '../../dataverse/discover-tenant.js';
 import { usageError } from '../../errors.js';
+import { readSettingsInput, type GivenSetting } from '../../deploy/settings/input.js';
 import { normalizeGuid } from '../../spec/guid.js';
 import { checkOrgUrl, checkServiceUrl, checkTenant } from '../../util/url.js';
 
@@ -38,6 +39,8 @@ export type RunnerOptions =
       acceptPrivilegeChanges: boolean;
       /** `--remove`: take the package out of the org instead of deploying it. */
       remove?: { deleteUser: boolean; force: boolean };
+      /** `--settings <file>` and `--set name=value`: values for the package's deployment settings. */
+      settings?: GivenSetting[];
     };
 
 export type DeployRunnerOptions = Extract<RunnerOptions, { kind: 'deploy' }>;
@@ -101,6 +104,12 @@ Options:
   --admin-client-id <id>          public client a person signs in with (default: the package's)
   --overwrite-unmanaged-customizations
                                   let the import overwrite unmanaged changes to the role
+  --settings <file>               values for the package's environment variables and connection
+                                  references, as pac solution create-settings writes them:
+                                  { "EnvironmentVariables": [{ "SchemaName", "Value" }],
+                                    "ConnectionReferences": [{ "LogicalName", "ConnectionId", "ConnectorId" }] }
+  --set <name>=<value>            one setting's value (repeatable; wins over --settings);
+                                  <name>=@<file> reads the value from a file (for a secret)
   --purge-deleted-app-user        permanently delete a deleted application user of the app that
                                   Dataverse still holds, so a new one can be created
   --remove                        remove the package instead: take its roles from the application
@@ -122,7 +131,7 @@ same command again to finish).`;
 
 const DEFAULT_CONSENT_WAIT_SECONDS = 900;
 
-function fleetOptions(source: FleetOptions['source'], str: (key: string) => string | undefined, values: Record<string, string | boolean | undefined>): FleetOptions {
+function fleetOptions(source: FleetOptions['source'], str: (key: string) => string | undefined, values: Record<string, string | boolean | string[] | undefined>): FleetOptions {
   const concurrency = parseConcurrency('--concurrency', str('concurrency'));
   const reportDir = str('report-dir');
   const shard = str('shard');
@@ -135,7 +144,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   }
   // parseArgs has no optional-value flags; `--wait-for-consent` alone means the default wait.
   const normalized = argv.map((a) => (a === '--wait-for-consent' ? `--wait-for-consent=${DEFAULT_CONSENT_WAIT_SECONDS}` : a));
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: normalized,
@@ -169,6 +178,8 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
         'overwrite-unmanaged-customizations': { type: 'boolean' },
         'purge-deleted-app-user': { type: 'boolean' },
         'accept-privilege-changes': { type: 'boolean' },
+        settings: { type: 'string' },
+        set: { type: 'string', multiple: true },
         remove: { type: 'boolean' },
         'delete-user': { type: 'boolean' },
         force: { type: 'boolean' },
@@ -227,11 +238,14 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
   const remove = values['remove'] === true;
   for (const flag of ['delete-user', 'force']) if (values[flag] === true && !remove) throw usageError(`--${flag} works only with --remove`);
   if (remove) {
-    for (const flag of ['wait-for-consent', 'purge-deleted-app-user', 'accept-privilege-changes', 'overwrite-unmanaged-customizations']) {
+    for (const flag of ['wait-for-consent', 'purge-deleted-app-user', 'accept-privilege-changes', 'overwrite-unmanaged-customizations', 'settings', 'set']) {
       if (values[flag] !== undefined) throw usageError(`--${flag} does not go with --remove, which only takes the package away`);
     }
   }
   const reportPath = str('report');
+  const settingsFile = str('settings');
+  const sets = (values['set'] as string[] | undefined) ?? [];
+  const settings = settingsFile !== undefined || sets.length > 0 ? readSettingsInput(settingsFile, sets) : undefined;
   // Without --auth the runner signs a person in: a secret in the environment alone does not switch to it.
   const { mode, note: authNote } = auth !== undefined ? { mode: auth as AuthMode, note: undefined } : personSignInMode(env);
   return {
@@ -261,5 +275,6 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
     purgeDeletedAppUser: values['purge-deleted-app-user'] === true,
     acceptPrivilegeChanges: values['accept-privilege-changes'] === true,
     ...(remove ? { remove: { deleteUser: values['delete-user'] === true, force: values['force'] === true } } : {}),
+    ...(settings ? { settings } : {}),
   };
 }

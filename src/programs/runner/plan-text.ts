@@ -2,6 +2,7 @@ import { differenceLines } from '../../deploy/deploy-org.js';
 import type { Plan } from '../../deploy/plan.js';
 import type { RemovalPlan, RemovalStep } from '../../deploy/removal/plan.js';
 import { NO_REPLY_ADDRESS } from '../../deploy/steps/app-user.js';
+import { settingsText } from './settings-text.js';
 
 /** The plan as an admin reads it in a terminal: every change, every privilege granted, and what differs. */
 export function planText(plan: Plan): string {
@@ -34,6 +35,7 @@ export function planText(plan: Plan): string {
   }
   if (plan.privilegeChanges.some((c) => c.widens)) lines.push('   (! widens the access the application user has now)');
   if (plan.newTables.length > 0) lines.push(`New tables this upgrade brings: ${plan.newTables.join(', ')}`);
+  lines.push(...settingsText(plan));
   if (plan.differences.length > 0) {
     lines.push('The org differs from this package (this run does not change that):');
     for (const line of plan.differences.flatMap(differenceLines)) lines.push(`   ${line}`);

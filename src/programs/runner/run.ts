@@ -8,6 +8,7 @@ import { createFleetView } from './fleet-view.js';
 import type { DeployEvent, EventSink } from '../../deploy/events.js';
 import { loadPackage, type LoadedPackage } from '../../deploy/package-files.js';
 import { rolesSolution } from '../../package/manifest.js';
+import { secretValues } from '../../deploy/settings/plan-settings.js';
 import { StepRecorder } from '../../deploy/recorder.js';
 import type { RunReport } from '../../deploy/report.js';
 import { ExitCode, isDvpkgError, reportError } from '../../errors.js';
@@ -70,6 +71,7 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
     return finish(report, recorder, clock, started, options, output, emit);
   }
   const { manifest } = pkg;
+  for (const value of secretValues(manifest, options.settings ?? [])) redactor.add(value);
   const roles = rolesSolution(manifest);
   report.package = { solution: roles.uniqueName, version: roles.version, solutionSha256: roles.sha256, appClientId: manifest.app.clientId };
   if (options.authNote) emit({ type: 'info', text: options.authNote });

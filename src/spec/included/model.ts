@@ -1,5 +1,5 @@
 import type { RootComponent } from '../components.js';
-import type { Level, RoleModel } from '../model.js';
+import type { ConnectionReferenceModel, EnvironmentVariableModel, Level, RoleModel } from '../model.js';
 
 /** What solution.xml of an export says: identity, publisher, `<Managed>`, root components, requirements. */
 export interface SolutionManifest {
@@ -32,6 +32,9 @@ export interface IncludedSolution extends SolutionManifest {
   tables: IncludedTable[];
   /** Roles in customizations.xml `Roles/Role`, in the model every other input builds to. */
   roles: RoleModel[];
+  /** The deployment settings it brings: what an admin may (or must) give values for at import. */
+  environmentVariables: EnvironmentVariableModel[];
+  connectionReferences: ConnectionReferenceModel[];
 }
 
 export interface SolutionOrigin {

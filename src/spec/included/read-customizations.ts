@@ -2,7 +2,7 @@ import type { Problem } from '../../errors.js';
 import { TABLE_COMPONENT_TYPE, type RootComponent } from '../components.js';
 import { normalizeGuid } from '../guid.js';
 import { LEVEL_CHOICES, parseLevel } from '../levels.js';
-import { sortPrivileges, type PrivilegeGrant, type RoleModel } from '../model.js';
+import { sortPrivileges, type ConnectionReferenceModel, type PrivilegeGrant, type RoleModel } from '../model.js';
 import { xmlList, xmlNode, type XmlNode } from '../../util/xml.js';
 import { createdPrivileges } from './created-privileges.js';
 import type { IncludedTable, IncludedTableOwnership } from './model.js';
@@ -13,23 +13,54 @@ import { parseXmlOrProblem, textOf } from './xml-fields.js';
  * packages-research.md Q1.3) and the roles it ships (`Roles/Role`, read as load-unpacked.ts reads them).
  */
 
-const ARRAYS = ['Entity', 'Role', 'RolePrivilege'];
+const ARRAYS = ['Entity', 'Role', 'RolePrivilege', 'connectionreference', 'Workflow'];
 
-/** The bulk of an export that the reader does not look at: columns, forms, views, ribbons, apps, flows. */
-const SKIP = ['attributes', 'FormXml', 'SavedQueries', 'RibbonDiffXml', 'Visualizations', 'EntityRelationships', 'optionsets', 'Workflows', 'CanvasApps', 'AppModules', 'AppModuleSiteMaps', 'WebResources', 'CustomControls', 'connectionreferences'];
+/** The bulk of an export that the reader does not look at: columns, forms, views, ribbons, apps (flows' definitions are files of their own). */
+const SKIP = ['attributes', 'FormXml', 'SavedQueries', 'RibbonDiffXml', 'Visualizations', 'EntityRelationships', 'optionsets', 'CanvasApps', 'AppModules', 'AppModuleSiteMaps', 'WebResources', 'CustomControls'];
+
+export interface Customizations {
+  tables: IncludedTable[];
+  roles: RoleModel[];
+  /** `connectionreferences/connectionreference`, without the flows that use them (those are in the flows' own files). */
+  references: Array<Omit<ConnectionReferenceModel, 'flows'>>;
+  /** `Workflows/Workflow` with a `JsonFileName`: cloud flows, whose definitions name the references they use. */
+  flows: Array<{ name: string; file: string }>;
+}
 
 export function readCustomizations(
   text: string,
   file: string,
   rootComponents: readonly RootComponent[],
   problems: Problem[],
-): { tables: IncludedTable[]; roles: RoleModel[] } | undefined {
+): Customizations | undefined {
   const root = parseXmlOrProblem(text, file, ARRAYS, problems, SKIP);
   if (!root) return undefined;
   const xml = xmlNode(root['ImportExportXml']);
   const entities = xmlList(xmlNode(xml['Entities'])['Entity']).map(xmlNode);
   const roles = xmlList(xmlNode(xml['Roles'])['Role']).map((role, index) => roleOf(xmlNode(role), `Roles.Role[${index}]`, file, problems));
-  return { tables: definedTables(rootComponents, entities, file, problems), roles: roles.filter((role): role is RoleModel => role !== undefined) };
+  return {
+    tables: definedTables(rootComponents, entities, file, problems),
+    roles: roles.filter((role): role is RoleModel => role !== undefined),
+    references: connectionReferences(xml, file, problems),
+    flows: xmlList(xmlNode(xml['Workflows'])['Workflow']).flatMap((item) => {
+      const flow = xmlNode(item);
+      const json = textOf(flow['JsonFileName']);
+      return json ? [{ name: textOf(flow['@_Name']) ?? json, file: json.replace(/^\//, '') }] : [];
+    }),
+  };
+}
+
+function connectionReferences(xml: XmlNode, file: string, problems: Problem[]): Customizations['references'] {
+  return xmlList(xmlNode(xml['connectionreferences'])['connectionreference']).flatMap((item, index) => {
+    const reference = xmlNode(item);
+    const logicalName = textOf(reference['@_connectionreferencelogicalname']);
+    const connectorId = textOf(reference['connectorid']);
+    if (!logicalName || !connectorId) {
+      problems.push({ severity: 'error', file, path: `connectionreferences.connectionreference[${index}]`, value: logicalName, expected: 'a connection reference with a connectionreferencelogicalname and a connectorid (is the export damaged?)' });
+      return [];
+    }
+    return [{ logicalName, displayName: textOf(reference['connectionreferencedisplayname']) ?? logicalName, connectorId }];
+  });
 }
 
 /**

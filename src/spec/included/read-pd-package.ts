@@ -4,6 +4,7 @@ import { openBoundedZip, ZipRefused, type BoundedZip } from './bounded-zip.js';
 import { MAX_JSON_ENTRY_BYTES, MAX_PACKAGE_BYTES, MAX_SOLUTION_BYTES, MAX_XML_ENTRY_BYTES } from './limits.js';
 import type { PackagedSolution } from './model.js';
 import { readImportConfig } from './read-import-config.js';
+import { checkSolutionParameters, parseSolutionParameters, type SolutionParameter } from './read-solution-parameters.js';
 import { readBoundedFile, readSolutionData } from './read-solution-zip.js';
 
 /**
@@ -23,8 +24,10 @@ export interface PdPackage {
   solutions: PackagedSolution[];
   /** Root `.dll` entries: the package's custom code (ImportExtension), which dvpkg does not run. */
   extensionAssemblies: string[];
-  /** manifest.ppkg.json `solutionParameters` as written (connection references per solution), kept for later. */
-  solutionParameters?: unknown;
+  /** manifest.ppkg.json `solutionParameters`: the settings the package offers, by solution unique name. */
+  solutionParameters?: Record<string, SolutionParameter[]>;
+  /** What is worth saying about the package but does not stop it being read. */
+  warnings: Problem[];
 }
 
 const APPSOURCE_INNER = 'package.zip';
@@ -82,6 +85,7 @@ async function readPackage(data: Buffer, file: string, shown: string, problems: 
     else solutions.push({ solution: result, options: entry.options, bytes });
   }
   const solutionParameters = await readSolutionParameters(zip, dataDir, where, problems);
+  if (solutionParameters) problems.push(...checkSolutionParameters(solutionParameters, solutions, `${where}: ${dataDir}manifest.ppkg.json`));
   return {
     file: shown,
     ...(inner ? { inner } : {}),
@@ -89,6 +93,7 @@ async function readPackage(data: Buffer, file: string, shown: string, problems: 
     solutions,
     extensionAssemblies: zip.names.filter((n) => !n.includes('/') && n.toLowerCase().endsWith('.dll')),
     ...(solutionParameters !== undefined ? { solutionParameters } : {}),
+    warnings: problems.filter((p) => p.severity === 'warning'),
   };
 }
 
@@ -98,14 +103,14 @@ function importConfigEntry(zip: BoundedZip): string | undefined {
   return found.length === 1 ? found[0] : undefined;
 }
 
-async function readSolutionParameters(zip: BoundedZip, dataDir: string, where: string, problems: Problem[]): Promise<unknown> {
+async function readSolutionParameters(zip: BoundedZip, dataDir: string, where: string, problems: Problem[]): Promise<Record<string, SolutionParameter[]> | undefined> {
   const name = zip.find(`${dataDir}manifest.ppkg.json`);
   if (!name) return undefined;
   const text = (await zip.read(name, MAX_JSON_ENTRY_BYTES, name)).toString('utf8').replace(/^\uFEFF/, '');
   try {
-    return (JSON.parse(text) as { solutionParameters?: unknown }).solutionParameters;
+    return parseSolutionParameters((JSON.parse(text) as { solutionParameters?: unknown }).solutionParameters);
   } catch (error) {
-    // The parameters are not used yet, so a damaged file is worth a warning, not a refusal.
+    // The solution zips declare the settings themselves, so a damaged file is worth a warning, not a refusal.
     problems.push({ severity: 'warning', file: `${where}: ${name}`, path: '', value: undefined, expected: `JSON (${(error as Error).message}); its solutionParameters are ignored` });
     return undefined;
   }

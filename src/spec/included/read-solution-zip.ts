@@ -3,10 +3,11 @@ import { open, stat } from 'node:fs/promises';
 import { DvpkgError, type Problem } from '../../errors.js';
 import { fileErrorReason } from '../../util/file-errors.js';
 import { displayPath } from '../../util/paths.js';
-import { openBoundedZip, ZipRefused } from './bounded-zip.js';
+import { openBoundedZip, ZipRefused, type BoundedZip } from './bounded-zip.js';
 import { MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON, MAX_XML_ENTRY_BYTES, megabytes } from './limits.js';
 import type { IncludedSolution, PackagedSolution, SolutionOrigin } from './model.js';
 import { readCustomizations } from './read-customizations.js';
+import { readDeclaredSettings } from './read-settings.js';
 import { readSolutionManifest } from './read-solution-manifest.js';
 
 /** Reads one exported solution zip; every problem in it is reported together, naming the file. */
@@ -58,10 +59,11 @@ export async function readSolutionData(data: Buffer, shown: string, origin: Solu
   const problems: Problem[] = [];
   const refuse = (expected: string): Problem[] => [{ severity: 'error', file: shown, path: '', value: undefined, expected }];
   if (data.length > MAX_SOLUTION_BYTES) return refuse(`a solution file of at most ${megabytes(MAX_SOLUTION_BYTES)} (it is ${megabytes(data.length)}): ${MAX_SOLUTION_REASON}`);
+  let zip: BoundedZip;
   let solutionText: string;
   let customizationsText: string;
   try {
-    const zip = await openBoundedZip(data);
+    zip = await openBoundedZip(data);
     // Import needs both at the zip root (solution-format.md §1.1, error 80048060).
     const solutionName = zip.find('solution.xml');
     const customizationsName = zip.find('customizations.xml');
@@ -78,12 +80,23 @@ export async function readSolutionData(data: Buffer, shown: string, origin: Solu
   const manifest = readSolutionManifest(solutionText, `${shown}: solution.xml`, problems);
   const customizations = readCustomizations(customizationsText, `${shown}: customizations.xml`, manifest?.rootComponents ?? [], problems);
   if (!manifest || !customizations || problems.some((p) => p.severity === 'error')) return problems;
+  let settings: Awaited<ReturnType<typeof readDeclaredSettings>>;
+  try {
+    settings = await readDeclaredSettings(zip, customizations, shown, problems);
+  } catch (error) {
+    if (error instanceof ZipRefused) return refuse(`a readable solution zip: ${error.message}`);
+    throw error;
+  }
+  if (problems.some((p) => p.severity === 'error')) return problems;
+  const { tables, roles } = customizations;
   return {
     file: shown,
     origin,
     size: data.length,
     sha256: createHash('sha256').update(data).digest('hex'),
     ...manifest,
-    ...customizations,
+    tables,
+    roles,
+    ...settings,
   };
 }

@@ -14,6 +14,8 @@ import { systemClock } from '../../../runtime/clock.js';
 import { rolesSolution } from '../../../package/manifest.js';
 import { loadManifest } from '../../../verify/load-manifest.js';
 import { runVerify, type VerifyReport } from '../../../verify/run.js';
+import { readSettingsInput } from '../../../deploy/settings/input.js';
+import { secretValues } from '../../../deploy/settings/plan-settings.js';
 import { fileErrorReason } from '../../../util/file-errors.js';
 
 export interface VerifyArgs {
@@ -32,6 +34,8 @@ export interface VerifyArgs {
   junit?: string;
   json: boolean;
   probe: boolean;
+  /** A settings file (pac solution create-settings format) whose values the org must hold. */
+  settings?: string;
 }
 
 /** Signs in as the ISV app with the runner's credential precedence: flag, then DVPKG_*, then the Azure SDK names. */
@@ -65,7 +69,9 @@ export async function runVerifyCommand(args: VerifyArgs, output: Output, env: No
     { clientId: manifest.app.clientId, publicClientId: manifest.adminClientId },
   );
   const onRetry = (event: RetryEvent) => output.err(`${event.target}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s\n`);
-  const common = { manifest, credential, cloud, env, federatedWaitMs: federatedWaitMs(env), probe: args.probe, onRetry };
+  const settings = args.settings !== undefined ? readSettingsInput(args.settings, []) : undefined;
+  for (const value of secretValues(manifest, settings ?? [])) output.redactor.add(value);
+  const common = { manifest, credential, cloud, env, federatedWaitMs: federatedWaitMs(env), probe: args.probe, onRetry, ...(settings ? { settings } : {}) };
   const suiteName = `dvpkg verify ${rolesSolution(manifest).uniqueName} ${rolesSolution(manifest).version}`;
 
   if (!targets) {
