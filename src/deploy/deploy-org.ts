@@ -13,7 +13,7 @@ import type { RunOutcome } from './report.js';
 import { readOrg, solutionActions } from './snapshot.js';
 import { consentMissing } from './steps/app-user.js';
 import type { GivenSetting } from './settings/input.js';
-import { unsetReferenceNotes } from './settings/plan-settings.js';
+import { unsetSettingNotes } from './settings/plan-settings.js';
 
 /**
  * Deploys one package to one org: sign in, read the org, plan, check, ask, apply, and tell the
@@ -150,7 +150,7 @@ export async function deployOrg(pkg: LoadedPackage, options: DeployOptions, runt
   const kept = plan.differences.filter((d) => !(applied.beyond && d.kind === 'privileges-beyond-declared'));
   if (applied.beyond?.length) kept.push({ kind: 'privileges-beyond-declared', details: applied.beyond });
   const differences = kept.flatMap(differenceLines);
-  for (const note of unsetReferenceNotes(plan.settings)) emit({ type: 'warning', text: note });
+  for (const note of unsetSettingNotes(plan.settings)) emit({ type: 'warning', text: note });
   const outcome: RunOutcome = differences.length > 0 ? 'differs' : recorder.changes > 0 ? 'succeeded' : 'nothing-to-do';
   return { ...result, outcome, differences };
 }

@@ -81,6 +81,20 @@ describe('deploy: deployment settings (in-process, against the emulator)', funct
     expect(tail).to.match(/connection reference mpa_KudosOutlook \(Kudos - Outlook\) has no connection; the flows "[^"]+" stay off until it has one\. Set it in the maker portal: Solutions > [^>]+ > Connection References/);
   });
 
+  it('a fleet run refuses connection references (a connection belongs to one environment), before any request', async () => {
+    const pkg = await buildWholeApp([BASE_ZIP, KUDOS_ZIP]);
+    await start();
+    const orgs = path.join(await tempDir(), 'orgs.txt');
+    await writeFile(orgs, `${emulator.orgUrl}\n`);
+    emulator.clearLog();
+    const result = await runInProcess(pkg, emulator, ['--orgs', orgs, '--yes', '--set', 'mpa_KudosO365=0123456789abcdef0123456789abcdef'], {}, { fleet: true });
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.contain(
+      'connection references cannot be set for many orgs at once (mpa_KudosO365): a connection id belongs to one environment. Give only environment variables with --orgs or --all-environments, and set connection references per org: deploy.mjs --org <url> --settings <file>',
+    );
+    expect(emulator.log()).to.deep.equal([]);
+  });
+
   it('SAP: a required environment variable missing from the settings stops the run before any write, naming it and its description', async () => {
     const pkg = await build(await sapSpec({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', required: true } }));
     await start();

@@ -160,14 +160,28 @@ function currentValue(d: Declared, org: OrgSettings | undefined): string | undef
   return stored === null || stored === undefined ? undefined : stored;
 }
 
-/** Connection references left without a connection, with the flows that stay off and where the admin sets them. */
-export function unsetReferenceNotes(settings: readonly PlanSetting[]): string[] {
+/**
+ * Settings the run leaves empty, each with what stays broken and where the admin sets it: connection references
+ * without a connection (their flows stay off) and environment variables with neither a value nor a default
+ * (Dataverse does not require one, and whatever reads it fails later).
+ */
+export function unsetSettingNotes(settings: readonly PlanSetting[]): string[] {
   return settings
-    .filter((s) => s.kind === 'connection-reference' && s.value === undefined)
+    .filter((s) => s.source === 'unset')
     .map((s) => {
+      if (s.kind === 'environment-variable') {
+        const what = s.description ? `: ${s.description}` : '';
+        return `environment variable ${s.name} (${s.displayName}) has no value and no default${what}. Set it in the maker portal: Solutions > ${s.solutionDisplayName} > Environment Variables, or run again with --set ${s.name}=<value>`;
+      }
       const flows = s.flows && s.flows.length > 0 ? `; the flows ${s.flows.map((f) => `"${f}"`).join(', ')} stay off until it has one` : '';
       return `connection reference ${s.name} (${s.displayName}) has no connection${flows}. Set it in the maker portal: Solutions > ${s.solutionDisplayName} > Connection References, or run again with --settings`;
     });
+}
+
+/** Connection references among the given values: a connection belongs to one environment. */
+export function givenConnectionReferences(manifest: Manifest, given: readonly GivenSetting[]): string[] {
+  const references = new Set(declaredSettings(manifest).filter((d) => d.kind === 'connection-reference').map((d) => key(d.name)));
+  return given.filter((g) => g.kind === 'connection-reference' || references.has(key(g.name))).map((g) => g.name);
 }
 
 /** The given values that must never be shown: those of settings the spec marks secret, and of Secret-type variables. */

@@ -8,10 +8,10 @@ import { createFleetView } from './fleet-view.js';
 import type { DeployEvent, EventSink } from '../../deploy/events.js';
 import { loadPackage, type LoadedPackage } from '../../deploy/package-files.js';
 import { rolesSolution } from '../../package/manifest.js';
-import { secretValues } from '../../deploy/settings/plan-settings.js';
+import { givenConnectionReferences, secretValues } from '../../deploy/settings/plan-settings.js';
 import { StepRecorder } from '../../deploy/recorder.js';
 import type { RunReport } from '../../deploy/report.js';
-import { ExitCode, isDvpkgError, reportError } from '../../errors.js';
+import { ExitCode, isDvpkgError, reportError, usageError } from '../../errors.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { createOutput, Redactor, type Output } from '../../runtime/output.js';
 import { DVPKG_VERSION } from '../../version.js';
@@ -57,6 +57,13 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   const started = clock.now();
   const report = newReport(options.remove ? 'remove' : 'deploy', options.orgUrl, started);
   report.steps = recorder.steps;
+  /** A run that stops before it signs in: the error in the report and on stderr, then the usual ending. */
+  const stopped = (error: unknown) => {
+    report.exitCode = isDvpkgError(error) ? error.exitCode : ExitCode.unexpected;
+    report.error = isDvpkgError(error) ? { code: error.code, message: error.message } : { code: 'DVPKG_INTERNAL', message: String(error) };
+    reportError(error, output, 'error', { debug: Boolean(io.env['DVPKG_DEBUG']) });
+    return finish(report, recorder, clock, started, options, output, emit);
+  };
   let pkg: LoadedPackage;
   try {
     pkg = await recorder.run('integrity', 'Checking the package', async () => ({
@@ -65,13 +72,15 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
       value: await loadPackage(io.packageDir, io.runner),
     }));
   } catch (error) {
-    report.exitCode = isDvpkgError(error) ? error.exitCode : ExitCode.unexpected;
-    report.error = isDvpkgError(error) ? { code: error.code, message: error.message } : { code: 'DVPKG_INTERNAL', message: String(error) };
-    reportError(error, output, 'error', { debug: Boolean(io.env['DVPKG_DEBUG']) });
-    return finish(report, recorder, clock, started, options, output, emit);
+    return stopped(error);
   }
   const { manifest } = pkg;
   for (const value of secretValues(manifest, options.settings ?? [])) redactor.add(value);
+  const references = options.fleet ? givenConnectionReferences(manifest, options.settings ?? []) : [];
+  if (references.length > 0) {
+    const text = `connection references cannot be set for many orgs at once (${references.join(', ')}): a connection id belongs to one environment. Give only environment variables with --orgs or --all-environments, and set connection references per org: deploy.mjs --org <url> --settings <file>`;
+    return stopped(usageError(text));
+  }
   const roles = rolesSolution(manifest);
   report.package = { solution: roles.uniqueName, version: roles.version, solutionSha256: roles.sha256, appClientId: manifest.app.clientId };
   if (options.authNote) emit({ type: 'info', text: options.authNote });
