@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
+import HandlebarsRuntimeModule from 'handlebars/runtime.js';
 import { DvpkgError } from '../errors.js';
 import { displayPath } from '../util/paths.js';
 import { escapeXml } from '../util/xml.js';
@@ -10,9 +11,18 @@ import { fileErrorReason } from '../util/file-errors.js';
 
 export type Template = (context: object) => string;
 
-/** One Handlebars environment for dvpkg, so helpers never leak into a caller's global instance. */
-const handlebars = Handlebars.create();
-handlebars.registerHelper('xml', (value: unknown) => new handlebars.SafeString(escapeXml(value === undefined || value === null ? '' : String(value))));
+// The runtime is the full module without the compiler; its own type declarations are empty.
+const HandlebarsRuntime = HandlebarsRuntimeModule as unknown as typeof Handlebars;
+type Environment = ReturnType<typeof Handlebars.create>;
+
+/** dvpkg's own Handlebars environments, so helpers never leak into a caller's global instance. */
+function withHelpers<T extends Environment>(env: T): T {
+  env.registerHelper('xml', (value: unknown) => new env.SafeString(escapeXml(value === undefined || value === null ? '' : String(value))));
+  return env;
+}
+
+/** The shipped templates are precompiled: the runtime runs them, without the compiler's weight at start-up. */
+const runtime = withHelpers(HandlebarsRuntime.create());
 
 /**
  * Strict mode makes a template that names a field we do not provide fail loudly
@@ -37,13 +47,13 @@ export async function loadTemplate(dir: string, name: string): Promise<Template>
 async function precompiled(name: string): Promise<Template | undefined> {
   try {
     const spec = (await import(pathToFileURL(path.join(PRECOMPILED_TEMPLATES_DIR, `${name}.js`)).href)) as { default: TemplateSpecification };
-    return handlebars.template(spec.default);
+    return runtime.template(spec.default);
   } catch {
     return undefined;
   }
 }
 
-type TemplateSpecification = Parameters<typeof handlebars.template>[0];
+type TemplateSpecification = Parameters<typeof runtime.template>[0];
 
 async function compileFile(dir: string, file: string, name: string): Promise<Template> {
   let source: string;
@@ -52,6 +62,8 @@ async function compileFile(dir: string, file: string, name: string): Promise<Tem
   } catch (error) {
     throw new DvpkgError('DVPKG_TEMPLATE_INVALID', `--templates ${displayPath(dir)}: missing template ${name} (${fileErrorReason(error)})`);
   }
+  // Only templates from --templates need the compiler.
+  const handlebars = withHelpers((await import('handlebars')).default.create());
   try {
     handlebars.parse(source);
   } catch (error) {

@@ -42,8 +42,10 @@ export interface ParseXmlOptions {
   /** Element names that are always arrays, even with one child. */
   arrays?: readonly string[];
   /**
-   * Elements whose content the caller does not need: kept as unparsed text, which makes reading a
-   * large export (forms, views, ribbons) several times faster. The whole document is still validated.
+   * Elements whose content the caller does not need (forms, views, ribbons of a large export): cut
+   * out before the document is validated and parsed, which is most of the time a real export takes.
+   * What is read is still validated; what is cut is Dataverse's to check at import. Should the cut
+   * not find an element's end, the whole document is validated, and the validator says what is wrong.
    */
   skip?: readonly string[];
 }
@@ -101,10 +103,43 @@ function validatorError(err: { msg: string; line: number; col?: number }): XmlIn
   return new XmlInputError(err.msg, err.line, err.col);
 }
 
+/**
+ * `source` with each element named in `names` emptied (`<FormXml/>`), its line breaks kept so the
+ * validator's line numbers still point into the file; comments, CDATA and processing instructions are
+ * stepped over. Undefined when an element is not closed.
+ */
+export function withoutElements(source: string, names: readonly string[]): string | undefined {
+  if (names.length === 0) return source;
+  const tokens = new RegExp(`<!--[\\s\\S]*?-->|<!\\[CDATA\\[[\\s\\S]*?\\]\\]>|<\\?[\\s\\S]*?\\?>|<(/?)(${names.join('|')})(?=[\\s/>])((?:[^>"']|"[^"]*"|'[^']*')*?)(/?)>`, 'g');
+  let out = '';
+  let from = 0;
+  let depth = 0;
+  let start = 0;
+  let open = '';
+  for (let match = tokens.exec(source); match; match = tokens.exec(source)) {
+    const [, closing, name, , selfClosing] = match;
+    if (name === undefined || (depth > 0 && name !== open)) continue;
+    if (depth === 0) {
+      if (closing || selfClosing) continue;
+      [depth, start, open] = [1, match.index, name];
+      continue;
+    }
+    depth += closing ? -1 : selfClosing ? 0 : 1;
+    if (depth > 0) continue;
+    const end = match.index + match[0].length;
+    let breaks = 0;
+    for (let i = start; i < end; i++) if (source.charCodeAt(i) === 10) breaks++;
+    out += `${source.slice(from, start)}<${open}/>${'\n'.repeat(breaks)}`;
+    from = end;
+  }
+  return depth === 0 ? out + source.slice(from) : undefined;
+}
+
 export function parseXml(text: string, options: ParseXmlOptions = {}): Record<string, unknown> {
   if (text.length > MAX_XML_BYTES) throw new XmlInputError(`XML is larger than ${MAX_XML_BYTES} bytes`);
-  const source = stripBom(text);
-  if (/<!DOCTYPE/i.test(source)) throw new XmlInputError('XML with a DOCTYPE is not accepted (no DTDs or entity declarations)');
+  const whole = stripBom(text);
+  if (/<!DOCTYPE/i.test(whole)) throw new XmlInputError('XML with a DOCTYPE is not accepted (no DTDs or entity declarations)');
+  const source = withoutElements(whole, options.skip ?? []) ?? whole;
   const check = XMLValidator.validate(source);
   if (check !== true) throw validatorError(check.err);
   const badReference = findBadReference(source);
@@ -120,7 +155,6 @@ export function parseXml(text: string, options: ParseXmlOptions = {}): Record<st
     ignoreDeclaration: true,
     ignorePiTags: true,
     isArray: (name) => arrays.has(name),
-    stopNodes: (options.skip ?? []).map((name) => `*.${name}`),
     tagValueProcessor: (_name, value) => decodeXmlText(value),
     attributeValueProcessor: (_name, value) => decodeXmlText(value),
   });
