@@ -5,20 +5,11 @@ import { buildSolution } from '../../src/build.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { orgRequests, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { runInProcess } from '../support/runner-harness.js';
-import { SAP_REFERENCE, SAP_VARIABLE, sapSpec } from '../support/settings-package.js';
+import { CONNECTOR_PREFIX as API, kudosSettings, KUDOS_REFERENCES, SAP_REFERENCE, SAP_VARIABLE, sapSpec, settingsFile } from '../support/settings-package.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 import { BASE_ZIP, buildWholeApp, KUDOS_ZIP } from '../support/whole-app-package.js';
 
 /** Deployment settings at deploy time (issue 16): --settings and --set, checked before any write, applied at import or with the Web API. */
-
-const API = '/providers/Microsoft.PowerApps/apis/';
-const KUDOS_REFERENCES = { mpa_KudosDataverse: 'shared_commondataserviceforapps', mpa_KudosO365: 'shared_office365users', mpa_KudosOutlook: 'shared_office365' } as const;
-
-async function settingsFile(content: unknown): Promise<string> {
-  const file = path.join(await tempDir('dvpkg-settings-file-'), 'deploy-settings.json');
-  await writeFile(file, JSON.stringify(content, null, 2));
-  return file;
-}
 
 async function build(src: string): Promise<BuiltPackage> {
   const result = await buildSolution({ src, out: await tempDir('dvpkg-settings-out-') });
@@ -49,8 +40,7 @@ describe('deploy: deployment settings (in-process, against the emulator)', funct
   it('Kudos: a settings file gives its three connection references at import; a re-run makes no writes; a changed one is shown and written', async () => {
     const pkg = await buildWholeApp([BASE_ZIP, KUDOS_ZIP]);
     await start();
-    const connections = Object.fromEntries(Object.entries(KUDOS_REFERENCES).map(([name, api]) => [name, emulator.createConnection('contoso', { connectorId: `${API}${api}` })]));
-    const file = await settingsFile({ EnvironmentVariables: [], ConnectionReferences: Object.entries(KUDOS_REFERENCES).map(([name, api]) => ({ LogicalName: name, ConnectionId: connections[name], ConnectorId: `${API}${api}` })) });
+    const { file, connections } = await kudosSettings(emulator);
     const first = await runInProcess(pkg, emulator, ['--yes', '--settings', file]);
     expect(first.code, first.stdout + first.stderr).to.equal(0);
     expect(first.stdout).to.contain(`mpa_KudosO365 (Kudos - O365; connection reference, shared_office365users): (no connection) -> "${connections['mpa_KudosO365']}" from --settings, set by the import of mpa_Kudos`);
