@@ -117,6 +117,22 @@ describe('deploy: deployment settings (in-process, against the emulator)', funct
     expect(result.stderr).to.contain(`the import of mpa_AccountassistantforSAP 1.0.0.0 failed, and nothing after it was changed: the org has no connection ${missing} of connector shared_saperp for connection reference ${SAP_REFERENCE} (SAP ERP Account assistant, --set ${SAP_REFERENCE})`);
   });
 
+  it('SAP: a settings write with no clear answer is read again: a PATCH answered 503 is sent again, a POST whose answer was lost is not (one value row)', async () => {
+    const pkg = await build(await sapSpec(undefined));
+    await start();
+    expect((await runInProcess(pkg, emulator, ['--yes'])).code).to.equal(0);
+    const connection = emulator.createConnection('contoso', { connectorId: `${API}shared_saperp` });
+    emulator.clearLog();
+    emulator.setFaults('drop@1,route=POST */environmentvariablevalues,phase=response;503@1,route=PATCH */connectionreferences(*)');
+    const result = await runInProcess(pkg, emulator, ['--yes', '--set', `${SAP_VARIABLE}={"a":1}`, '--set', `${SAP_REFERENCE}=${connection}`]);
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    expect(result.stdout).to.contain(`ok set ${SAP_VARIABLE}, ${SAP_REFERENCE}`);
+    expect(writes()).to.deep.equal(['POST environmentvariablevalues', 'PATCH connectionreferences(…)', 'PATCH connectionreferences(…)']);
+    const definition = org().environmentvariabledefinitions.find((d) => d.schemaname === SAP_VARIABLE)!;
+    expect(org().environmentvariablevalues.filter((v) => v._environmentvariabledefinitionid_value === definition.environmentvariabledefinitionid).map((v) => v.value)).to.deep.equal(['{"a":1}']);
+    expect(connectionOf(SAP_REFERENCE)).to.equal(connection);
+  });
+
   it('SAP: a secret value goes in and is shown only as "(secret, set)", in no output or report', async () => {
     const pkg = await build(await sapSpec({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', required: true, secret: true } }));
     await start();
