@@ -130,12 +130,17 @@ describe('reliability: deploys under throttling and transient faults', function 
 const SETTINGS_ORGS = 20;
 const SAP_VALUE = '{"AppServerHost":"sap.example.invalid","SystemNumber":"00"}';
 const SETTINGS_WRITE = /^(PATCH .*\/connectionreferences\(|POST .*\/environmentvariablevalues$)/;
+/**
+ * A run makes one or two settings writes, too few for the faults on every route to hit them reliably: these
+ * add 503s to the PATCH and lost answers to the POST of a value row (carried out, then the connection dropped).
+ */
+const SETTINGS_FAULTS = `${FAULTS};503:0.15,route=PATCH */connectionreferences(*);drop:0.3,route=POST */environmentvariablevalues,phase=response`;
 
 describe('reliability: deployment settings under throttling and transient faults', function () {
   this.timeout(900_000);
   let kudos: BuiltPackage;
   let sap: BuiltPackage;
-  const figures = { runs: 0, succeeded: 0, faults: 0, settingWriteFaults: 0, settingWritesUnanswered: 0, retries: 0 };
+  const figures = { runs: 0, succeeded: 0, faults: 0, settingWriteFaults: 0, settingWritesUnanswered: 0, valuePostsLost: 0, retries: 0 };
 
   // In-process on a fake clock, as the whole-app suites run: Retry-After is honoured in virtual time
   // (the first suite checks it in real time), so 60 runs under faults take seconds, not minutes.
@@ -154,6 +159,7 @@ describe('reliability: deployment settings under throttling and transient faults
     figures.faults += faulted.length;
     figures.settingWriteFaults += onSettings.length;
     figures.settingWritesUnanswered += onSettings.filter((e) => e.fault !== '429').length;
+    figures.valuePostsLost += onSettings.filter((e) => e.method === 'POST' && e.fault === 'drop').length;
   };
 
   before(async () => {
@@ -162,12 +168,12 @@ describe('reliability: deployment settings under throttling and transient faults
   });
   after(async () => {
     process.stdout.write(
-      `      settings runs under faults: ${figures.succeeded}/${figures.runs} succeeded; faults injected: ${figures.faults} (${figures.settingWriteFaults} on a settings write, ${figures.settingWritesUnanswered} of them a 503 or a drop); retries: ${figures.retries}\n`,
+      `      settings runs under faults: ${figures.succeeded}/${figures.runs} succeeded; faults injected: ${figures.faults} (${figures.settingWriteFaults} on a settings write, ${figures.settingWritesUnanswered} of them a 503 or a drop, ${figures.valuePostsLost} a value row's POST dropped); retries: ${figures.retries}\n`,
     );
     await removeTempDirs();
   });
 
-  it(`${SETTINGS_ORGS} orgs, each with ${FAULTS} on every route: the Kudos install with a settings file, a re-run changing one connection reference, and the SAP environment variable's first value all succeed, with one value row`, async () => {
+  it(`${SETTINGS_ORGS} orgs, each with ${FAULTS} on every route and more on the settings writes: the Kudos install with a settings file, a re-run changing one connection reference, and the SAP environment variable's first value all succeed, with one value row`, async () => {
     const results = await pool(
       Array.from({ length: SETTINGS_ORGS }, (_, i) => i + 1),
       4,
@@ -179,7 +185,7 @@ describe('reliability: deployment settings under throttling and transient faults
           const args = ['--yes', '--settings', (await kudosSettings(kudosOrg)).file];
           const other = kudosOrg.createConnection('contoso', { connectorId: `${CONNECTOR_PREFIX}shared_office365users`, name: 'another O365 connection' });
           kudosOrg.clearLog();
-          kudosOrg.setFaults(`${FAULTS};seed=${seed}`);
+          kudosOrg.setFaults(`${SETTINGS_FAULTS};seed=${seed}`);
           const installed = await run(kudos, kudosOrg, args);
           const changed = await run(kudos, kudosOrg, [...args, '--set', `mpa_KudosO365=${other}`]);
           count(kudosOrg);
@@ -187,7 +193,7 @@ describe('reliability: deployment settings under throttling and transient faults
           sapOrg.grantConsent(sapOrg.tenantId, SAMPLE_CLIENT_ID);
           const withoutValue = await runInProcess(sap, sapOrg, ['--yes'], {}, { clock: fakeClock({ speedup: 2, maxRealMs: 300 }) });
           sapOrg.clearLog();
-          sapOrg.setFaults(`${FAULTS};seed=${seed + 1000}`);
+          sapOrg.setFaults(`${SETTINGS_FAULTS};seed=${seed + 1000}`);
           const valued = await run(sap, sapOrg, ['--yes', '--set', `${SAP_VARIABLE}=${SAP_VALUE}`]);
           count(sapOrg);
           return {
@@ -211,5 +217,6 @@ describe('reliability: deployment settings under throttling and transient faults
       expect(result.sap, `seed ${result.seed}`).to.deep.equal({ references: { mpa_SAPERPAccountAssistance: null }, variables: { [SAP_VARIABLE]: [SAP_VALUE] } });
     }
     expect(figures.settingWritesUnanswered, 'settings writes answered 503 or dropped').to.be.greaterThan(0);
+    expect(figures.valuePostsLost, "value rows' POSTs dropped").to.be.greaterThan(0);
   });
 });
