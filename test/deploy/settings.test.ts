@@ -5,20 +5,11 @@ import { buildSolution } from '../../src/build.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { orgRequests, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { runInProcess } from '../support/runner-harness.js';
-import { SAP_REFERENCE, SAP_VARIABLE, sapSpec } from '../support/settings-package.js';
+import { CONNECTOR_PREFIX as API, kudosSettings, KUDOS_REFERENCES, SAP_REFERENCE, SAP_VARIABLE, sapSpec, settingsFile } from '../support/settings-package.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 import { BASE_ZIP, buildWholeApp, KUDOS_ZIP } from '../support/whole-app-package.js';
 
 /** Deployment settings at deploy time (issue 16): --settings and --set, checked before any write, applied at import or with the Web API. */
-
-const API = '/providers/Microsoft.PowerApps/apis/';
-const KUDOS_REFERENCES = { mpa_KudosDataverse: 'shared_commondataserviceforapps', mpa_KudosO365: 'shared_office365users', mpa_KudosOutlook: 'shared_office365' } as const;
-
-async function settingsFile(content: unknown): Promise<string> {
-  const file = path.join(await tempDir('dvpkg-settings-file-'), 'deploy-settings.json');
-  await writeFile(file, JSON.stringify(content, null, 2));
-  return file;
-}
 
 async function build(src: string): Promise<BuiltPackage> {
   const result = await buildSolution({ src, out: await tempDir('dvpkg-settings-out-') });
@@ -49,8 +40,7 @@ describe('deploy: deployment settings (in-process, against the emulator)', funct
   it('Kudos: a settings file gives its three connection references at import; a re-run makes no writes; a changed one is shown and written', async () => {
     const pkg = await buildWholeApp([BASE_ZIP, KUDOS_ZIP]);
     await start();
-    const connections = Object.fromEntries(Object.entries(KUDOS_REFERENCES).map(([name, api]) => [name, emulator.createConnection('contoso', { connectorId: `${API}${api}` })]));
-    const file = await settingsFile({ EnvironmentVariables: [], ConnectionReferences: Object.entries(KUDOS_REFERENCES).map(([name, api]) => ({ LogicalName: name, ConnectionId: connections[name], ConnectorId: `${API}${api}` })) });
+    const { file, connections } = await kudosSettings(emulator);
     const first = await runInProcess(pkg, emulator, ['--yes', '--settings', file]);
     expect(first.code, first.stdout + first.stderr).to.equal(0);
     expect(first.stdout).to.contain(`mpa_KudosO365 (Kudos - O365; connection reference, shared_office365users): (no connection) -> "${connections['mpa_KudosO365']}" from --settings, set by the import of mpa_Kudos`);
@@ -125,6 +115,22 @@ describe('deploy: deployment settings (in-process, against the emulator)', funct
     const result = await runInProcess(pkg, emulator, ['--yes', '--set', `${SAP_REFERENCE}=${missing}`]);
     expect(result.code, result.stdout + result.stderr).to.equal(6);
     expect(result.stderr).to.contain(`the import of mpa_AccountassistantforSAP 1.0.0.0 failed, and nothing after it was changed: the org has no connection ${missing} of connector shared_saperp for connection reference ${SAP_REFERENCE} (SAP ERP Account assistant, --set ${SAP_REFERENCE})`);
+  });
+
+  it('SAP: a settings write with no clear answer is read again: a PATCH answered 503 is sent again, a POST whose answer was lost is not (one value row)', async () => {
+    const pkg = await build(await sapSpec(undefined));
+    await start();
+    expect((await runInProcess(pkg, emulator, ['--yes'])).code).to.equal(0);
+    const connection = emulator.createConnection('contoso', { connectorId: `${API}shared_saperp` });
+    emulator.clearLog();
+    emulator.setFaults('drop@1,route=POST */environmentvariablevalues,phase=response;503@1,route=PATCH */connectionreferences(*)');
+    const result = await runInProcess(pkg, emulator, ['--yes', '--set', `${SAP_VARIABLE}={"a":1}`, '--set', `${SAP_REFERENCE}=${connection}`]);
+    expect(result.code, result.stdout + result.stderr).to.equal(0);
+    expect(result.stdout).to.contain(`ok set ${SAP_VARIABLE}, ${SAP_REFERENCE}`);
+    expect(writes()).to.deep.equal(['POST environmentvariablevalues', 'PATCH connectionreferences(…)', 'PATCH connectionreferences(…)']);
+    const definition = org().environmentvariabledefinitions.find((d) => d.schemaname === SAP_VARIABLE)!;
+    expect(org().environmentvariablevalues.filter((v) => v._environmentvariabledefinitionid_value === definition.environmentvariabledefinitionid).map((v) => v.value)).to.deep.equal(['{"a":1}']);
+    expect(connectionOf(SAP_REFERENCE)).to.equal(connection);
   });
 
   it('SAP: a secret value goes in and is shown only as "(secret, set)", in no output or report', async () => {

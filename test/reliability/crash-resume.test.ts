@@ -4,6 +4,7 @@ import { buildSamplePackage, orgSnapshot, runDeployer, SAMPLE_CLIENT_ID, startSa
 import { fakeClock } from '../support/fake-clock.js';
 import { pool } from '../../src/fleet/pool.js';
 import { runInProcess } from '../support/runner-harness.js';
+import { CONNECTOR_PREFIX, kudosSettings, SAP_ROLE, SAP_ROLE_SOLUTION, SAP_SOLUTION, SAP_VARIABLE, sapSpec, settingsSnapshot } from '../support/settings-package.js';
 import { removeTempDirs } from '../support/tmp.js';
 import { BASE_ZIP, buildWholeApp, KUDOS_ZIP, ROLE_SOLUTION, solutionAtVersion, wholeAppSnapshot } from '../support/whole-app-package.js';
 
@@ -89,13 +90,18 @@ type WholeAppScenario = 'fresh install' | 'upgrade' | 'upgrade with an included 
 const WHOLE_APP_SCENARIOS: readonly WholeAppScenario[] = ['fresh install', 'upgrade', 'upgrade with an included solution upgraded'];
 const WHOLE_APP_SOLUTIONS = ['mpa_EmployeeExperienceBase', 'mpa_Kudos', ROLE_SOLUTION] as const;
 
+/** A request's route: its method and path, with ids as `*`. */
+const route = (e: RequestLogEntry) => `${e.method} ${e.path.replace(/\([^)]*\)/g, '(*)')}`;
+
+/** Whether a cut point's request is a poll: only a poll can be missing from a run, as a faster one polls fewer times. */
+const isPoll = (label: string) => /\/(asyncoperations|importjobs)\(\*\)$/.test(label.replace(/ #\d+$/, ''));
+
 /**
  * The request after which to cut, named by its route with ids as `*` and its place among the requests
  * on that route (the 2nd `POST …/ImportSolutionAsync`): the number of polls depends on timing, so a
  * plain "Nth request" would cut a poll where a clean run made a write.
  */
 function cutAfter(entries: readonly RequestLogEntry[], index: number): { label: string; spec: FaultSpec } {
-  const route = (e: RequestLogEntry) => `${e.method} ${e.path.replace(/\([^)]*\)/g, '(*)')}`;
   const target = route(entries[index]!);
   const nth = entries.slice(0, index + 1).filter((e) => route(e) === target).length;
   return { label: `${target} #${nth}`, spec: { rules: [{ kind: 'drop', nth, route: target, phase: 'response' }] } };
@@ -103,8 +109,11 @@ function cutAfter(entries: readonly RequestLogEntry[], index: number): { label: 
 
 /** Every solution in the org (a left-over `_Upgrade` holding solution included), and the rest of the snapshot. */
 function wholeAppState(emulator: RunningEmulator) {
-  const solutions = emulator.state.data.orgs[0]!.solutions.map((s) => `${s['uniquename']} ${s['version']}${s['ismanaged'] ? ' managed' : ''}`).sort();
-  return { ...wholeAppSnapshot(emulator, WHOLE_APP_SOLUTIONS), all: solutions };
+  return { ...wholeAppSnapshot(emulator, WHOLE_APP_SOLUTIONS), all: allSolutions(emulator) };
+}
+
+function allSolutions(emulator: RunningEmulator): string[] {
+  return emulator.state.data.orgs[0]!.solutions.map((s) => `${s['uniquename']} ${s['version']}${s['ismanaged'] ? ' managed' : ''}`).sort();
 }
 
 describe('reliability: whole-app package (two included solutions + the role solution), cut after every request, then re-run', function () {
@@ -176,8 +185,7 @@ describe('reliability: whole-app package (two included solutions + the role solu
           try {
             const first = await deploy(pkg, emulator);
             const dropped = emulator.log().some((e) => e.fault === 'drop');
-            // Only a poll can be missing from a run: a faster one polls fewer times.
-            if (!dropped && attempt < 6 && /\/(asyncoperations|importjobs)\(\*\)$/.test(cut.label.replace(/ #\d+$/, ''))) {
+            if (!dropped && attempt < 6 && isPoll(cut.label)) {
               retried++;
               continue;
             }
@@ -273,4 +281,127 @@ describe('reliability: removal of a whole-app package, cut after every request, 
       expect(outcome.third, label).to.contain('"outcome":"nothing-to-do"');
     }
   });
+});
+
+// -------------------------------------------------------------------------------------------------
+// Deployment settings (issue 16): connection references given at import and written afterwards, and an
+// environment variable's first value row, whose POST is never repeated blindly
+
+type SettingsScenario = 'Kudos fresh install with a settings file' | 'Kudos re-run with one connection reference changed' | 'SAP environment variable set by --set after an install without it';
+const SETTINGS_SCENARIOS: readonly SettingsScenario[] = ['Kudos fresh install with a settings file', 'Kudos re-run with one connection reference changed', 'SAP environment variable set by --set after an install without it'];
+const SAP_SOLUTIONS = [SAP_SOLUTION, SAP_ROLE_SOLUTION] as const;
+const SAP_VALUE = '{"AppServerHost":"sap.example.invalid","SystemNumber":"00"}';
+const OTHER_O365 = 'another O365 connection';
+
+/** The settings writes a clean run of each scenario makes, so that each tests the path it is named after. */
+const SETTINGS_WRITES: Record<SettingsScenario, string[]> = {
+  // Given at import as ComponentParameters: no Web API write of a setting.
+  'Kudos fresh install with a settings file': [],
+  'Kudos re-run with one connection reference changed': ['PATCH /orgs/contoso/api/data/v9.2/connectionreferences(*)'],
+  'SAP environment variable set by --set after an install without it': ['POST /orgs/contoso/api/data/v9.2/environmentvariablevalues'],
+};
+
+describe('reliability: deployment settings (connection references, an environment variable), cut after every request, then re-run', function () {
+  this.timeout(900_000);
+  let kudos: BuiltPackage;
+  let sap: BuiltPackage;
+  const clean: Partial<Record<SettingsScenario, ReturnType<typeof settingsState>>> = {};
+  const cleanLog: Partial<Record<SettingsScenario, RequestLogEntry[]>> = {};
+  const tried: Partial<Record<SettingsScenario, number>> = {};
+  let retried = 0;
+  const clock = () => fakeClock({ speedup: 2, maxRealMs: 300 });
+  const deploy = (pkg: BuiltPackage, emulator: RunningEmulator, args: string[]) => runInProcess(pkg, emulator, args, {}, { clock: clock() });
+
+  /** Solutions, role, application user and binding as the whole-app suite compares them, and the settings. */
+  function settingsState(emulator: RunningEmulator, scenario: SettingsScenario) {
+    const snapshot = scenario === 'SAP environment variable set by --set after an install without it' ? wholeAppSnapshot(emulator, SAP_SOLUTIONS, SAP_ROLE) : wholeAppSnapshot(emulator, WHOLE_APP_SOLUTIONS);
+    return { ...snapshot, all: allSolutions(emulator), settings: settingsSnapshot(emulator) };
+  }
+
+  /** A new org as the scenario finds it, and the package and arguments of the run to cut: connection ids are new in every org. */
+  async function prepared(scenario: SettingsScenario, faults?: FaultSpec): Promise<{ emulator: RunningEmulator; pkg: BuiltPackage; args: string[] }> {
+    const emulator = await startSampleEmulator({ importDurationMs: 20 });
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    let pkg = kudos;
+    let args: string[];
+    if (scenario === 'SAP environment variable set by --set after an install without it') {
+      pkg = sap;
+      const run = await deploy(sap, emulator, ['--yes']);
+      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      args = ['--yes', '--set', `${SAP_VARIABLE}=${SAP_VALUE}`];
+    } else {
+      args = ['--yes', '--settings', (await kudosSettings(emulator)).file];
+      if (scenario === 'Kudos re-run with one connection reference changed') {
+        const run = await deploy(kudos, emulator, args);
+        expect(run.code, run.stdout + run.stderr).to.equal(0);
+        args.push('--set', `mpa_KudosO365=${emulator.createConnection('contoso', { connectorId: `${CONNECTOR_PREFIX}shared_office365users`, name: OTHER_O365 })}`);
+      }
+    }
+    emulator.clearLog();
+    if (faults) emulator.setFaults(faults);
+    return { emulator, pkg, args };
+  }
+
+  before(async () => {
+    kudos = await buildWholeApp([BASE_ZIP, KUDOS_ZIP]);
+    sap = await buildSamplePackage({ src: await sapSpec(undefined) });
+    const kudosReferences = { mpa_KudosDataverse: 'mpa_KudosDataverse', mpa_KudosO365: 'mpa_KudosO365', mpa_KudosOutlook: 'mpa_KudosOutlook' };
+    const expected: Record<SettingsScenario, ReturnType<typeof settingsSnapshot>> = {
+      'Kudos fresh install with a settings file': { references: kudosReferences, variables: {} },
+      'Kudos re-run with one connection reference changed': { references: { ...kudosReferences, mpa_KudosO365: OTHER_O365 }, variables: {} },
+      'SAP environment variable set by --set after an install without it': { references: { mpa_SAPERPAccountAssistance: null }, variables: { [SAP_VARIABLE]: [SAP_VALUE] } },
+    };
+    for (const scenario of SETTINGS_SCENARIOS) {
+      const { emulator, pkg, args } = await prepared(scenario);
+      const run = await deploy(pkg, emulator, args);
+      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      clean[scenario] = settingsState(emulator, scenario);
+      cleanLog[scenario] = emulator.log().filter((e) => e.kind !== 'control');
+      await emulator.close();
+      const state = clean[scenario]!;
+      expect(state.settings, scenario).to.deep.equal(expected[scenario]);
+      expect(state.appUsers, scenario).to.deep.equal([{ enabled: true }]);
+      expect(state.bindings, scenario).to.have.length(1);
+      const settingWrites = cleanLog[scenario]!.map(route).filter((r) => /connectionreferences|environmentvariablevalues/.test(r) && !r.startsWith('GET'));
+      expect(settingWrites, scenario).to.deep.equal(SETTINGS_WRITES[scenario]);
+    }
+  });
+  after(async () => {
+    const count = (s: SettingsScenario) => cleanLog[s]?.length;
+    const total = SETTINGS_SCENARIOS.reduce((sum, s) => sum + (tried[s] ?? 0), 0);
+    process.stdout.write(`      settings cut points tried: ${total} (${SETTINGS_SCENARIOS.map((s) => `${s} ${count(s)}`).join(', ')} requests each; ${retried} re-tried because a run made fewer polls than the clean one)\n`);
+    await removeTempDirs();
+  });
+
+  for (const scenario of SETTINGS_SCENARIOS) {
+    it(`${scenario}: every cut point ends in the clean-run state, settings included`, async () => {
+      const entries = cleanLog[scenario]!;
+      const outcomes = await pool(entries.map((_, i) => i), 4, async (index) => {
+        const cut = cutAfter(entries, index);
+        for (let attempt = 1; ; attempt++) {
+          const { emulator, pkg, args } = await prepared(scenario, cut.spec);
+          try {
+            const first = await deploy(pkg, emulator, args);
+            const dropped = emulator.log().some((e) => e.fault === 'drop');
+            if (!dropped && attempt < 6 && isPoll(cut.label)) {
+              retried++;
+              continue;
+            }
+            emulator.setFaults('');
+            const second = await deploy(pkg, emulator, args);
+            tried[scenario] = (tried[scenario] ?? 0) + 1;
+            return { cut: cut.label, dropped, first: first.code, second: second.code, output: second.stdout + second.stderr, state: settingsState(emulator, scenario) };
+          } finally {
+            await emulator.close();
+          }
+        }
+      });
+      for (const outcome of outcomes) {
+        const label = `cut after ${outcome.cut} (first run exit ${outcome.first})`;
+        expect(outcome.dropped, `${outcome.cut} was cut`).to.equal(true);
+        expect(outcome.second, `${label}: re-run\n${outcome.output}`).to.equal(0);
+        expect(outcome.state, label).to.deep.equal(clean[scenario]);
+      }
+    });
+  }
 });

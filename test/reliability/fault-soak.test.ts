@@ -1,9 +1,14 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { RunningEmulator } from '../../src/emulator/index.js';
 import { buildSamplePackage, orgSnapshot, runDeployer, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { pool } from '../../src/fleet/pool.js';
+import { runInProcess } from '../support/runner-harness.js';
+import { CONNECTOR_PREFIX, kudosSettings, SAP_VARIABLE, sapSpec, settingsSnapshot } from '../support/settings-package.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { BASE_ZIP, buildWholeApp, KUDOS_ZIP, ROLE_SOLUTION, wholeAppSnapshot } from '../support/whole-app-package.js';
 
 /**
  * 50 deploys, each against its own org with 30% 429 (Retry-After: 1 s), 5% 503 and 2% dropped
@@ -116,5 +121,102 @@ describe('reliability: deploys under throttling and transient faults', function 
     }
     figures.removals = results.length;
     expect(figures.removalFaults).to.be.greaterThan(REMOVALS);
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+// Deployment settings (issue 16) under the same faults
+
+const SETTINGS_ORGS = 20;
+const SAP_VALUE = '{"AppServerHost":"sap.example.invalid","SystemNumber":"00"}';
+const SETTINGS_WRITE = /^(PATCH .*\/connectionreferences\(|POST .*\/environmentvariablevalues$)/;
+/**
+ * A run makes one or two settings writes, too few for the faults on every route to hit them reliably: these
+ * add 503s to the PATCH and lost answers to the POST of a value row (carried out, then the connection dropped).
+ */
+const SETTINGS_FAULTS = `${FAULTS};503:0.15,route=PATCH */connectionreferences(*);drop:0.3,route=POST */environmentvariablevalues,phase=response`;
+
+describe('reliability: deployment settings under throttling and transient faults', function () {
+  this.timeout(900_000);
+  let kudos: BuiltPackage;
+  let sap: BuiltPackage;
+  const figures = { runs: 0, succeeded: 0, faults: 0, settingWriteFaults: 0, settingWritesUnanswered: 0, valuePostsLost: 0, retries: 0 };
+
+  // In-process on a fake clock, as the whole-app suites run: Retry-After is honoured in virtual time
+  // (the first suite checks it in real time), so 60 runs under faults take seconds, not minutes.
+  const run = async (pkg: BuiltPackage, emulator: RunningEmulator, args: string[]) => {
+    const report = path.join(await tempDir(), 'report.json');
+    const result = await runInProcess(pkg, emulator, [...args, '--report', report], {}, { clock: fakeClock({ speedup: 2, maxRealMs: 300 }) });
+    figures.runs++;
+    if (result.code === 0) figures.succeeded++;
+    figures.retries += (JSON.parse(await readFile(report, 'utf8')) as { retries: number }).retries;
+    return result;
+  };
+  /** Faults injected since the log was cleared; those on a settings write, and of them the 503s and drops (no clear answer). */
+  const count = (emulator: RunningEmulator) => {
+    const faulted = emulator.log().filter((e) => e.kind !== 'control' && e.fault);
+    const onSettings = faulted.filter((e) => SETTINGS_WRITE.test(`${e.method} ${e.path}`));
+    figures.faults += faulted.length;
+    figures.settingWriteFaults += onSettings.length;
+    figures.settingWritesUnanswered += onSettings.filter((e) => e.fault !== '429').length;
+    figures.valuePostsLost += onSettings.filter((e) => e.method === 'POST' && e.fault === 'drop').length;
+  };
+
+  before(async () => {
+    kudos = await buildWholeApp([BASE_ZIP, KUDOS_ZIP]);
+    sap = await buildSamplePackage({ src: await sapSpec(undefined) });
+  });
+  after(async () => {
+    process.stdout.write(
+      `      settings runs under faults: ${figures.succeeded}/${figures.runs} succeeded; faults injected: ${figures.faults} (${figures.settingWriteFaults} on a settings write, ${figures.settingWritesUnanswered} of them a 503 or a drop, ${figures.valuePostsLost} a value row's POST dropped); retries: ${figures.retries}\n`,
+    );
+    await removeTempDirs();
+  });
+
+  it(`${SETTINGS_ORGS} orgs, each with ${FAULTS} on every route and more on the settings writes: the Kudos install with a settings file, a re-run changing one connection reference, and the SAP environment variable's first value all succeed, with one value row`, async () => {
+    const results = await pool(
+      Array.from({ length: SETTINGS_ORGS }, (_, i) => i + 1),
+      4,
+      async (seed) => {
+        const kudosOrg = await startSampleEmulator({ importDurationMs: 20 });
+        const sapOrg = await startSampleEmulator({ importDurationMs: 20 });
+        try {
+          kudosOrg.grantConsent(kudosOrg.tenantId, SAMPLE_CLIENT_ID);
+          const args = ['--yes', '--settings', (await kudosSettings(kudosOrg)).file];
+          const other = kudosOrg.createConnection('contoso', { connectorId: `${CONNECTOR_PREFIX}shared_office365users`, name: 'another O365 connection' });
+          kudosOrg.clearLog();
+          kudosOrg.setFaults(`${SETTINGS_FAULTS};seed=${seed}`);
+          const installed = await run(kudos, kudosOrg, args);
+          const changed = await run(kudos, kudosOrg, [...args, '--set', `mpa_KudosO365=${other}`]);
+          count(kudosOrg);
+
+          sapOrg.grantConsent(sapOrg.tenantId, SAMPLE_CLIENT_ID);
+          const withoutValue = await runInProcess(sap, sapOrg, ['--yes'], {}, { clock: fakeClock({ speedup: 2, maxRealMs: 300 }) });
+          sapOrg.clearLog();
+          sapOrg.setFaults(`${SETTINGS_FAULTS};seed=${seed + 1000}`);
+          const valued = await run(sap, sapOrg, ['--yes', '--set', `${SAP_VARIABLE}=${SAP_VALUE}`]);
+          count(sapOrg);
+          return {
+            seed,
+            runs: [installed, changed, withoutValue, valued].map((r) => ({ code: r.code, output: r.stdout + r.stderr })),
+            kudos: { settings: settingsSnapshot(kudosOrg), state: wholeAppSnapshot(kudosOrg, ['mpa_EmployeeExperienceBase', 'mpa_Kudos', ROLE_SOLUTION]) },
+            sap: settingsSnapshot(sapOrg),
+          };
+        } finally {
+          await kudosOrg.close();
+          await sapOrg.close();
+        }
+      },
+    );
+    for (const result of results) {
+      result.runs.forEach((r, i) => expect(r.code, `seed ${result.seed}, run ${i + 1}\n${r.output}`).to.equal(0));
+      expect(result.kudos.settings, `seed ${result.seed}`).to.deep.equal({ references: { mpa_KudosDataverse: 'mpa_KudosDataverse', mpa_KudosO365: 'another O365 connection', mpa_KudosOutlook: 'mpa_KudosOutlook' }, variables: {} });
+      expect(Object.values(result.kudos.state.solutions).map((rows) => rows.length), `seed ${result.seed}: one row per solution`).to.deep.equal([1, 1, 1]);
+      expect(result.kudos.state.appUsers, `seed ${result.seed}`).to.deep.equal([{ enabled: true }]);
+      expect(result.kudos.state.bindings, `seed ${result.seed}`).to.have.length(1);
+      expect(result.sap, `seed ${result.seed}`).to.deep.equal({ references: { mpa_SAPERPAccountAssistance: null }, variables: { [SAP_VARIABLE]: [SAP_VALUE] } });
+    }
+    expect(figures.settingWritesUnanswered, 'settings writes answered 503 or dropped').to.be.greaterThan(0);
+    expect(figures.valuePostsLost, "value rows' POSTs dropped").to.be.greaterThan(0);
   });
 });

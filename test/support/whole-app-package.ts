@@ -55,10 +55,10 @@ export async function solutionAtVersion(zipFile: string, version: string): Promi
 }
 
 /** What a whole-app deploy leaves in the org: every solution's version, the role's privileges, the app user and its binding. */
-export function wholeAppSnapshot(emulator: RunningEmulator, uniqueNames: readonly string[], clientId = SAMPLE_CLIENT_ID) {
+export function wholeAppSnapshot(emulator: RunningEmulator, uniqueNames: readonly string[], roleName = ROLE_NAME, clientId = SAMPLE_CLIENT_ID) {
   const org = emulator.state.data.orgs[0]!;
   const appUsers = org.systemusers.filter((u) => u['applicationid'] === clientId);
-  const rootRoles = org.roles.filter((r) => r['name'] === ROLE_NAME && r['_parentrootroleid_value'] === r['roleid']);
+  const rootRoles = org.roles.filter((r) => r['name'] === roleName && r['_parentrootroleid_value'] === r['roleid']);
   return {
     solutions: Object.fromEntries(
       uniqueNames.map((name) => {

@@ -1,4 +1,4 @@
-import { DataverseError } from '../../dataverse/errors.js';
+import { DataverseError, TransientError } from '../../dataverse/errors.js';
 import * as dv from '../../dataverse/settings.js';
 import { DvpkgError } from '../../errors.js';
 import type { Manifest } from '../../package/manifest.js';
@@ -9,8 +9,8 @@ import type { ApplyContext, StepOutcome } from './context.js';
 
 /**
  * Settings go in with the import as ComponentParameters; those of a solution already at this version
- * are written with the Web API, each only while the org's value differs (read just before writing, so
- * a write whose answer was lost is not sent again as a second value row). A connection the org does
+ * are written with the Web API, each only while the org's value differs (read just before writing, and
+ * again after a write whose answer was lost, so that it is not sent again as a second value row). A connection the org does
  * not know is refused by the org, not found beforehand: connections are not in Dataverse to look up.
  */
 
@@ -43,6 +43,9 @@ export function connectionRefused(text: string, manifest: Manifest, given: Reado
   );
 }
 
+/** Tries of one setting's write whose answer was lost before the run stops (run again to finish). */
+const WRITE_TRIES = 5;
+
 export async function setSettings(step: Extract<PlanStep, { kind: 'set-settings' }>, ctx: ApplyContext): Promise<StepOutcome> {
   const declared = declaredSettings(ctx.manifest).filter((d) => step.names.some((n) => key(n) === key(d.name)));
   const variables = declared.filter((d) => d.variable).map((d) => d.name);
@@ -52,28 +55,59 @@ export async function setSettings(step: Extract<PlanStep, { kind: 'set-settings'
   const written: string[] = [];
   for (const d of declared) {
     const value = ctx.settings.get(key(d.name))!.value;
-    if (d.variable) {
-      const row = variableRows.find((r) => key(r.schemaname) === key(d.name));
-      if (!row) throw missing(d.name, d.solution.uniqueName, 'environment variable definition');
-      const current = row.environmentvariabledefinition_environmentvariablevalue?.[0];
-      if (current?.value === value) continue;
-      if (current) await dv.updateVariableValue(ctx.client, current.environmentvariablevalueid, value);
-      else await dv.createVariableValue(ctx.client, row.environmentvariabledefinitionid, row.schemaname, value);
-    } else {
-      const row = referenceRows.find((r) => key(r.connectionreferencelogicalname) === key(d.name));
-      if (!row) throw missing(d.name, d.solution.uniqueName, 'connection reference');
-      if (row.connectionid === value) continue;
-      try {
-        await dv.setReferenceConnection(ctx.client, row.connectionreferenceid, value);
-      } catch (error) {
-        const refused = error instanceof DataverseError ? connectionRefused(error.serviceMessage, ctx.manifest, ctx.settings, `setting ${d.name}`) : undefined;
-        throw refused ?? error;
-      }
-    }
-    written.push(d.name);
+    const wrote = d.variable
+      ? await untilHeld(ctx, d.name, variableRows.find((r) => key(r.schemaname) === key(d.name)), async () => (await dv.findVariables(ctx.client, [d.name]))[0], (row) => writeVariable(ctx, d, value, row))
+      : await untilHeld(ctx, d.name, referenceRows.find((r) => key(r.connectionreferencelogicalname) === key(d.name)), async () => (await dv.findReferences(ctx.client, [d.name]))[0], (row) => writeReference(ctx, d, value, row));
+    if (wrote) written.push(d.name);
   }
   if (written.length === 0) return { status: 'skipped', outcome: 'the org already holds every value (set by an earlier attempt)', changes: [] };
   return { status: 'done', outcome: `set ${written.join(', ')}`, changes: written.map((name) => ({ kind: 'setting-written', id: name })) };
+}
+
+type Declared = ReturnType<typeof declaredSettings>[number];
+
+/**
+ * Writes one setting until the org holds its value. A write with no clear answer (a 503, a dropped connection)
+ * may have been carried out, so the row is read again and only what it still lacks is sent: a lost POST of a
+ * value row is followed by a PATCH of that row or nothing, never by a second row. True when this run wrote.
+ */
+async function untilHeld<Row>(ctx: ApplyContext, name: string, first: Row | undefined, read: () => Promise<Row | undefined>, write: (row: Row | undefined) => Promise<boolean>): Promise<boolean> {
+  let row = first;
+  let sent = false;
+  for (let tries = 1; ; tries++) {
+    try {
+      return (await write(row)) || sent;
+    } catch (error) {
+      if (!(error instanceof TransientError) || tries >= WRITE_TRIES) throw error;
+      sent = true;
+    }
+    ctx.emit({ type: 'info', text: `writing ${name} got no clear answer; reading the org before trying again` });
+    // A write still under way when its answer was lost is given time to land before the read.
+    await ctx.clock.sleep(Math.min(1_000 * 2 ** (tries - 1), 15_000), ctx.signal);
+    row = await read();
+  }
+}
+
+/** Sends the value unless the org holds it: false when there was nothing to write. */
+async function writeVariable(ctx: ApplyContext, d: Declared, value: string, row: dv.VariableRow | undefined): Promise<boolean> {
+  if (!row) throw missing(d.name, d.solution.uniqueName, 'environment variable definition');
+  const current = row.environmentvariabledefinition_environmentvariablevalue?.[0];
+  if (current?.value === value) return false;
+  if (current) await dv.updateVariableValue(ctx.client, current.environmentvariablevalueid, value);
+  else await dv.createVariableValue(ctx.client, row.environmentvariabledefinitionid, row.schemaname, value);
+  return true;
+}
+
+async function writeReference(ctx: ApplyContext, d: Declared, value: string, row: dv.ReferenceRow | undefined): Promise<boolean> {
+  if (!row) throw missing(d.name, d.solution.uniqueName, 'connection reference');
+  if (row.connectionid === value) return false;
+  try {
+    await dv.setReferenceConnection(ctx.client, row.connectionreferenceid, value);
+  } catch (error) {
+    const refused = error instanceof DataverseError ? connectionRefused(error.serviceMessage, ctx.manifest, ctx.settings, `setting ${d.name}`) : undefined;
+    throw refused ?? error;
+  }
+  return true;
 }
 
 function missing(name: string, solution: string, what: string): DvpkgError {
