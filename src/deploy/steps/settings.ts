@@ -1,6 +1,7 @@
 import { DataverseError, TransientError } from '../../dataverse/errors.js';
 import * as dv from '../../dataverse/settings.js';
 import { DvpkgError } from '../../errors.js';
+import { poll } from '../../runtime/clock.js';
 import type { Manifest } from '../../package/manifest.js';
 import type { PlanStep } from '../plan.js';
 import { apiName, declaredSettings } from '../settings/plan-settings.js';
@@ -74,18 +75,23 @@ type Declared = ReturnType<typeof declaredSettings>[number];
 async function untilHeld<Row>(ctx: ApplyContext, name: string, first: Row | undefined, read: () => Promise<Row | undefined>, write: (row: Row | undefined) => Promise<boolean>): Promise<boolean> {
   let row = first;
   let sent = false;
-  for (let tries = 1; ; tries++) {
-    try {
-      return (await write(row)) || sent;
-    } catch (error) {
-      if (!(error instanceof TransientError) || tries >= WRITE_TRIES) throw error;
-      sent = true;
-    }
-    ctx.emit({ type: 'info', text: `writing ${name} got no clear answer; reading the org before trying again` });
+  const result = await poll<boolean>(
+    async (attempt) => {
+      if (attempt > 1) row = await read();
+      try {
+        return { done: true, value: (await write(row)) || sent };
+      } catch (error) {
+        if (!(error instanceof TransientError) || attempt >= WRITE_TRIES) throw error;
+        sent = true;
+        ctx.emit({ type: 'info', text: `writing ${name} got no clear answer; reading the org before trying again` });
+        return { done: false };
+      }
+    },
     // A write still under way when its answer was lost is given time to land before the read.
-    await ctx.clock.sleep(Math.min(1_000 * 2 ** (tries - 1), 15_000), ctx.signal);
-    row = await read();
-  }
+    { intervalMs: (n) => Math.min(1_000 * 2 ** (n - 1), 15_000), deadline: Number.POSITIVE_INFINITY, clock: ctx.clock, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+  );
+  // No deadline: the tries end it, by a value or by the last error.
+  return 'value' in result && result.value;
 }
 
 /** Sends the value unless the org holds it: false when there was nothing to write. */
