@@ -89,7 +89,7 @@ function cellHtml(cell: MatrixCell): string {
 export function privilegeMatrixHtml(matrix: RoleMatrix): string {
   const head = `<tr><th scope="col">Table</th>${MATRIX_VERBS.map((v) => `<th scope="col">${v}</th>`).join('')}</tr>`;
   const body = matrix.rows.map((row) => `<tr><th scope="row">${escapeHtml(row.table)}</th>${MATRIX_VERBS.map((v) => `<td${row.cells[v].change ? ` class="changed"` : ''}>${cellHtml(row.cells[v])}</td>`).join('')}</tr>`).join('');
-  const table = matrix.rows.length === 0 ? '' : `<div class="matrix-scroll"><table class="privilege-matrix"><caption>Role &#8220;${escapeHtml(matrix.role)}&#8221;: access by table</caption><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
+  const table = matrix.rows.length === 0 ? '' : `<div class="matrix-scroll" role="region" tabindex="0" aria-label="Privileges of ${escapeHtml(matrix.role)} (scrolls sideways)"><table class="privilege-matrix"><caption>Role &#8220;${escapeHtml(matrix.role)}&#8221;: access by table</caption><thead>${head}</thead><tbody>${body}</tbody></table></div>`;
   const others = matrix.others.length === 0 ? '' : `<p>Other privileges of &#8220;${escapeHtml(matrix.role)}&#8221;:</p><ul class="other-privileges">${matrix.others.map((o) => `<li><code>${escapeHtml(o.privilege)}</code>: ${cellHtml(o)}</li>`).join('')}</ul>`;
   return table + others;
 }
