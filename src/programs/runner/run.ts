@@ -77,7 +77,7 @@ async function run(io: RunnerIo, options: DeployRunnerOptions, output: Output, r
   try {
     pkg = await recorder.run('integrity', 'Checking the package', async () => ({
       status: 'done',
-      outcome: 'manifest.json, the solution zip, README.md and deploy.mjs match their hashes',
+      outcome: 'manifest.json, the solution zip, README.md, README.html and deploy.mjs match their hashes',
       value: await loadPackage(io.packageDir, io.runner),
     }));
   } catch (error) {
