@@ -64,8 +64,31 @@ await build({
 await rm(outdir, { recursive: true, force: true });
 await rename(staging, outdir);
 
+// The `deploy.mjs --ui` page: a script for the browser and its styles. They go into deploy.mjs as strings
+// (in place of ui/page-assets.ts, which reads them from dist/runner/ui/ when the runner runs from source).
+const pageDir = path.join(root, 'src', 'programs', 'runner', 'ui', 'page');
+const pageBuild = { bundle: true, minify: true, write: false, legalComments: 'none', logLevel: 'warning' };
+const [pageScript, pageStyles] = await Promise.all([
+  build({ ...pageBuild, entryPoints: [path.join(pageDir, 'main.ts')], platform: 'browser', format: 'iife', target: 'es2020' }),
+  build({ ...pageBuild, entryPoints: [path.join(pageDir, 'styles.css')], loader: { '.css': 'css' } }),
+]).then((results) => results.map((r) => r.outputFiles[0].text));
+const pageOut = path.join(root, 'dist', 'runner', 'ui');
+await mkdir(pageOut, { recursive: true });
+await writeFile(path.join(pageOut, 'app.js'), pageScript);
+await writeFile(path.join(pageOut, 'app.css'), pageStyles);
+const inlinePage = {
+  name: 'inline-ui-page',
+  setup(bundle) {
+    bundle.onLoad({ filter: /[\\/]ui[\\/]page-assets\.ts$/ }, () => ({
+      contents: `export async function pageAssets() { return ${JSON.stringify({ script: pageScript, styles: pageStyles })}; }`,
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: [path.join(root, 'src', 'programs', 'runner', 'main.ts')],
+  plugins: [inlinePage],
   outfile: path.join(root, 'dist', 'runner', 'deploy.mjs'),
   bundle: true,
   format: 'esm',

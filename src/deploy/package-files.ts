@@ -29,8 +29,8 @@ async function read(file: string, what: string): Promise<Buffer> {
 
 /**
  * Checks every file of the package against the hashes built into it, before any network call:
- * manifest.json against the hash stamped into deploy.mjs, then every solution zip, README.md and
- * deploy.mjs itself against manifest.json.
+ * manifest.json against the hash stamped into deploy.mjs, then every solution zip, README.md,
+ * README.html (when the manifest lists it) and deploy.mjs itself against manifest.json.
  */
 export async function loadPackage(dir: string, runner: { path: string; manifestStamp: string }): Promise<LoadedPackage> {
   if (!isStamped(runner.manifestStamp)) {
@@ -58,6 +58,11 @@ export async function loadPackage(dir: string, runner: { path: string; manifestS
   }
   const readmeHash = sha256Hex(await read(path.join(dir, 'README.md'), 'README.md'));
   if (readmeHash !== valid.integrity.readmeSha256) throw tampered('README.md', readmeHash, valid.integrity.readmeSha256);
+  const readmeHtmlSha256 = valid.integrity.readmeHtmlSha256;
+  if (readmeHtmlSha256 !== undefined) {
+    const htmlHash = sha256Hex(await read(path.join(dir, 'README.html'), 'README.html'));
+    if (htmlHash !== readmeHtmlSha256) throw tampered('README.html', htmlHash, readmeHtmlSha256);
+  }
   const runnerHash = sha256Hex(unstampRunner(await read(runner.path, 'deploy.mjs'), runner.manifestStamp));
   if (runnerHash !== valid.integrity.runnerSha256) throw tampered('deploy.mjs', runnerHash, valid.integrity.runnerSha256);
   return { dir, manifest: valid, zips };

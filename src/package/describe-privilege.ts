@@ -38,13 +38,23 @@ export function packageTableNames(solutions: ReadonlyArray<{ tables?: ReadonlyAr
   );
 }
 
-export function describePrivilege(name: string, tables: ReadonlyMap<string, string> = new Map()): PrivilegeWords {
+export type PrivilegeVerb = (typeof VERBS)[number];
+
+/** A table privilege's verb and table in the admin's words ("prvAppendToAccount" → AppendTo, Account); undefined for any other privilege. */
+export function privilegeParts(name: string, tables: ReadonlyMap<string, string> = new Map()): { verb: PrivilegeVerb; table: string } | undefined {
   const body = name.startsWith('prv') ? name.slice(3) : name;
   for (const verb of VERBS) {
     if (body.toLowerCase().startsWith(verb.toLowerCase()) && body.length > verb.length) {
       const table = body.slice(verb.length);
-      return { table: tables.get(table.toLowerCase()) ?? TABLE_WORDS[table] ?? table, access: VERB_WORDS[verb] };
+      return { verb, table: tables.get(table.toLowerCase()) ?? TABLE_WORDS[table] ?? table };
     }
   }
+  return undefined;
+}
+
+export function describePrivilege(name: string, tables: ReadonlyMap<string, string> = new Map()): PrivilegeWords {
+  const parts = privilegeParts(name, tables);
+  if (parts) return { table: parts.table, access: VERB_WORDS[parts.verb] };
+  const body = name.startsWith('prv') ? name.slice(3) : name;
   return { table: '(not a table)', access: body.replace(/([a-z])([A-Z])/g, '$1 $2') };
 }

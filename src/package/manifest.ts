@@ -52,7 +52,12 @@ export interface Manifest {
   /** solution.json `settings`: rules for the solutions' environment variables and connection references, by declared name. */
   settings?: Record<string, SettingRule>;
   /** sha256 of the package's other files; the runner checks them before any request. */
-  integrity: { readmeSha256: string; runnerSha256: string };
+  integrity: {
+    readmeSha256: string;
+    /** README.html's; absent in packages built before dvpkg wrote it. */
+    readmeHtmlSha256?: string;
+    runnerSha256: string;
+  };
 }
 
 export function createManifest(
@@ -110,7 +115,7 @@ export function parseManifest(value: unknown): Parsed {
       if (!s || typeof s.uniqueName !== 'string' || typeof s.version !== 'string' || !VERSION.test(s.version)) problems.push(`${at}: expected uniqueName and a four-part version`);
       else if (seen.has(s.uniqueName.toLowerCase())) problems.push(`${at}: ${s.uniqueName} is listed twice`);
       else seen.add(s.uniqueName.toLowerCase());
-      if (!s || typeof s.file !== 'string' || s.file.includes('/') || s.file.includes('\\') || s.file.startsWith('.') || s.file === 'manifest.json' || s.file === 'README.md' || s.file === 'deploy.mjs') problems.push(`${at}.file: expected a file name in the package folder`);
+      if (!s || typeof s.file !== 'string' || s.file.includes('/') || s.file.includes('\\') || s.file.startsWith('.') || s.file === 'manifest.json' || s.file === 'README.md' || s.file === 'README.html' || s.file === 'deploy.mjs') problems.push(`${at}.file: expected a file name in the package folder`);
       if (!s || typeof s.sha256 !== 'string' || !SHA256.test(s.sha256)) problems.push(`${at}.sha256: expected 64 hex digits`);
       if (!s || (s.source !== 'built' && s.source !== 'included')) problems.push(`${at}.source: expected "built" or "included"`);
       if (!s || !Array.isArray(s.requires) || s.requires.some((r) => typeof r?.uniqueName !== 'string' || typeof r?.version !== 'string')) problems.push(`${at}.requires: expected { uniqueName, version } items`);
@@ -142,6 +147,7 @@ export function parseManifest(value: unknown): Parsed {
   if (m.settings !== undefined) problems.push(...settingsProblems(m.settings, Array.isArray(solutions) ? (solutions as ManifestSolution[]) : []));
   const integrity = m.integrity;
   if (!integrity || !SHA256.test(String(integrity.readmeSha256)) || !SHA256.test(String(integrity.runnerSha256))) problems.push('integrity: expected readmeSha256 and runnerSha256 (64 hex digits each)');
+  else if (integrity.readmeHtmlSha256 !== undefined && !SHA256.test(String(integrity.readmeHtmlSha256))) problems.push('integrity.readmeHtmlSha256: expected 64 hex digits');
   if (problems.length > 0) return { problems };
   const { solution: _v1, ...rest } = m as Record<string, unknown>;
   return { manifest: { ...(rest as unknown as Manifest), formatVersion: MANIFEST_FORMAT, solutions: solutions as ManifestSolution[] } };

@@ -8,6 +8,7 @@ import { writeDirAtomic, writeFileAtomic } from '../runtime/atomic-write.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
 import { createManifest, type Manifest, type ManifestSolution } from './manifest.js';
 import { renderAdminReadme } from './readme.js';
+import { renderAdminReadmeHtml } from './readme-html.js';
 import { stampRunner } from './stamp.js';
 
 /** Where `npm run build` leaves the bundled runner; `dvpkg build` only copies it. */
@@ -46,14 +47,16 @@ export async function prepareDeployPackage(options: {
   const stem = `${solutionFileStem(options.model)}_deploy`;
   const draft = createManifest(options.model, options.solutions.map((s) => s.entry), options.dvpkgVersion);
   const readme = Buffer.from(await renderAdminReadme(draft, options.templatesDir, `${stem}.zip`));
+  const readmeHtml = Buffer.from(renderAdminReadmeHtml(draft));
   const runner = await readRunner();
-  const manifest: Manifest = { ...draft, integrity: { readmeSha256: sha256Hex(readme), runnerSha256: sha256Hex(runner) } };
+  const manifest: Manifest = { ...draft, integrity: { readmeSha256: sha256Hex(readme), readmeHtmlSha256: sha256Hex(readmeHtml), runnerSha256: sha256Hex(runner) } };
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   const files = [
     { name: 'deploy.mjs', data: stampRunner(runner, sha256Hex(manifestBytes)), mode: 0o755 },
     ...options.solutions.map((s) => ({ name: s.entry.file, data: s.bytes })),
     { name: 'manifest.json', data: manifestBytes },
     { name: 'README.md', data: readme },
+    { name: 'README.html', data: readmeHtml },
   ];
   // Solution zips are compressed already, and deflating the 600 KB runner in pure JS would
   // double a build's time: they are stored as they are.

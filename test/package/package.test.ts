@@ -12,16 +12,16 @@ import { removeTempDirs, tempDir } from '../support/tmp.js';
 describe('deploy package', () => {
   after(removeTempDirs);
 
-  it('holds the runner, the solution zip, the manifest and the admin README, as a folder and as a zip', async () => {
+  it('holds the runner, the solution zip, the manifest and the admin README (Markdown and HTML), as a folder and as a zip', async () => {
     const out = await tempDir();
     const result = await buildSolution({ src: SAMPLE_SRC, out });
     const pkg = result.package!;
     expect(path.basename(pkg.dir)).to.equal('FabrikamSyncConnector_1_0_0_0_deploy');
     expect(pkg.zip).to.equal(path.join(out, 'FabrikamSyncConnector_1_0_0_0_deploy.zip'));
-    expect((await readdir(pkg.dir)).sort()).to.deep.equal(['FabrikamSyncConnector_1_0_0_0_managed.zip', 'README.md', 'deploy.mjs', 'manifest.json']);
+    expect((await readdir(pkg.dir)).sort()).to.deep.equal(['FabrikamSyncConnector_1_0_0_0_managed.zip', 'README.html', 'README.md', 'deploy.mjs', 'manifest.json']);
     const zip = await JSZip.loadAsync(await readFile(pkg.zip));
     expect(Object.keys(zip.files).sort()).to.deep.equal(
-      ['FabrikamSyncConnector_1_0_0_0_managed.zip', 'README.md', 'deploy.mjs', 'manifest.json'].map((f) => `FabrikamSyncConnector_1_0_0_0_deploy/${f}`).sort(),
+      ['FabrikamSyncConnector_1_0_0_0_managed.zip', 'README.html', 'README.md', 'deploy.mjs', 'manifest.json'].map((f) => `FabrikamSyncConnector_1_0_0_0_deploy/${f}`).sort(),
     );
     for (const name of await readdir(pkg.dir)) {
       const inZip = await zip.file(`FabrikamSyncConnector_1_0_0_0_deploy/${name}`)!.async('nodebuffer');

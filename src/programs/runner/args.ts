@@ -41,7 +41,17 @@ export type RunnerOptions =
       remove?: { deleteUser: boolean; force: boolean };
       /** `--settings <file>` and `--set name=value`: values for the package's deployment settings. */
       settings?: GivenSetting[];
+      /** `--ui`: the run's front end is a page on 127.0.0.1 (src/programs/runner/ui/). */
+      ui?: UiOptions;
     };
+
+export interface UiOptions {
+  /** 0: a free port. */
+  port: number;
+  open: boolean;
+  /** How long the server waits without a page before it stops (and a pending question counts as cancelled). */
+  idleMs: number;
+}
 
 export type DeployRunnerOptions = Extract<RunnerOptions, { kind: 'deploy' }>;
 
@@ -117,6 +127,11 @@ Options:
   --delete-user                   with --remove: delete the application user too (after disabling it)
   --force                         with --remove: also uninstall a package solution at a version
                                   this package does not ship
+  --ui                            a wizard in your browser instead of the terminal's questions: a page on
+                                  127.0.0.1 shows the package, sign-in, consent, the plan with a privilege
+                                  matrix, Apply/Cancel and progress (not with --yes, --orgs or --all-environments)
+  --port <n>                      with --ui: the page's port (default: a free one)
+  --ui-idle-timeout <seconds>     with --ui: stop after the page has been closed this long (default 600)
   --help, --version
 
 Without a flag, settings come from the environment: ${CREDENTIAL_ENV.clientId.join(' or ')},
@@ -183,6 +198,9 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
         remove: { type: 'boolean' },
         'delete-user': { type: 'boolean' },
         force: { type: 'boolean' },
+        ui: { type: 'boolean' },
+        port: { type: 'string' },
+        'ui-idle-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -242,12 +260,14 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
       if (values[flag] !== undefined) throw usageError(`--${flag} does not go with --remove, which only takes the package away`);
     }
   }
+  const ui = uiOptions(str, values);
   const reportPath = str('report');
   const settingsFile = str('settings');
   const sets = (values['set'] as string[] | undefined) ?? [];
   const settings = settingsFile !== undefined || sets.length > 0 ? readSettingsInput(settingsFile, sets) : undefined;
   // Without --auth the runner signs a person in: a secret in the environment alone does not switch to it.
-  const { mode, note: authNote } = auth !== undefined ? { mode: auth as AuthMode, note: undefined } : personSignInMode(env);
+  // The --ui page is open in a browser on this machine, so the browser sign-in can complete here.
+  const { mode, note: authNote } = auth !== undefined ? { mode: auth as AuthMode, note: undefined } : ui ? { mode: 'browser' as const, note: undefined } : personSignInMode(env);
   return {
     kind: 'deploy',
     orgUrl,
@@ -270,11 +290,33 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): RunnerO
     yes: values['yes'] === true,
     ...(reportPath ? { reportPath } : {}),
     json: values['json'] === true,
-    ...(waitForConsentSeconds !== undefined ? { waitForConsentSeconds } : {}),
+    // The page re-checks consent while the admin grants it: a --ui run waits for it by default.
+    ...(waitForConsentSeconds !== undefined || ui ? { waitForConsentSeconds: waitForConsentSeconds ?? DEFAULT_CONSENT_WAIT_SECONDS } : {}),
     overwriteUnmanaged: values['overwrite-unmanaged-customizations'] === true,
     purgeDeletedAppUser: values['purge-deleted-app-user'] === true,
     acceptPrivilegeChanges: values['accept-privilege-changes'] === true,
     ...(remove ? { remove: { deleteUser: values['delete-user'] === true, force: values['force'] === true } } : {}),
     ...(settings ? { settings } : {}),
+    ...(ui ? { ui } : {}),
   };
+}
+
+const DEFAULT_UI_IDLE_SECONDS = 600;
+
+function uiOptions(str: (key: string) => string | undefined, values: Record<string, string | boolean | string[] | undefined>): UiOptions | undefined {
+  if (values['ui'] !== true) {
+    for (const flag of ['port', 'ui-idle-timeout']) if (values[flag] !== undefined) throw usageError(`--${flag} works only with --ui`);
+    return undefined;
+  }
+  // The page asks the questions: a run that must not ask, or asks many orgs, has no page to show.
+  if (values['yes'] === true) throw usageError('--ui and --yes do not go together: the page asks before anything changes (drop --yes, or drop --ui for an unattended run)');
+  for (const flag of ['orgs', 'all-environments']) if (values[flag] !== undefined) throw usageError(`--ui and --${flag} do not go together: the page deploys one org (--org)`);
+  if (values['remove'] === true) throw usageError('--ui and --remove do not go together yet: run --remove in the terminal');
+  const portRaw = str('port');
+  const port = portRaw === undefined ? 0 : Number(portRaw);
+  if (portRaw !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw usageError(`--port ${portRaw}: expected a port number from 1 to 65535`);
+  const idleRaw = str('ui-idle-timeout');
+  const idleSeconds = idleRaw === undefined ? DEFAULT_UI_IDLE_SECONDS : Number(idleRaw);
+  if (!Number.isFinite(idleSeconds) || idleSeconds <= 0) throw usageError(`--ui-idle-timeout ${idleRaw}: expected a number of seconds`);
+  return { port, open: values['no-open'] !== true, idleMs: idleSeconds * 1000 };
 }

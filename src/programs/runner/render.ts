@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { DeployEvent, EventSink } from '../../deploy/events.js';
 import type { RunReport } from '../../deploy/report.js';
 import type { Output } from '../../runtime/output.js';
+import { outcomeText, retryText } from './event-words.js';
 import { planText, removalPlanText } from './plan-text.js';
 
 /**
@@ -56,7 +57,7 @@ export function createRenderer(output: Output, json: boolean): EventSink {
         return;
       }
       case 'retry':
-        return indented(event.reason === '429' ? `throttled by the org; waiting ${(event.delayMs / 1000).toFixed(1)} s as it asked` : `${event.target}: ${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s`);
+        return indented(retryText(event));
       case 'info':
       case 'device-code':
         return indented(event.type === 'info' ? event.text : event.message);
@@ -85,20 +86,7 @@ function finish(output: Output, json: boolean, report: RunReport): void {
     output.out(`${JSON.stringify({ type: 'report', ...report })}\n`);
     return;
   }
-  const changes = report.steps.reduce((n, step) => n + step.changes.length, 0);
-  const summary: Record<RunReport['outcome'], string> = {
-    succeeded: `${report.action === 'remove' ? 'Removed' : 'Done'}: ${changes} change${changes === 1 ? '' : 's'} in ${(report.durationMs / 1000).toFixed(1)} s (${report.requests} requests to the org).`,
-    'nothing-to-do':
-      report.action === 'remove'
-        ? `Nothing to remove: nothing of this package is left in the org (${report.requests} requests, no changes).`
-        : `Nothing to do: the org already matches this package (${report.requests} requests, no changes).`,
-    planned: 'Plan only: nothing was changed.',
-    differs: `The org differs from this package (exit 9):\n${(report.differences ?? []).map((d) => `  - ${d}`).join('\n')}\nThis run ${changes > 0 ? `made ${changes} change${changes === 1 ? '' : 's'} and ` : ''}did not change the differences above; dvpkg verify reports them too.`,
-    cancelled: 'Cancelled; nothing was changed.',
-    interrupted: `Interrupted (exit 130).${report.stillRunning?.length ? ` Still running in Dataverse: ${report.stillRunning.join('; ')}.` : ''} Run the same command again to finish; completed steps are not repeated.`,
-    failed: `Stopped with exit code ${report.exitCode}.`,
-  };
-  output.out(`\n${summary[report.outcome]}\n`);
+  output.out(`\n${outcomeText(report)}\n`);
 }
 
 /** A yes/no question on the terminal; undefined when stdin is not one. */

@@ -18,6 +18,7 @@ import { DVPKG_VERSION } from '../../version.js';
 import { HELP, parseRunnerArgs, type DeployRunnerOptions } from './args.js';
 import { createRenderer, terminalConfirm } from './render.js';
 import { fileErrorReason } from '../../util/file-errors.js';
+import type { UiRun } from './ui/start.js';
 
 /** deploy.mjs as a program: options, the package check, one org's deploy, the report, the exit code. */
 
@@ -51,8 +52,24 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   } catch (error) {
     return reportError(error, output, 'error');
   }
+  let ui: UiRun | undefined;
+  try {
+    // Loaded only for --ui, so every other run (and --help) starts as fast as before.
+    if (options.ui) ui = await (await import('./ui/start.js')).startUi(options.ui, { output, json: options.json, env: io.env, org: options.orgUrl, planOnly: options.planOnly });
+  } catch (error) {
+    return reportError(error, output, 'error');
+  }
+  try {
+    return await run(io, options, output, redactor, ui);
+  } finally {
+    await ui?.close();
+  }
+}
+
+async function run(io: RunnerIo, options: DeployRunnerOptions, output: Output, redactor: Redactor, ui: UiRun | undefined): Promise<number> {
   const clock = io.clock ?? systemClock;
-  const emit = createRenderer(output, options.json);
+  const terminal = createRenderer(output, options.json);
+  const emit: EventSink = ui ? (event) => (terminal(event), ui.sink(event)) : terminal;
   const recorder = new StepRecorder(emit, clock);
   const started = clock.now();
   const report = newReport(options.remove ? 'remove' : 'deploy', options.orgUrl, started);
@@ -68,7 +85,7 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
   try {
     pkg = await recorder.run('integrity', 'Checking the package', async () => ({
       status: 'done',
-      outcome: 'manifest.json, the solution zip, README.md and deploy.mjs match their hashes',
+      outcome: 'manifest.json, the solution zip, README.md, README.html and deploy.mjs match their hashes',
       value: await loadPackage(io.packageDir, io.runner),
     }));
   } catch (error) {
@@ -81,6 +98,7 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
     const text = `connection references cannot be set for many orgs at once (${references.join(', ')}): a connection id belongs to one environment. Give only environment variables with --orgs or --all-environments, and set connection references per org: deploy.mjs --org <url> --settings <file>`;
     return stopped(usageError(text));
   }
+  ui?.showPackage(manifest);
   const roles = rolesSolution(manifest);
   report.package = { solution: roles.uniqueName, version: roles.version, solutionSha256: roles.sha256, appClientId: manifest.app.clientId };
   if (options.authNote) emit({ type: 'info', text: options.authNote });
@@ -108,7 +126,11 @@ export async function runDeploy(io: RunnerIo): Promise<number> {
       return reportError(error, output, 'error', { debug: Boolean(io.env['DVPKG_DEBUG']) });
     }
   }
-  const runtime = { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: terminalConfirm(io.stdin, output, options.json), running: new Set<string>() };
+  if (ui && !(await ui.start())) {
+    Object.assign(report, { outcome: 'cancelled', exitCode: ExitCode.cancelled });
+    return finish(report, recorder, clock, started, options, output, emit);
+  }
+  const runtime = { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: ui ? ui.confirm : terminalConfirm(io.stdin, output, options.json), running: new Set<string>() };
   report.durationMs = clock.now() - started;
   const { error } = await runOrg(pkg, options, signIns, runtime, recorder, report);
   if (error !== undefined) reportError(error, output, 'error', { debug: Boolean(io.env['DVPKG_DEBUG']) });
