@@ -11,6 +11,8 @@ import { buildSamplePackage, orgSnapshot, SAMPLE_CLIENT_ID, startSampleEmulator,
 import { REPO_ROOT } from '../support/paths.js';
 import { runInProcess } from '../support/runner-harness.js';
 import { uiUrlIn } from '../support/ui-client.js';
+import { SAP_REFERENCE, SAP_VARIABLE, sapSpec } from '../support/settings-package.js';
+import { removeTempDirs } from '../support/tmp.js';
 
 /**
  * Issue 17: `deploy.mjs --ui` in a real headless Chromium against the emulator, as an admin uses it: the
@@ -50,15 +52,18 @@ describe('deploy.mjs --ui in a real headless Chromium', function () {
     await context?.close();
     await emulator?.close();
   });
-  after(async () => browser?.close());
+  after(async () => {
+    await browser?.close();
+    await removeTempDirs();
+  });
 
   /** Starts deploy.mjs --ui in process and opens the URL it printed. */
   const cspViolations: string[] = [];
 
-  async function openWizard(clock?: Clock): Promise<{ page: Page; result: Promise<RunResult> }> {
+  async function openWizard(clock?: Clock, run: { pkg: BuiltPackage; args: string[] } = { pkg, args: [] }): Promise<{ page: Page; result: Promise<RunResult> }> {
     let printed!: (url: string) => void;
     const url = new Promise<string>((resolve) => (printed = resolve));
-    const result = runInProcess(pkg, emulator, ['--ui', '--no-open'], {}, { ...(clock ? { clock } : {}), onStdout: (text) => { const found = uiUrlIn(text); if (found) printed(found); } });
+    const result = runInProcess(run.pkg, emulator, ['--ui', '--no-open', ...run.args], {}, { ...(clock ? { clock } : {}), onStdout: (text) => { const found = uiUrlIn(text); if (found) printed(found); } });
     const page = await context.newPage();
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
@@ -166,5 +171,22 @@ describe('deploy.mjs --ui in a real headless Chromium', function () {
     expect(await page.locator('.notes').textContent()).to.match(/Note: the import request got no clear answer; reading the org before trying again \(\d+ times\)/);
     await shot(page, '7-outcome-failed');
     expect((await result).code).to.equal(6);
+  });
+
+  it('the plan lists the deployment settings with their values and sources, a secret only as "(secret, set)"', async () => {
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const sap = await buildSamplePackage({ src: await sapSpec({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', secret: true } }) });
+    const secret = '{"Password":"ui-s3cret-Value"}';
+    const { page, result } = await openWizard(undefined, { pkg: sap, args: ['--set', `${SAP_VARIABLE}=${secret}`] });
+    await signIn(page);
+    const settings = page.locator('ul.settings');
+    await settings.waitFor();
+    const text = (await settings.textContent()) ?? '';
+    expect(text).to.contain(`${SAP_VARIABLE} (SAP ERP Connection String; environment variable): (none) -> (secret, set) from --set, set by the import of mpa_AccountassistantforSAP`);
+    expect(text).to.contain(`${SAP_REFERENCE} (SAP ERP Account assistant; connection reference, shared_saperp): not set: set it in the maker portal`);
+    expect(await page.content()).to.not.contain('ui-s3cret-Value');
+    await shot(page, '8-plan-settings');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await result).code).to.equal(10);
   });
 });

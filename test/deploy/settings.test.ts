@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildSolution } from '../../src/build.js';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import { orgRequests, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
+import { buildSamplePackage, orgRequests, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { runInProcess } from '../support/runner-harness.js';
 import { CONNECTOR_PREFIX as API, kudosSettings, KUDOS_REFERENCES, SAP_REFERENCE, SAP_VARIABLE, sapSpec, settingsFile } from '../support/settings-package.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
@@ -11,10 +10,7 @@ import { BASE_ZIP, buildWholeApp, KUDOS_ZIP } from '../support/whole-app-package
 
 /** Deployment settings at deploy time (issue 16): --settings and --set, checked before any write, applied at import or with the Web API. */
 
-async function build(src: string): Promise<BuiltPackage> {
-  const result = await buildSolution({ src, out: await tempDir('dvpkg-settings-out-') });
-  return { dir: result.package!.dir, runner: path.join(result.package!.dir, 'deploy.mjs'), version: result.model.version };
-}
+const build = (src: string): Promise<BuiltPackage> => buildSamplePackage({ src });
 
 describe('deploy: deployment settings (in-process, against the emulator)', function () {
   this.timeout(60_000);

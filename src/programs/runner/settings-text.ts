@@ -11,11 +11,12 @@ function shown(setting: PlanSetting, value: string | undefined, has: boolean): s
   return JSON.stringify(value);
 }
 
-function settingLine(s: PlanSetting): string {
+/** One setting in a line, for the terminal's plan and the --ui page alike (this module stays browser-safe). */
+export function settingWords(s: PlanSetting): string {
   const now = shown(s, s.current, s.hasCurrent);
   const after = shown(s, s.value, s.source !== 'unset');
   const what = s.kind === 'environment-variable' ? 'environment variable' : `connection reference, ${s.connectorId?.split('/').at(-1) ?? 'connector unknown'}`;
-  const head = `   ${s.name} (${s.displayName}; ${what}${s.required ? ', required' : ''}): `;
+  const head = `${s.name} (${s.displayName}; ${what}${s.required ? ', required' : ''}): `;
   if (s.write === 'import') return `${head}${now} -> ${after} ${SOURCE[s.source]}, set by the import of ${s.solution}`;
   if (s.write === 'web-api') return `${head}${now} -> ${after} ${SOURCE[s.source]}, written now`;
   if (s.source === 'file' || s.source === 'flag') return `${head}${after} (${SOURCE[s.source]}; the org has it already)`;
@@ -26,5 +27,5 @@ function settingLine(s: PlanSetting): string {
 
 export function settingsText(plan: Pick<Plan, 'settings'>): string[] {
   if (plan.settings.length === 0) return [];
-  return ['Settings (environment variables and connection references):', ...plan.settings.flatMap((s) => [settingLine(s), ...(s.description ? [`      ${s.description}`] : [])])];
+  return ['Settings (environment variables and connection references):', ...plan.settings.flatMap((s) => [`   ${settingWords(s)}`, ...(s.description ? [`      ${s.description}`] : [])])];
 }

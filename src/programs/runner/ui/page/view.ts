@@ -4,6 +4,7 @@ import { matrixLegendHtml, privilegeMatrices, privilegeMatrixHtml } from '../../
 import { outcomeText } from '../../event-words.js';
 import type { Decision } from '../protocol.js';
 import { STAGES, stageOf, type PageState, type StepView } from './state.js';
+import { settingWords } from '../../settings-text.js';
 
 /**
  * The page's sections, built with DOM calls from the page state (text is set as text, never as HTML; the
@@ -125,6 +126,10 @@ export function planView(state: PageState, send: Send): HTMLElement[] {
   const out: HTMLElement[] = [];
   out.push(plan.steps.length === 0 ? h('p', {}, 'Nothing to change: the org already matches this package.') : h('ol', { class: 'plan-steps' }, ...plan.steps.map((s) => h('li', {}, h('strong', {}, stepTitle(s)), h('br'), h('span', { class: 'reason' }, `Why: ${s.reason}`)))));
   out.push(h('h3', {}, `What ${plan.package.appName} will be allowed to do`), matrixView(plan));
+  if (plan.settings.length > 0) {
+    // Values come from --settings / --set in the terminal; a secret shows only as "(secret, set)".
+    out.push(h('h3', {}, 'Settings (environment variables and connection references)'), h('ul', { class: 'settings' }, ...plan.settings.map((s) => h('li', {}, settingWords(s), s.description ? h('br') : undefined, s.description ? h('span', { class: 'reason' }, s.description) : undefined))));
+  }
   for (const change of plan.privilegeChanges) {
     out.push(h('h3', {}, change.newRole ? `New role for the application user: "${change.role}"` : `What this upgrade changes in "${change.role}"`));
     out.push(h('ul', {}, ...change.details.map((d, i) => h('li', {}, change.changes[i]?.widens ? h('strong', {}, `Widens: ${d}`) : d))));
