@@ -189,4 +189,26 @@ describe('deploy.mjs --ui in a real headless Chromium', function () {
     await page.getByRole('button', { name: 'Cancel' }).click();
     expect((await result).code).to.equal(10);
   });
+
+  it('settings typed on the page before Sign in go to the org, a secret in a password field that never comes back', async () => {
+    emulator.grantConsent(emulator.tenantId, SAMPLE_CLIENT_ID);
+    const sap = await buildSamplePackage({ src: await sapSpec({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', required: true, secret: true } }) });
+    const secret = '{"Password":"typed-s3cret-Value"}';
+    const { page, result } = await openWizard(undefined, { pkg: sap, args: [] });
+    const field = page.getByLabel(/SAP ERP Connection String/);
+    await field.waitFor();
+    expect(await field.getAttribute('type')).to.equal('password');
+    await field.fill(secret);
+    await shot(page, '9-settings-form');
+    await signIn(page);
+    await page.locator('ul.settings').getByText(`${SAP_VARIABLE} (SAP ERP Connection String; environment variable, required): (none) -> (secret, set) from the page, set by the import of mpa_AccountassistantforSAP`).waitFor();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('status').getByText(/^Done\./).waitFor({ timeout: 30_000 });
+    const run = await result;
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    const org = emulator.state.data.orgs[0]!;
+    const definition = org.environmentvariabledefinitions.find((d) => d.schemaname === SAP_VARIABLE)!;
+    expect(org.environmentvariablevalues.filter((v) => v._environmentvariabledefinitionid_value === definition.environmentvariabledefinitionid).map((v) => v.value)).to.deep.equal([secret]);
+    for (const text of [await page.content(), run.stdout, run.stderr]) expect(text).to.not.contain('typed-s3cret-Value');
+  });
 });

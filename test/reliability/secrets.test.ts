@@ -22,6 +22,7 @@ import { runInProcess } from '../support/runner-harness.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 import { SAP_VARIABLE, sapSpec } from '../support/settings-package.js';
 import { buildSolution } from '../../src/build.js';
+import { UiClient, uiUrlIn } from '../support/ui-client.js';
 
 /**
  * Issue 6, item 5: every command runs with recognisable secrets planted (client secrets, private keys,
@@ -501,6 +502,39 @@ describe('secrets: no output of any command carries a secret, key or token', fun
       found.push(...local.scanRun('setting: verify --settings (a mismatch)', verified), ...(await local.scanFile('setting: verify --report', file('s-verify.json'))));
       scanner.scans += local.scans;
       expectNoHits(found);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('deploy.mjs --ui: a secret setting typed on the page and the app secret are in no event, session frame, page asset or terminal line', async () => {
+    const own = await startSampleEmulator();
+    const local = new LeakScanner();
+    const secretValue = `{"Password":"LEAKCANARY-ui-${randomBytes(12).toString('hex')}"}`;
+    local.plant('secret setting typed on the page', secretValue);
+    try {
+      own.grantConsent(own.tenantId, SAMPLE_CLIENT_ID);
+      const built = await buildSolution({ src: await sapSpec({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', required: true, secret: true } }), out: await tempDir('dvpkg-secrets-ui-') });
+      const sap = { dir: built.package!.dir, runner: path.join(built.package!.dir, 'deploy.mjs'), version: built.model.version };
+      local.plant('ISV app secret', own.apps.find((a) => a.clientId === SAMPLE_CLIENT_ID)!.clientSecret);
+      let found!: (client: UiClient) => void;
+      const client = new Promise<UiClient>((resolve) => (found = resolve));
+      const result = runInProcess(sap, own, ['--ui', '--no-open', '--auth', 'device-code'], {}, { onStdout: (text) => { const url = uiUrlIn(text); if (url) found(new UiClient(url)); } });
+      const page = await client;
+      await page.open();
+      await page.listen();
+      await page.until(() => page.session()?.['waiting'] === 'start', 'the Sign in question');
+      expect((await page.decide('sign-in', {}, { [SAP_VARIABLE]: secretValue })).status).to.equal(202);
+      await page.until(() => page.session()?.['waiting'] === 'answer', 'the Apply question');
+      // While the run waits: the page server stops with the run.
+      const hits: Hit[] = [];
+      for (const asset of ['/', '/app.js', '/app.css']) hits.push(...local.scan(`--ui: ${asset}`, (await page.get(asset)).body));
+      expect((await page.decide('apply')).status).to.equal(202);
+      const run = await result;
+      expect(run.code, run.stdout + run.stderr).to.equal(0);
+      hits.push(...local.scanRun('--ui: terminal', run), ...local.scan('--ui: event stream', page.raw));
+      scanner.scans += local.scans;
+      expectNoHits(hits);
     } finally {
       await own.close();
     }

@@ -59,8 +59,8 @@ export class UiClient {
     return send(`${this.origin}${path}`, { headers: { Cookie: this.cookie, ...headers } });
   }
 
-  decide(action: string, headers: Record<string, string> = {}): Promise<Answer> {
-    return send(`${this.origin}/api/decision`, { method: 'POST', headers: { Cookie: this.cookie, Origin: this.origin, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ action }) });
+  decide(action: string, headers: Record<string, string> = {}, settings?: Record<string, unknown>): Promise<Answer> {
+    return send(`${this.origin}/api/decision`, { method: 'POST', headers: { Cookie: this.cookie, Origin: this.origin, 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ action, ...(settings ? { settings } : {}) }) });
   }
 
   listen(): Promise<void> {

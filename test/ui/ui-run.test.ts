@@ -103,6 +103,20 @@ describe('deploy.mjs --ui over HTTP (in process, against the emulator)', functio
     expect(orgSnapshot(emulator).appUsers).to.deep.equal([]);
   });
 
+  it('refuses settings from the page that the package does not declare, and goes on waiting for Sign in', async () => {
+    const run = startUiRun();
+    const client = await run.client;
+    await client.open();
+    await client.listen();
+    await client.until(() => client.session()?.['waiting'] === 'start', 'the Sign in question');
+    const refused = await client.decide('sign-in', {}, { contoso_Nothing: 'x' });
+    expect(refused.status).to.equal(400);
+    expect(refused.body).to.contain('settings: contoso_Nothing: the package declares no such setting');
+    expect(client.session()?.['waiting']).to.equal('start');
+    expect((await client.decide('cancel')).status).to.equal(202);
+    expect((await run.result).code).to.equal(10);
+  });
+
   it('a page that reconnects resumes after the last event it saw; a closed page is told to the terminal with the URL', async () => {
     const run = startUiRun();
     const first = await run.client;

@@ -12,8 +12,8 @@ import { fileErrorReason } from '../../util/file-errors.js';
 export interface GivenSetting {
   name: string;
   value: string;
-  source: 'file' | 'flag';
-  /** Where it was given, for messages: `--settings deploy.json: ConnectionReferences[1]`, `--set`. */
+  source: 'file' | 'flag' | 'page';
+  /** Where it was given, for messages: `--settings deploy.json: ConnectionReferences[1]`, `--set`, the --ui page. */
   where: string;
   /** The file's section says which kind it names; a flag may name either. */
   kind?: 'environment-variable' | 'connection-reference';
@@ -92,11 +92,16 @@ export function parseSetFlag(raw: string): GivenSetting {
 export function readSettingsInput(file: string | undefined, sets: readonly string[]): GivenSetting[] {
   const fromFile = file === undefined ? [] : parseSettingsFile(file, readText('--settings', file));
   const fromFlags = sets.map(parseSetFlag);
-  const flagged = new Set(fromFlags.map((g) => g.name.toLowerCase()));
   const seen = new Set<string>();
   for (const g of fromFlags) {
     if (seen.has(g.name.toLowerCase())) throw usageError(`--set ${g.name}: given twice`);
     seen.add(g.name.toLowerCase());
   }
-  return [...fromFile.filter((g) => !flagged.has(g.name.toLowerCase())), ...fromFlags];
+  return overriding(fromFile, fromFlags);
+}
+
+/** `given`, each value of `later` replacing the one of the same name: flags over the file, the --ui page over both. */
+export function overriding(given: readonly GivenSetting[], later: readonly GivenSetting[]): GivenSetting[] {
+  const replaced = new Set(later.map((g) => g.name.toLowerCase()));
+  return [...given.filter((g) => !replaced.has(g.name.toLowerCase())), ...later];
 }

@@ -30,8 +30,8 @@ export interface PlanSetting {
   current?: string;
   /** What it holds after the run (the default, for a variable left to it); never for a secret. */
   value?: string;
-  /** Where `value` comes from: the settings file, a --set flag, the definition's default, what the org has, or nowhere. */
-  source: 'file' | 'flag' | 'default' | 'org' | 'unset';
+  /** Where `value` comes from: the settings file, a --set flag, the --ui page, the definition's default, what the org has, or nowhere. */
+  source: 'file' | 'flag' | 'page' | 'default' | 'org' | 'unset';
   /** How the value gets there. */
   write: 'import' | 'web-api' | 'none';
   /** Connection references: the connector, and the cloud flows of the solution that use it. */

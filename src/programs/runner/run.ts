@@ -9,6 +9,7 @@ import type { DeployEvent, EventSink } from '../../deploy/events.js';
 import { loadPackage, type LoadedPackage } from '../../deploy/package-files.js';
 import { rolesSolution } from '../../package/manifest.js';
 import { givenConnectionReferences, secretValues } from '../../deploy/settings/plan-settings.js';
+import { overriding } from '../../deploy/settings/input.js';
 import { StepRecorder } from '../../deploy/recorder.js';
 import type { RunReport } from '../../deploy/report.js';
 import { ExitCode, isDvpkgError, reportError, usageError } from '../../errors.js';
@@ -130,9 +131,13 @@ async function run(io: RunnerIo, options: DeployRunnerOptions, output: Output, r
     Object.assign(report, { outcome: 'cancelled', exitCode: ExitCode.cancelled });
     return finish(report, recorder, clock, started, options, output, emit);
   }
+  // Values typed on the page win over --settings and --set; a secret among them is redacted from here on.
+  const typed = ui?.settings() ?? [];
+  for (const value of secretValues(manifest, typed)) redactor.add(value);
+  const runOptions = typed.length > 0 ? { ...options, settings: overriding(options.settings ?? [], typed) } : options;
   const runtime = { clock, ...(io.signal ? { signal: io.signal } : {}), emit, confirm: ui ? ui.confirm : terminalConfirm(io.stdin, output, options.json), running: new Set<string>() };
   report.durationMs = clock.now() - started;
-  const { error } = await runOrg(pkg, options, signIns, runtime, recorder, report);
+  const { error } = await runOrg(pkg, runOptions, signIns, runtime, recorder, report);
   if (error !== undefined) reportError(error, output, 'error', { debug: Boolean(io.env['DVPKG_DEBUG']) });
   return finish(report, recorder, clock, started, options, output, emit);
 }

@@ -2,7 +2,9 @@ import type { ServerResponse } from 'node:http';
 import type { DeployEvent } from '../../../deploy/events.js';
 import { rolesSolution, type Manifest } from '../../../package/manifest.js';
 import type { Redactor } from '../../../runtime/output.js';
-import { DECISIONS, type Decision, type PackageSummary, type SessionState } from './protocol.js';
+import type { GivenSetting } from '../../../deploy/settings/input.js';
+import { declaredSettings, isSecret } from '../../../deploy/settings/plan-settings.js';
+import { DECISIONS, type Decision, type PackageSummary, type SessionState, type SettingField } from './protocol.js';
 
 /**
  * The `--ui` front end of one run, beside the terminal's: a sink that keeps every event (so a page that
@@ -18,6 +20,8 @@ const KEEPALIVE_MS = 15_000;
 const GONE_NOTICE_MS = 2_000;
 
 const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
+/** The longest value the page may send for one setting (environment variable values are text up to 100,000 characters). */
+const MAX_SETTING_LENGTH = 100_000;
 
 interface Pending {
   kind: NonNullable<SessionState['waiting']>;
@@ -46,6 +50,8 @@ export class UiFrontEnd {
   #pending: Pending | undefined;
   #stopped = false;
   #pageSeen = false;
+  #fields: SettingField[] = [];
+  #given: GivenSetting[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
   #goneTimer: NodeJS.Timeout | undefined;
   readonly #keepalive: NodeJS.Timeout;
@@ -70,6 +76,7 @@ export class UiFrontEnd {
       solution: { uniqueName: roles.uniqueName, displayName: roles.displayName, version: roles.version },
       app: { name: manifest.app.name, clientId: manifest.app.clientId },
       solutions: manifest.solutions.map((s) => ({ uniqueName: s.uniqueName, displayName: s.displayName, version: s.version, source: s.source })),
+      settings: this.#fields = settingFields(manifest),
     };
     this.#update({ ...this.#session, package: summary });
   }
@@ -77,6 +84,11 @@ export class UiFrontEnd {
   /** Waits for the page's Sign in; false when the page cancelled or went away. */
   start(): Promise<boolean> {
     return this.#ask('start', undefined, 'Waiting for "Sign in" on the page.');
+  }
+
+  /** The values typed on the page with its Sign in (none before). */
+  get settings(): readonly GivenSetting[] {
+    return this.#given;
   }
 
   /** The run's confirm question, answered by the page's Apply (true) or Cancel (false). */
@@ -88,6 +100,11 @@ export class UiFrontEnd {
     const pending = this.#pending;
     const fits = pending && (action === 'cancel' || (action === 'sign-in' ? pending.kind === 'start' : pending.kind === 'answer'));
     if (!pending || !fits) return { status: 409, message: `the run is not waiting for "${action}" now` };
+    if (action === 'sign-in') {
+      const given = this.#typed((body as Decision).settings);
+      if (typeof given === 'string') return { status: 400, message: given };
+      this.#given = given;
+    }
     this.#settle(action !== 'cancel');
     return { status: 202, message: 'ok' };
   }
@@ -125,6 +142,20 @@ export class UiFrontEnd {
     for (const res of this.#clients) res.end();
     this.#clients.clear();
     this.#options.onStop();
+  }
+
+  /** The page's values, checked only as far as the page can get them wrong; the plan checks them as it checks flags. */
+  #typed(values: unknown): GivenSetting[] | string {
+    if (values === undefined) return [];
+    if (values === null || typeof values !== 'object' || Array.isArray(values)) return 'settings: expected an object of setting names and values';
+    const given: GivenSetting[] = [];
+    for (const [name, value] of Object.entries(values)) {
+      const field = this.#fields.find((f) => f.name === name);
+      if (!field) return `settings: ${name}: the package declares no such setting`;
+      if (typeof value !== 'string' || value.length > MAX_SETTING_LENGTH) return `settings: ${name}: expected text of at most ${MAX_SETTING_LENGTH} characters`;
+      if (value !== '') given.push({ name, value, source: 'page', where: 'the --ui page', kind: field.kind });
+    }
+    return given;
   }
 
   #ask(kind: Pending['kind'], question: string | undefined, line: string): Promise<boolean> {
@@ -176,4 +207,20 @@ export class UiFrontEnd {
   #write(frame: string): void {
     for (const res of this.#clients) res.write(frame);
   }
+}
+
+function settingFields(manifest: Manifest): SettingField[] {
+  const rules = new Map(Object.entries(manifest.settings ?? {}).map(([name, rule]) => [name.toLowerCase(), rule]));
+  return declaredSettings(manifest).map((d) => {
+    const rule = rules.get(d.name.toLowerCase());
+    return {
+      name: d.name,
+      kind: d.kind,
+      displayName: d.displayName,
+      description: rule?.description ?? d.variable?.description ?? '',
+      required: rule?.required === true,
+      secret: isSecret(d, rule),
+      ...(d.reference ? { connectorId: d.reference.connectorId } : {}),
+    };
+  });
 }

@@ -12,6 +12,19 @@ export interface PackageSummary {
   app: { name: string; clientId: string };
   /** Every solution, in import order. */
   solutions: Array<{ uniqueName: string; displayName: string; version: string; source: 'built' | 'included' }>;
+  /** The deployment settings the package declares, for the admin to fill in before signing in. */
+  settings: SettingField[];
+}
+
+export interface SettingField {
+  name: string;
+  kind: 'environment-variable' | 'connection-reference';
+  displayName: string;
+  description: string;
+  required: boolean;
+  /** Typed into a password field; its value never comes back to the page. */
+  secret: boolean;
+  connectorId?: string;
 }
 
 export interface SessionState {
@@ -28,4 +41,6 @@ export const DECISIONS = ['sign-in', 'apply', 'cancel'] as const;
 
 export interface Decision {
   action: (typeof DECISIONS)[number];
+  /** With `sign-in`: values typed on the page, by setting name; they win over --settings and --set. */
+  settings?: Record<string, string>;
 }

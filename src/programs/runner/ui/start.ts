@@ -8,6 +8,7 @@ import { UiFrontEnd } from './front-end.js';
 import { pageAssets } from './page-assets.js';
 import { newToken } from './security.js';
 import { startUiServer } from './server.js';
+import type { GivenSetting } from '../../../deploy/settings/input.js';
 
 /**
  * `deploy.mjs --ui`: starts the page's server, prints its URL (with this run's token) and opens it, and
@@ -20,6 +21,8 @@ export interface UiRun {
   showPackage(manifest: Manifest): void;
   /** Waits for the page's Sign in; false: cancelled, or no page came. */
   start(): Promise<boolean>;
+  /** The setting values typed on the page with its Sign in. */
+  settings(): readonly GivenSetting[];
   confirm(question: string): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -69,6 +72,7 @@ export async function startUi(options: UiOptions, context: { output: Output; jso
     sink: ui.sink,
     showPackage: (manifest) => ui.showPackage(manifest),
     start: () => ui.start(),
+    settings: () => ui.settings,
     confirm: ui.confirm,
     close: async () => {
       ui.stop();

@@ -13,8 +13,8 @@ const root = document.getElementById('app')!;
 let state: PageState = initialState();
 let connection = 'Connecting to deploy.mjs...';
 
-const send: Send = (action) => {
-  const decision: Decision = { action };
+const send: Send = (action, settings) => {
+  const decision: Decision = { action, ...(settings ? { settings } : {}) };
   void fetch('/api/decision', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(decision) }).then(async (response) => {
     if (!response.ok) {
       connection = `The run did not take "${action}": ${((await response.json().catch(() => ({}))) as { message?: string }).message ?? response.statusText}`;

@@ -2,7 +2,7 @@
 import type { Plan, PlanStep } from '../../../../deploy/plan.js';
 import { matrixLegendHtml, privilegeMatrices, privilegeMatrixHtml } from '../../../../package/privilege-matrix.js';
 import { outcomeText } from '../../event-words.js';
-import type { Decision } from '../protocol.js';
+import type { Decision, SettingField } from '../protocol.js';
 import { STAGES, stageOf, type PageState, type StepView } from './state.js';
 import { settingWords } from '../../settings-text.js';
 
@@ -12,7 +12,7 @@ import { settingWords } from '../../settings-text.js';
  * here decides anything about the deploy.
  */
 
-export type Send = (action: Decision['action']) => void;
+export type Send = (action: Decision['action'], settings?: Record<string, string>) => void;
 
 type Child = Node | string | undefined | false;
 
@@ -67,8 +67,16 @@ export function signInView(state: PageState, send: Send): HTMLElement[] {
   const waiting = state.session?.waiting === 'start';
   const out: HTMLElement[] = [];
   if (waiting) {
+    const fields = state.session?.package?.settings ?? [];
+    const form = fields.length > 0 ? settingsForm(fields) : undefined;
+    if (form) out.push(form.element);
     out.push(h('p', {}, 'Sign in with your Dataverse System Administrator account. The sign-in happens in your browser; dvpkg keeps the tokens in the terminal program, never in this page.'));
-    out.push(h('div', { class: 'actions' }, button('Sign in', 'sign-in', send, true), button('Cancel', 'cancel', send)));
+    const signIn = h('button', { type: 'button', class: 'primary' }, 'Sign in');
+    signIn.addEventListener('click', () => {
+      (signIn as HTMLButtonElement).disabled = true;
+      send('sign-in', form?.values());
+    });
+    out.push(h('div', { class: 'actions' }, signIn, button('Cancel', 'cancel', send)));
   } else if (state.signIn?.kind === 'browser') {
     out.push(h('p', {}, state.signIn.opened ? 'A sign-in tab opened in your browser. If none did, ' : 'Continue in the sign-in page: ', h('a', { href: state.signIn.url, target: '_blank', rel: 'noopener noreferrer' }, 'open the Microsoft sign-in page'), '.'));
   } else if (state.signIn?.kind === 'device-code') {
@@ -77,6 +85,23 @@ export function signInView(state: PageState, send: Send): HTMLElement[] {
     out.push(h('p', {}, 'Signing in...'));
   }
   return out;
+}
+
+/**
+ * The package's settings as labelled fields, before the sign-in: what is typed goes to the run with Sign in
+ * and wins over --settings and --set; an empty field leaves the value to those, the org or the default.
+ * A secret is typed into a password field and never shown again (the run sends it back to no page).
+ */
+function settingsForm(fields: readonly SettingField[]): { element: HTMLElement; values(): Record<string, string> } {
+  const inputs = fields.map((field, i) => {
+    const id = `setting-${i}`;
+    const input = h('input', { id, name: field.name, type: field.secret ? 'password' : 'text', autocomplete: 'off', spellcheck: 'false', ...(field.kind === 'connection-reference' ? { placeholder: 'connection id' } : {}) }) as HTMLInputElement;
+    const what = field.kind === 'environment-variable' ? 'environment variable' : `connection reference, ${field.connectorId?.split('/').at(-1) ?? 'connector unknown'}`;
+    const label = h('label', { for: id }, h('strong', {}, field.displayName), ` (${field.name}; ${what}${field.required ? ', required' : ''}${field.secret ? ', secret' : ''})`);
+    return { field, input, element: h('div', { class: 'setting' }, label, field.description ? h('p', { class: 'reason' }, field.description) : undefined, input) };
+  });
+  const element = h('fieldset', { class: 'settings-form' }, h('legend', {}, 'Settings this package declares (leave a field empty to keep the value given in the terminal, the org\'s or the default)'), ...inputs.map((i) => i.element));
+  return { element, values: () => Object.fromEntries(inputs.filter((i) => i.input.value !== '').map((i) => [i.field.name, i.input.value])) };
 }
 
 export function consentView(state: PageState): HTMLElement[] {
