@@ -375,8 +375,8 @@ const CLI_CASES: Record<string, CliCase[]> = {
     },
     { name: 'unknown flag', given: (d) => build(d, jsonSpec(), ['--sauce', 'x']), exit: 2, code: 'DVPKG_USAGE', message: /--sauce: no such flag/ },
     { name: 'stray positional argument', given: (d) => check(d, jsonSpec(), ['extra']), exit: 2, code: 'DVPKG_USAGE', message: /extra: not a flag \(flags start with --\)/ },
-    { name: 'unknown command', given: async () => dvpkg(['deploy']), exit: 2, code: 'DVPKG_USAGE', message: /deploy: no such command \(build, check, diff, verify, fleet-report, emulator\)/ },
-    { name: 'no command', given: async () => dvpkg([]), exit: 2, code: 'DVPKG_USAGE', message: /Name a command: build, check, diff, verify, fleet-report, emulator/ },
+    { name: 'unknown command', given: async () => dvpkg(['deploy']), exit: 2, code: 'DVPKG_USAGE', message: /deploy: no such command \(init, build, check, diff, pull, verify, fleet-report, emulator\); a deploy package deploys itself: node <package folder>\/deploy\.mjs --org <url>/ },
+    { name: 'no command', given: async () => dvpkg([]), exit: 2, code: 'DVPKG_USAGE', message: /Name a command: init, build, check, diff, pull, verify, fleet-report, emulator/ },
   ],
 
   'dvpkg verify': [

@@ -41,7 +41,9 @@ export function unknownCommand(argv: readonly string[], commands: readonly strin
   const first = argv[0];
   if (first === undefined || first.startsWith('-') || commands.includes(first)) return undefined;
   const guess = nearestCommand(first, commands);
-  return `${first}: no such command (${commands.join(', ')})${guess ? `; did you mean ${guess}?` : ''}`;
+  // A package deploys itself: its runner is what an admin (or a pipeline) starts.
+  const deploying = /^(deploy|install|apply)$/i.test(first) ? '; a deploy package deploys itself: node <package folder>/deploy.mjs --org <url>' : '';
+  return `${first}: no such command (${commands.join(', ')})${guess ? `; did you mean ${guess}?` : ''}${deploying}`;
 }
 
 /** yargs' "Unknown argument(s): a, b" in the user's words, or undefined for any other message. */
