@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { DvpkgError } from '../errors.js';
+import { readBody } from '../http/read-body.js';
 
 /**
  * The browser sign-in's redirect target: an HTTP listener on 127.0.0.1 and a free port, registered as
@@ -31,21 +32,6 @@ function send(res: ServerResponse, status: number, html: string): void {
   res.end(html);
 }
 
-function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  return new Promise((resolve) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 export async function listenForCode(expectedState: string, options: { timeoutMs: number; signal?: AbortSignal; timeoutMessage: string }): Promise<LoopbackRedirect> {
   let settle!: { resolve: (answer: CodeAnswer) => void; reject: (error: unknown) => void };
@@ -57,7 +43,8 @@ export async function listenForCode(expectedState: string, options: { timeoutMs:
       send(res, 200, page('dvpkg is waiting for your sign-in', 'Finish signing in in the other tab, or return to the terminal.'));
       return;
     }
-    void readForm(req).then((form) => {
+    void readBody(req, MAX_BODY_BYTES).then((text) => {
+      const form = text === undefined ? undefined : new URLSearchParams(text);
       if (!form || form.getAll('state').length !== 1 || form.get('state') !== expectedState) {
         // Not this sign-in's answer (an old tab, another program): refuse it and keep waiting.
         send(res, 400, page('Not the sign-in dvpkg is waiting for', 'This answer belongs to another sign-in. Use the URL the terminal printed last.'));

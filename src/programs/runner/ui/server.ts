@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DvpkgError } from '../../../errors.js';
 import { cookieToken, hostAllowed, originAllowed, sameToken, SECURITY_HEADERS, sessionCookie } from './security.js';
+import { readBody } from '../../../http/read-body.js';
 
 /**
  * The `--ui` page's HTTP server on 127.0.0.1: the page (HTML, script, styles, all held in memory), its
@@ -34,21 +35,6 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
 
 const refuse = (res: ServerResponse, status: number, text: string) => send(res, status, 'text/plain; charset=utf-8', `${text}\n`);
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 export async function startUiServer(options: { port: number; token: string }, handlers: UiHandlers): Promise<UiServer> {
   let port = options.port;
@@ -68,7 +54,7 @@ export async function startUiServer(options: { port: number; token: string }, ha
       if (!originAllowed(req.headers.origin, req.headers.host, port)) return refuse(res, 403, 'Refused: a decision must come from the page itself.');
       if (url.pathname !== '/api/decision') return refuse(res, 404, 'Not found.');
       if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return refuse(res, 415, 'Expected JSON.');
-      const text = await readBody(req);
+      const text = await readBody(req, MAX_BODY_BYTES);
       let body: unknown;
       try {
         body = text === undefined ? undefined : JSON.parse(text);
