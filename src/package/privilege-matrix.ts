@@ -59,17 +59,15 @@ export function privilegeMatrices(grants: readonly MatrixGrant[], changes: Reado
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** Pie slices of a 16 px circle: a quarter for User up to the whole circle for Organization, like the role editor. */
-const SLICE: Record<Level, string> = {
-  Basic: '<path d="M8 8V1.5A6.5 6.5 0 0 1 14.5 8Z"/>',
-  Local: '<path d="M8 8V1.5A6.5 6.5 0 0 1 8 14.5Z"/>',
-  Deep: '<path d="M8 8V1.5A6.5 6.5 0 1 1 1.5 8Z"/>',
-  Global: '<circle cx="8" cy="8" r="6.5"/>',
-};
+/**
+ * The depth's icon (decorative: its name is always written beside it): a circle filled a quarter for User up to
+ * whole for Organization, like the role editor's, drawn by the stylesheet so a matrix of thousands of cells stays
+ * small (an inline SVG per cell made README.html 10 MB for 20 roles of 1,000 privileges).
+ */
+const ICON_CLASS: Record<Level, string> = { Basic: 'd1', Local: 'd2', Deep: 'd3', Global: 'd4' };
 
-/** The depth's icon (decorative: its name is always written beside it). */
 export function depthIcon(level: Level | undefined): string {
-  return `<svg class="depth-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false"><circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="1.5"/><g fill="currentColor">${level ? SLICE[level] : ''}</g></svg>`;
+  return `<span class="depth-icon ${level ? ICON_CLASS[level] : 'd0'}" aria-hidden="true"></span>`;
 }
 
 export function depthName(level: Level | undefined): string {
@@ -117,7 +115,11 @@ export const MATRIX_CSS = `
 .privilege-matrix thead th { background: #f3f2f1; }
 .privilege-matrix td.changed { background: #fff4ce; }
 .depth { display: inline-flex; align-items: center; gap: 0.25rem; white-space: nowrap; }
-.depth-icon { flex: none; color: #0f6cbd; }
+.depth-icon { flex: none; color: #0f6cbd; display: inline-block; width: 1em; height: 1em; border: 0.1em solid currentColor; border-radius: 50%; box-sizing: border-box; print-color-adjust: exact; -webkit-print-color-adjust: exact; forced-color-adjust: none; }
+.depth-icon.d1 { background: conic-gradient(currentColor 0 25%, transparent 0); }
+.depth-icon.d2 { background: conic-gradient(currentColor 0 50%, transparent 0); }
+.depth-icon.d3 { background: conic-gradient(currentColor 0 75%, transparent 0); }
+.depth-icon.d4 { background: currentColor; }
 .change { font-weight: 600; }
 .change.widens { color: #8a3707; }
 .change.narrows { color: #3b3a39; }
