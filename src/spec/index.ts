@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { countProblems, DvpkgError, type Problem } from '../errors.js';
+import { countProblems, DvpkgError, isDvpkgError, type Problem } from '../errors.js';
+import { normalizeGuid } from './guid.js';
 import { displayPath } from '../util/paths.js';
 import { defaultCatalog, type PrivilegeCatalog } from './catalog.js';
 import { loadJsonSpec } from './load-json.js';
@@ -86,15 +87,31 @@ export async function readSpecInput(dir: string): Promise<SpecInput> {
   );
 }
 
-/**
- * The custom tables a spec folder defines or includes, for checking privilege names outside a build
- * (`dvpkg pull`); a folder without a spec has none. Problems with the spec are left to `check`.
- */
-export async function specTables(dir: string): Promise<TableDefinition[]> {
-  if (!(await exists(path.join(dir, 'solution.json'))) && !(await exists(path.join(dir, 'Other', 'Solution.xml')))) return [];
-  const input = await readSpecInput(dir);
-  const included = input.format === 'json' && input.solution ? await loadIncludedSolutions(input.solution, dir, []) : [];
-  return [...(input.tables ?? []), ...includedTables(included.map((i) => i.solution))];
+/** What a spec folder tells a command that does not build it (`dvpkg pull`). */
+export interface SpecHints {
+  /** The custom tables it defines or includes, whose privileges the catalog cannot know. */
+  tables: TableDefinition[];
+  /** `app.adminClientId`, when it is a GUID. */
+  adminClientId?: string;
+  /** Why the spec could not be read, when its solution.json is broken; other problems are left to `check`. */
+  unread?: string;
+}
+
+export async function specHints(dir: string): Promise<SpecHints> {
+  if (!(await exists(path.join(dir, 'solution.json'))) && !(await exists(path.join(dir, 'Other', 'Solution.xml')))) return { tables: [] };
+  try {
+    const input = await readSpecInput(dir);
+    const included = input.format === 'json' && input.solution ? await loadIncludedSolutions(input.solution, dir, []) : [];
+    const app = (input.solution?.data as { app?: { adminClientId?: unknown } } | undefined)?.app;
+    const adminClientId = typeof app?.adminClientId === 'string' ? normalizeGuid(app.adminClientId) : undefined;
+    // Only solution.json matters here (its tables and client id); a roles/ folder still empty is what a pull fills.
+    const unreadable = input.format === 'json' && !input.solution ? input.problems.find((p) => p.severity === 'error') : undefined;
+    const broken = unreadable ? { unread: `${unreadable.file}: ${unreadable.expected}` } : {};
+    return { tables: [...(input.tables ?? []), ...includedTables(included.map((i) => i.solution))], ...(adminClientId ? { adminClientId } : {}), ...broken };
+  } catch (error) {
+    if (!isDvpkgError(error)) throw error;
+    return { tables: [], unread: error.message };
+  }
 }
 
 /** Reads and validates; throws DVPKG_SPEC_INVALID listing every error (and warning) at once. */

@@ -2,7 +2,7 @@ import type { DataverseClient } from '../dataverse/client.js';
 import { findReferences, findVariables } from '../dataverse/settings.js';
 import type { Manifest } from '../package/manifest.js';
 import type { GivenSetting } from '../deploy/settings/input.js';
-import { declaredSettings, isSecret } from '../deploy/settings/plan-settings.js';
+import { declaredSettings } from '../deploy/settings/plan-settings.js';
 import type { CheckResult } from './checks.js';
 
 /**
@@ -19,9 +19,8 @@ export function hasSettingsCheck(manifest: Manifest, given: readonly GivenSettin
 
 export async function settingsCheck(client: DataverseClient, manifest: Manifest, given: readonly GivenSetting[]): Promise<Omit<CheckResult, 'name' | 'durationMs'>> {
   const declared = declaredSettings(manifest);
-  const rules = new Map(Object.entries(manifest.settings ?? {}).map(([name, rule]) => [key(name), rule]));
   // Only what is checked is read: the app's role may grant reading one kind and not the other.
-  const needed = declared.filter((d) => rules.get(key(d.name))?.required || given.some((g) => key(g.name) === key(d.name)));
+  const needed = declared.filter((d) => d.required || given.some((g) => key(g.name) === key(d.name)));
   const names = (kind: string) => needed.filter((d) => d.kind === kind).map((d) => d.name);
   const variables = names('environment-variable').length > 0 ? await findVariables(client, names('environment-variable')) : [];
   const references = names('connection-reference').length > 0 ? await findReferences(client, names('connection-reference')) : [];
@@ -30,9 +29,9 @@ export async function settingsCheck(client: DataverseClient, manifest: Manifest,
     return variables.find((v) => key(v.schemaname) === key(d.name))?.environmentvariabledefinition_environmentvariablevalue?.[0]?.value ?? undefined;
   };
   const details: string[] = [];
-  const required = declared.filter((d) => rules.get(key(d.name))?.required);
+  const required = declared.filter((d) => d.required);
   for (const d of required) {
-    if (current(d) === undefined) details.push(`${d.name} (${d.displayName}) is required and has no ${d.reference ? 'connection' : 'value'} in the org: ${rules.get(key(d.name))!.description}`);
+    if (current(d) === undefined) details.push(`${d.name} (${d.displayName}) is required and has no ${d.reference ? 'connection' : 'value'} in the org: ${d.description}`);
   }
   for (const g of given) {
     const d = declared.find((x) => key(x.name) === key(g.name) && (g.kind === undefined || g.kind === x.kind));
@@ -42,7 +41,7 @@ export async function settingsCheck(client: DataverseClient, manifest: Manifest,
     }
     const now = current(d);
     if (now === g.value) continue;
-    const secret = isSecret(d, rules.get(key(d.name)));
+    const { secret } = d;
     const shown = (value: string | undefined) => (value === undefined ? 'none' : secret ? 'another value (secret)' : JSON.stringify(value));
     details.push(`${d.name} (${d.displayName}): the org holds ${shown(now)}, ${g.where} gives ${secret ? 'a secret value' : JSON.stringify(g.value)}`);
   }

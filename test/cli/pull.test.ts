@@ -25,8 +25,8 @@ const DEV_ROLE = {
   ],
 };
 
-/** Its device-code prompt comes first on stderr; the rest is what the test is about. */
-const afterSignIn = (stderr: string) => stderr.replace(/^To sign in, use a web browser.*\n/, '');
+/** Its device-code prompt is on stderr too; the rest is what the test is about. */
+const afterSignIn = (stderr: string) => stderr.replace(/^To sign in, use a web browser.*\n/m, '');
 
 describe('dvpkg pull (against the emulator)', function () {
   this.timeout(120_000);
@@ -133,5 +133,13 @@ describe('dvpkg pull (against the emulator)', function () {
     );
     const known = await pull(['--role', 'Fabrikam Dev Sync']);
     expect(afterSignIn(known.stderr), 'no warning for known privileges').to.equal('');
+  });
+
+  it('pulls with a warning when the spec folder holds a broken solution.json, checking against the catalog only', async () => {
+    await writeFile(path.join(src, 'solution.json'), '{ "uniqueName": ');
+    const result = await pull(['--role', 'Fabrikam Dev Sync']);
+    expect(result.code, result.stderr).to.equal(0);
+    expect(afterSignIn(result.stderr)).to.match(new RegExp(`^warning: --src ${src.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not read \\(.+\\); privileges are checked against the built-in catalog only\\n$`));
+    expect(JSON.parse(await readFile(path.join(src, 'roles', 'fabrikam-dev-sync.json'), 'utf8'))).to.include({ id: ROLE_ID });
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { FaultSpec, RequestLogEntry, RunningEmulator } from '../../src/emulator/index.js';
+import type { RunResult } from '../support/cli.js';
 import { buildSamplePackage, orgSnapshot, runDeployer, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { fakeClock } from '../support/fake-clock.js';
 import { pool } from '../../src/fleet/pool.js';
@@ -108,6 +109,57 @@ function cutAfter(entries: readonly RequestLogEntry[], index: number): { label: 
 }
 
 /** Every solution in the org (a left-over `_Upgrade` holding solution included), and the rest of the snapshot. */
+interface CutOutcome<S> {
+  cut: string;
+  dropped: boolean;
+  first: number | null;
+  second: number | null;
+  output: string;
+  state: S;
+}
+
+/**
+ * Every cut point of a clean run's log, four at a time: a fresh org with the request cut, the run, then a
+ * re-run without faults, and the state it leaves. A poll cut that a run did not reach (it polled fewer
+ * times than the clean run) is tried again, up to six times; `onRetry` counts those.
+ */
+function everyCut<S>(
+  entries: readonly RequestLogEntry[],
+  start: (spec: FaultSpec) => Promise<{ emulator: RunningEmulator; run: () => Promise<RunResult> }>,
+  state: (emulator: RunningEmulator) => S,
+  onRetry: () => void,
+): Promise<Array<CutOutcome<S>>> {
+  return pool(entries.map((_, i) => i), 4, async (index) => {
+    const cut = cutAfter(entries, index);
+    for (let attempt = 1; ; attempt++) {
+      const { emulator, run } = await start(cut.spec);
+      try {
+        const first = await run();
+        const dropped = emulator.log().some((e) => e.fault === 'drop');
+        if (!dropped && attempt < 6 && isPoll(cut.label)) {
+          onRetry();
+          continue;
+        }
+        emulator.setFaults('');
+        const second = await run();
+        return { cut: cut.label, dropped, first: first.code, second: second.code, output: second.stdout + second.stderr, state: state(emulator) };
+      } finally {
+        await emulator.close();
+      }
+    }
+  });
+}
+
+/** Each cut point was cut, its re-run ended well, and left the clean run's state. */
+function expectCleanEnds<S>(outcomes: ReadonlyArray<CutOutcome<S>>, clean: S): void {
+  for (const outcome of outcomes) {
+    const label = `cut after ${outcome.cut} (first run exit ${outcome.first})`;
+    expect(outcome.dropped, `${outcome.cut} was cut`).to.equal(true);
+    expect(outcome.second, `${label}: re-run\n${outcome.output}`).to.equal(0);
+    expect(outcome.state, label).to.deep.equal(clean);
+  }
+}
+
 function wholeAppState(emulator: RunningEmulator) {
   return { ...wholeAppSnapshot(emulator, WHOLE_APP_SOLUTIONS), all: allSolutions(emulator) };
 }
@@ -178,32 +230,12 @@ describe('reliability: whole-app package (two included solutions + the role solu
     it(`${scenario}: every cut point ends in the clean-run state`, async () => {
       const entries = cleanLog[scenario]!;
       const pkg = target[scenario]!;
-      const outcomes = await pool(entries.map((_, i) => i), 4, async (index) => {
-        const cut = cutAfter(entries, index);
-        for (let attempt = 1; ; attempt++) {
-          const emulator = await prepared(scenario, cut.spec);
-          try {
-            const first = await deploy(pkg, emulator);
-            const dropped = emulator.log().some((e) => e.fault === 'drop');
-            if (!dropped && attempt < 6 && isPoll(cut.label)) {
-              retried++;
-              continue;
-            }
-            emulator.setFaults('');
-            const second = await deploy(pkg, emulator);
-            tried[scenario] = (tried[scenario] ?? 0) + 1;
-            return { cut: cut.label, dropped, first: first.code, second: second.code, output: second.stdout + second.stderr, state: wholeAppState(emulator) };
-          } finally {
-            await emulator.close();
-          }
-        }
-      });
-      for (const outcome of outcomes) {
-        const label = `cut after ${outcome.cut} (first run exit ${outcome.first})`;
-        expect(outcome.dropped, `${outcome.cut} was cut`).to.equal(true);
-        expect(outcome.second, `${label}: re-run\n${outcome.output}`).to.equal(0);
-        expect(outcome.state, label).to.deep.equal(clean[scenario]);
-      }
+      const outcomes = await everyCut(entries, async (spec) => {
+        const emulator = await prepared(scenario, spec);
+        return { emulator, run: () => deploy(pkg, emulator) };
+      }, wholeAppState, () => retried++);
+      tried[scenario] = outcomes.length;
+      expectCleanEnds(outcomes, clean[scenario]);
     });
   }
 });
@@ -376,32 +408,12 @@ describe('reliability: deployment settings (connection references, an environmen
   for (const scenario of SETTINGS_SCENARIOS) {
     it(`${scenario}: every cut point ends in the clean-run state, settings included`, async () => {
       const entries = cleanLog[scenario]!;
-      const outcomes = await pool(entries.map((_, i) => i), 4, async (index) => {
-        const cut = cutAfter(entries, index);
-        for (let attempt = 1; ; attempt++) {
-          const { emulator, pkg, args } = await prepared(scenario, cut.spec);
-          try {
-            const first = await deploy(pkg, emulator, args);
-            const dropped = emulator.log().some((e) => e.fault === 'drop');
-            if (!dropped && attempt < 6 && isPoll(cut.label)) {
-              retried++;
-              continue;
-            }
-            emulator.setFaults('');
-            const second = await deploy(pkg, emulator, args);
-            tried[scenario] = (tried[scenario] ?? 0) + 1;
-            return { cut: cut.label, dropped, first: first.code, second: second.code, output: second.stdout + second.stderr, state: settingsState(emulator, scenario) };
-          } finally {
-            await emulator.close();
-          }
-        }
-      });
-      for (const outcome of outcomes) {
-        const label = `cut after ${outcome.cut} (first run exit ${outcome.first})`;
-        expect(outcome.dropped, `${outcome.cut} was cut`).to.equal(true);
-        expect(outcome.second, `${label}: re-run\n${outcome.output}`).to.equal(0);
-        expect(outcome.state, label).to.deep.equal(clean[scenario]);
-      }
+      const outcomes = await everyCut(entries, async (spec) => {
+        const { emulator, pkg, args } = await prepared(scenario, spec);
+        return { emulator, run: () => deploy(pkg, emulator, args) };
+      }, (emulator) => settingsState(emulator, scenario), () => retried++);
+      tried[scenario] = outcomes.length;
+      expectCleanEnds(outcomes, clean[scenario]);
     });
   }
 });

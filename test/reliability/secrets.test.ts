@@ -15,13 +15,12 @@ import { DEFAULT_IDS, type RunningEmulator } from '../../src/emulator/index.js';
 import { createOutput, Redactor } from '../../src/runtime/output.js';
 import { Writable } from 'node:stream';
 import { runCli, runNode, type RunResult } from '../support/cli.js';
-import { lastJsonLine, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
+import { buildSamplePackage, lastJsonLine, SAMPLE_CLIENT_ID, startSampleEmulator, type BuiltPackage } from '../support/deploy-harness.js';
 import { REPO_ROOT, SAMPLE_SRC } from '../support/paths.js';
 import { followSignIn, signInUrlIn, type FollowResult } from '../support/browser-sign-in.js';
 import { runInProcess } from '../support/runner-harness.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 import { SAP_VARIABLE, sapSpec } from '../support/settings-package.js';
-import { buildSolution } from '../../src/build.js';
 import { UiClient, uiUrlIn } from '../support/ui-client.js';
 
 /**
@@ -476,9 +475,7 @@ describe('secrets: no output of any command carries a secret, key or token', fun
     try {
       own.grantConsent(own.tenantId, SAMPLE_CLIENT_ID);
       const src = await sapSpec({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', required: true, secret: true, pattern: '\\{.*\\}' } }, undefined, { prvReadEnvironmentVariableDefinition: 'Global' });
-      const out = await tempDir('dvpkg-secrets-setting-');
-      const built = await buildSolution({ src, out });
-      const sap = { dir: built.package!.dir, runner: path.join(built.package!.dir, 'deploy.mjs'), version: built.model.version };
+      const sap = await buildSamplePackage({ src });
       await writeFile(file('setting.value'), `${secretValue}\n`, { mode: 0o600 });
       await writeFile(file('settings.json'), JSON.stringify({ EnvironmentVariables: [{ SchemaName: SAP_VARIABLE, Value: secretValue }] }), { mode: 0o600 });
       await writeFile(file('broken.json'), JSON.stringify({ EnvironmentVariables: [{ SchemaName: SAP_VARIABLE, Value: secretValue.slice(1) }] }), { mode: 0o600 });
@@ -514,8 +511,7 @@ describe('secrets: no output of any command carries a secret, key or token', fun
     local.plant('secret setting typed on the page', secretValue);
     try {
       own.grantConsent(own.tenantId, SAMPLE_CLIENT_ID);
-      const built = await buildSolution({ src: await sapSpec({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', required: true, secret: true } }), out: await tempDir('dvpkg-secrets-ui-') });
-      const sap = { dir: built.package!.dir, runner: path.join(built.package!.dir, 'deploy.mjs'), version: built.model.version };
+      const sap = await buildSamplePackage({ src: await sapSpec({ [SAP_VARIABLE]: { description: 'The SAP ERP connection string (JSON)', required: true, secret: true } }) });
       local.plant('ISV app secret', own.apps.find((a) => a.clientId === SAMPLE_CLIENT_ID)!.clientSecret);
       let found!: (client: UiClient) => void;
       const client = new Promise<UiClient>((resolve) => (found = resolve));

@@ -44,19 +44,31 @@ export interface OrgSettings {
   references: ReferenceRow[];
 }
 
-interface Declared {
+/** A setting the package declares, with what the spec's rule for it says. */
+export interface Declared {
   solution: ManifestSolution;
   kind: SettingKind;
   name: string;
   displayName: string;
   variable?: EnvironmentVariableModel;
   reference?: ConnectionReferenceModel;
+  rule?: SettingRule;
+  /** The spec's description, else the definition's own (empty when neither says anything). */
+  description: string;
+  required: boolean;
+  /** Marked secret by the spec, or an environment variable of type Secret. */
+  secret: boolean;
 }
 
 export function declaredSettings(manifest: Manifest): Declared[] {
+  const rules = new Map(Object.entries(manifest.settings ?? {}).map(([name, rule]) => [key(name), rule]));
+  const withRule = (d: Omit<Declared, 'rule' | 'description' | 'required' | 'secret'>): Declared => {
+    const rule = rules.get(key(d.name));
+    return { ...d, ...(rule ? { rule } : {}), description: rule?.description ?? d.variable?.description ?? '', required: rule?.required === true, secret: isSecret(d, rule) };
+  };
   return manifest.solutions.flatMap((solution) => [
-    ...(solution.environmentVariables ?? []).map((variable): Declared => ({ solution, kind: 'environment-variable', name: variable.schemaName, displayName: variable.displayName, variable })),
-    ...(solution.connectionReferences ?? []).map((reference): Declared => ({ solution, kind: 'connection-reference', name: reference.logicalName, displayName: reference.displayName, reference })),
+    ...(solution.environmentVariables ?? []).map((variable) => withRule({ solution, kind: 'environment-variable', name: variable.schemaName, displayName: variable.displayName, variable })),
+    ...(solution.connectionReferences ?? []).map((reference) => withRule({ solution, kind: 'connection-reference', name: reference.logicalName, displayName: reference.displayName, reference })),
   ]);
 }
 
@@ -65,7 +77,7 @@ const key = (name: string) => name.toLowerCase();
 /** Connectors compare by their API name: `/providers/Microsoft.PowerApps/apis/shared_x` and `shared_x` are one. */
 export const apiName = (connectorId: string) => (connectorId.split('/').at(-1) ?? connectorId).toLowerCase();
 
-export function isSecret(declared: { variable?: EnvironmentVariableModel }, rule: SettingRule | undefined): boolean {
+function isSecret(declared: { variable?: EnvironmentVariableModel }, rule: SettingRule | undefined): boolean {
   return rule?.secret === true || declared.variable?.type === SECRET_VARIABLE_TYPE;
 }
 
@@ -93,7 +105,6 @@ export function planSettings(
   importing: ReadonlySet<string>,
 ): { settings: PlanSetting[]; problems: string[] } {
   const declared = declaredSettings(manifest);
-  const rules = new Map(Object.entries(manifest.settings ?? {}).map(([name, rule]) => [key(name), rule]));
   const problems: string[] = [];
   const byName = new Map<string, GivenSetting>();
   for (const g of given) {
@@ -108,11 +119,9 @@ export function planSettings(
     problems.push(`${g.where}: ${g.name}: the package has no ${words} of that name (${names.length > 0 ? `it has ${names.join(', ')}` : 'it has none'})`);
   }
   const settings = declared.map((d): PlanSetting => {
-    const rule = rules.get(key(d.name));
-    const secret = isSecret(d, rule);
+    const { rule, secret, description, required } = d;
     const current = currentValue(d, org);
     const g = byName.get(key(d.name));
-    const description = rule?.description ?? d.variable?.description ?? '';
     const label = `${d.name} (${d.displayName})`;
     if (g && d.kind === 'environment-variable') {
       const broken = ruleBroken(rule, g.value);
@@ -123,7 +132,6 @@ export function planSettings(
     }
     const source: PlanSetting['source'] = g ? g.source : current !== undefined ? 'org' : d.variable?.defaultValue !== undefined ? 'default' : 'unset';
     const value = g ? g.value : current ?? d.variable?.defaultValue;
-    const required = rule?.required === true;
     if (required && !g && current === undefined) {
       const how = d.kind === 'environment-variable' ? `--settings <file> (EnvironmentVariables: { "SchemaName": "${d.name}", "Value": … })` : `--settings <file> (ConnectionReferences: { "LogicalName": "${d.name}", "ConnectionId": … })`;
       problems.push(`${label} is required${description ? `: ${description}` : ''}; give it in ${how} or with --set ${d.name}=<${d.kind === 'environment-variable' ? 'value' : 'connection id'}>`);
@@ -187,6 +195,5 @@ export function givenConnectionReferences(manifest: Manifest, given: readonly Gi
 /** The given values that must never be shown: those of settings the spec marks secret, and of Secret-type variables. */
 export function secretValues(manifest: Manifest, given: readonly GivenSetting[]): string[] {
   const declared = declaredSettings(manifest);
-  const rules = new Map(Object.entries(manifest.settings ?? {}).map(([name, rule]) => [key(name), rule]));
-  return given.filter((g) => declared.some((d) => key(d.name) === key(g.name) && isSecret(d, rules.get(key(d.name))))).map((g) => g.value);
+  return given.filter((g) => declared.some((d) => key(d.name) === key(g.name) && d.secret)).map((g) => g.value);
 }

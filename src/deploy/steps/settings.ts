@@ -4,7 +4,7 @@ import { DvpkgError } from '../../errors.js';
 import { poll } from '../../runtime/clock.js';
 import type { Manifest } from '../../package/manifest.js';
 import type { PlanStep } from '../plan.js';
-import { apiName, declaredSettings } from '../settings/plan-settings.js';
+import { apiName, declaredSettings, type Declared } from '../settings/plan-settings.js';
 import type { GivenSetting } from '../settings/input.js';
 import type { ApplyContext, StepOutcome } from './context.js';
 
@@ -64,8 +64,6 @@ export async function setSettings(step: Extract<PlanStep, { kind: 'set-settings'
   if (written.length === 0) return { status: 'skipped', outcome: 'the org already holds every value (set by an earlier attempt)', changes: [] };
   return { status: 'done', outcome: `set ${written.join(', ')}`, changes: written.map((name) => ({ kind: 'setting-written', id: name })) };
 }
-
-type Declared = ReturnType<typeof declaredSettings>[number];
 
 /**
  * Writes one setting until the org holds its value. A write with no clear answer (a 503, a dropped connection)

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { checkOrgInCloud, CLOUDS, parseCloud } from '../../../auth/clouds.js';
 import { connect } from '../../../auth/connect.js';
@@ -14,7 +14,7 @@ import { systemClock } from '../../../runtime/clock.js';
 import type { Output } from '../../../runtime/output.js';
 import { defaultCatalog } from '../../../spec/catalog.js';
 import { normalizeGuid } from '../../../spec/guid.js';
-import { specTables } from '../../../spec/index.js';
+import { specHints } from '../../../spec/index.js';
 import { tablePrivileges } from '../../../spec/table-privileges.js';
 import { schemaRef } from '../../../util/schema-ref.js';
 import { displayPath } from '../../../util/paths.js';
@@ -56,6 +56,7 @@ export async function runPull(args: PullArgs, output: Output, env: NodeJS.Proces
   const src = path.resolve(args.src);
   const out = path.resolve(args.out ?? path.join(args.src, 'roles'));
   const spec = await specHints(src);
+  if (spec.unread) output.err(`warning: --src ${displayPath(src)}: not read (${spec.unread}); privileges are checked against the built-in catalog only\n`);
   const publicClientId = publicClient(args.adminClientId, spec.adminClientId);
 
   const { mode, note } = args.auth !== undefined ? { mode: args.auth as AuthMode, note: undefined } : personSignInMode(env);
@@ -116,23 +117,6 @@ async function refuseOverwrites(files: ReadonlyArray<{ role: PulledRole; file: s
     if (!force && (await stat(file).catch(() => undefined))) problems.push({ severity: 'error', file: displayPath(file), path: '', value: role.name, expected: 'a file that does not exist yet (pass --force to overwrite it)' });
   }
   if (problems.length > 0) throw new DvpkgError('DVPKG_USAGE', 'nothing was written', { problems });
-}
-
-/** What the spec folder, if there is one, tells a pull: its tables and its admin public client. */
-async function specHints(src: string): Promise<{ tables: Awaited<ReturnType<typeof specTables>>; adminClientId?: string }> {
-  const tables = await specTables(src).catch(() => []);
-  const solution = await readFile(path.join(src, 'solution.json'), 'utf8').then(
-    (text) => {
-      try {
-        return JSON.parse(text) as { app?: { adminClientId?: unknown } };
-      } catch {
-        return undefined;
-      }
-    },
-    () => undefined,
-  );
-  const adminClientId = typeof solution?.app?.adminClientId === 'string' ? normalizeGuid(solution.app.adminClientId) : undefined;
-  return { tables, ...(adminClientId ? { adminClientId } : {}) };
 }
 
 function publicClient(flag: string | undefined, fromSpec: string | undefined): string {

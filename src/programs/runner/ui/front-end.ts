@@ -3,7 +3,7 @@ import type { DeployEvent } from '../../../deploy/events.js';
 import { rolesSolution, type Manifest } from '../../../package/manifest.js';
 import type { Redactor } from '../../../runtime/output.js';
 import type { GivenSetting } from '../../../deploy/settings/input.js';
-import { declaredSettings, isSecret } from '../../../deploy/settings/plan-settings.js';
+import { declaredSettings } from '../../../deploy/settings/plan-settings.js';
 import { DECISIONS, type Decision, type PackageSummary, type SessionState, type SettingField } from './protocol.js';
 
 /**
@@ -210,17 +210,13 @@ export class UiFrontEnd {
 }
 
 function settingFields(manifest: Manifest): SettingField[] {
-  const rules = new Map(Object.entries(manifest.settings ?? {}).map(([name, rule]) => [name.toLowerCase(), rule]));
-  return declaredSettings(manifest).map((d) => {
-    const rule = rules.get(d.name.toLowerCase());
-    return {
-      name: d.name,
-      kind: d.kind,
-      displayName: d.displayName,
-      description: rule?.description ?? d.variable?.description ?? '',
-      required: rule?.required === true,
-      secret: isSecret(d, rule),
-      ...(d.reference ? { connectorId: d.reference.connectorId } : {}),
-    };
-  });
+  return declaredSettings(manifest).map((d) => ({
+    name: d.name,
+    kind: d.kind,
+    displayName: d.displayName,
+    description: d.description,
+    required: d.required,
+    secret: d.secret,
+    ...(d.reference ? { connectorId: d.reference.connectorId } : {}),
+  }));
 }
