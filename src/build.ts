@@ -4,7 +4,7 @@ import { loadSpec, type LoadSpecOptions } from './spec/index.js';
 import type { IncludedSolutionModel, SolutionModel } from './spec/model.js';
 import { solutionFileStem } from './spec/model.js';
 import { renderWithTemplatesDir, SOLUTION_FILES } from './render/solution.js';
-import { createZip } from './pack/zip.js';
+import { createZip } from './zip/write.js';
 import { sha256Hex } from './util/hash.js';
 import { prepareDeployPackage, writeDeployPackage, type PackageResult } from './package/write.js';
 import type { ManifestSolution } from './package/manifest.js';
@@ -75,7 +75,7 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
 async function buildRoleSolution(model: SolutionModel, templatesDir: string, out: string): Promise<NonNullable<BuildResult['solution']>> {
   // Roles that ship inside one of the ISV's own solutions are not built again.
   const files = await renderWithTemplatesDir({ ...model, roles: model.roles.filter((r) => r.solution === undefined) }, templatesDir);
-  const bytes = await createZip(SOLUTION_FILES.map((name) => ({ name, data: files[name] })));
+  const bytes = createZip(SOLUTION_FILES.map((name) => ({ name, data: files[name] })));
   const fileName = managedZipName(model);
   return { uniqueName: model.uniqueName, version: model.version, zip: path.join(out, fileName), fileName, sha256: sha256Hex(bytes), bytes };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DvpkgError } from '../errors.js';
-import { createZip } from '../pack/zip.js';
+import { createZip } from '../zip/write.js';
 import { sha256Hex } from '../util/hash.js';
 import { solutionFileStem, type SolutionModel } from '../spec/model.js';
 import { writeDirAtomic, writeFileAtomic } from '../runtime/atomic-write.js';
@@ -61,7 +61,7 @@ export async function prepareDeployPackage(options: {
   // Solution zips are compressed already, and deflating the 600 KB runner in pure JS would
   // double a build's time: they are stored as they are.
   const stored = new Set(['deploy.mjs', ...options.solutions.map((s) => s.entry.file)]);
-  const zipBytes = await createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data, store: stored.has(f.name) })));
+  const zipBytes = createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data, store: stored.has(f.name) })));
   return { stem, manifest, files, zipBytes };
 }
 

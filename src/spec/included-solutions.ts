@@ -2,7 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DvpkgError, isDvpkgError, type Problem } from '../errors.js';
 import type { TableDefinition } from './components.js';
-import { openBoundedZip, ZipRefused } from './included/bounded-zip.js';
+import { MAX_ZIP_ENTRIES } from './included/limits.js';
+import { openZip, ZipRefused } from '../zip/read.js';
 import type { ImportOptions, IncludedSolution, PackagedSolution } from './included/model.js';
 import { readPdPackage } from './included/read-pd-package.js';
 import { readPdProject } from './included/read-pd-project.js';
@@ -95,7 +96,7 @@ export async function isPackageDeployerSource(src: string): Promise<boolean> {
 async function isPackage(file: string): Promise<boolean> {
   if (/\.pdpkg\.zip$/i.test(file)) return true;
   try {
-    const zip = await openBoundedZip(await readFile(file));
+    const zip = openZip(await readFile(file), MAX_ZIP_ENTRIES);
     return zip.names.some((name) => /(^|\/)importconfig\.xml$/i.test(name) || name.toLowerCase() === 'package.zip');
   } catch (error) {
     // Not a readable zip: the solution reader names the problem.

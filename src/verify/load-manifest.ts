@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import JSZip from 'jszip';
 import { DvpkgError } from '../errors.js';
 import { parseManifest, type Manifest } from '../package/manifest.js';
+import { openZip, ZipRefused } from '../zip/read.js';
 
 /** `--package` may name the deploy folder, the package zip, or manifest.json itself. */
 
@@ -45,36 +45,17 @@ async function readText(file: string, shown: string, invalid: Invalid): Promise<
 
 async function manifestFromZip(file: string, size: number, invalid: Invalid): Promise<string> {
   if (size > MAX_PACKAGE_BYTES) throw invalid(file, `larger than ${MAX_PACKAGE_BYTES} bytes`);
-  let zip: JSZip;
+  const data = await readFile(file);
   try {
-    zip = await JSZip.loadAsync(await readFile(file));
+    // Counted here rather than by the reader, to say what a deploy package holds.
+    const zip = openZip(data, 0xfffe);
+    if (zip.names.length > MAX_ENTRIES) throw invalid(file, `has ${zip.names.length} entries; a deploy package has a few (the runner, the manifest, the README and its solution zips)`);
+    const candidates = zip.names.filter((n) => /^(?:[^/]+\/)?manifest\.json$/.test(n));
+    if (candidates.length !== 1) throw invalid(file, 'has no manifest.json (at its root or in one top-level folder)');
+    return zip.read(candidates[0]!, MAX_MANIFEST_BYTES, 'manifest.json').toString('utf8');
   } catch (error) {
-    throw invalid(file, `not a readable zip (${(error as Error).message})`);
+    if (!(error instanceof ZipRefused)) throw error;
+    if (error.message.startsWith('manifest.json')) throw invalid(file, error.message);
+    throw invalid(file, `not a readable zip (${error.message.replace(/^not a (?:readable )?zip file \((.*)\)$/, '$1')})`);
   }
-  const names = Object.keys(zip.files);
-  if (names.length > MAX_ENTRIES) throw invalid(file, `has ${names.length} entries; a deploy package has a few (the runner, the manifest, the README and its solution zips)`);
-  const candidates = names.filter((n) => /^(?:[^/]+\/)?manifest\.json$/.test(n));
-  if (candidates.length !== 1) throw invalid(file, 'has no manifest.json (at its root or in one top-level folder)');
-  const entry = zip.file(candidates[0]!)!;
-  const declared = (entry as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0;
-  if (declared > MAX_MANIFEST_BYTES) throw invalid(file, `manifest.json expands to ${declared} bytes`);
-  return inflateBounded(entry, file, invalid);
-}
-
-/** The declared size can lie, so what comes out of the inflater is counted too, and it stops at the limit. */
-function inflateBounded(entry: JSZip.JSZipObject, file: string, invalid: Invalid): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stream = entry.nodeStream('nodebuffer');
-    stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_MANIFEST_BYTES) {
-        stream.pause();
-        reject(invalid(file, `manifest.json expands to more than ${MAX_MANIFEST_BYTES} bytes`));
-      } else chunks.push(chunk);
-    });
-    stream.on('error', (error: Error) => reject(invalid(file, `manifest.json cannot be read (${error.message})`)));
-    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 }

@@ -1,7 +1,7 @@
 import { DvpkgError, type Problem } from '../../errors.js';
 import { displayPath } from '../../util/paths.js';
-import { openBoundedZip, ZipRefused, type BoundedZip } from './bounded-zip.js';
-import { MAX_JSON_ENTRY_BYTES, MAX_PACKAGE_BYTES, MAX_SOLUTION_BYTES, MAX_XML_ENTRY_BYTES } from './limits.js';
+import { openZip, ZipRefused, type ZipReader } from '../../zip/read.js';
+import { MAX_JSON_ENTRY_BYTES, MAX_PACKAGE_BYTES, MAX_SOLUTION_BYTES, MAX_XML_ENTRY_BYTES, MAX_ZIP_ENTRIES } from './limits.js';
 import type { PackagedSolution } from './model.js';
 import { readImportConfig } from './read-import-config.js';
 import { checkSolutionParameters, parseSolutionParameters, type SolutionParameter } from './read-solution-parameters.js';
@@ -48,13 +48,13 @@ export async function readPdPackage(file: string): Promise<PdPackage> {
 }
 
 async function readPackage(data: Buffer, file: string, shown: string, problems: Problem[]): Promise<PdPackage | undefined> {
-  let zip = await openBoundedZip(data);
+  let zip = openZip(data, MAX_ZIP_ENTRIES);
   let inner: string | undefined;
   let config = importConfigEntry(zip);
   const wrapped = zip.find(APPSOURCE_INNER);
   if (!config && wrapped) {
     inner = wrapped;
-    zip = await openBoundedZip(await zip.read(wrapped, MAX_PACKAGE_BYTES, wrapped));
+    zip = openZip(zip.read(wrapped, MAX_PACKAGE_BYTES, wrapped), MAX_ZIP_ENTRIES);
     config = importConfigEntry(zip);
   }
   const where = inner ? `${shown}: ${inner}` : shown;
@@ -63,7 +63,7 @@ async function readPackage(data: Buffer, file: string, shown: string, problems: 
     return undefined;
   }
   const dataDir = config.slice(0, config.lastIndexOf('/') + 1);
-  const entries = readImportConfig((await zip.read(config, MAX_XML_ENTRY_BYTES, config)).toString('utf8'), `${where}: ${config}`, problems) ?? [];
+  const entries = readImportConfig(zip.read(config, MAX_XML_ENTRY_BYTES, config).toString('utf8'), `${where}: ${config}`, problems) ?? [];
   const solutions: PackagedSolution[] = [];
   for (const entry of entries) {
     const name = zip.find(`${dataDir}${entry.fileName}`);
@@ -74,17 +74,17 @@ async function readPackage(data: Buffer, file: string, shown: string, problems: 
     }
     let bytes: Buffer;
     try {
-      bytes = await zip.read(name, MAX_SOLUTION_BYTES, name);
+      bytes = zip.read(name, MAX_SOLUTION_BYTES, name);
     } catch (error) {
       if (!(error instanceof ZipRefused)) throw error;
       problems.push({ severity: 'error', file: entryShown, path: '', value: undefined, expected: `a solution zip of at most the Dataverse maximum (${error.message})` });
       continue;
     }
-    const result = await readSolutionData(bytes, entryShown, { path: file, entries: inner ? [inner, name] : [name] });
+    const result = readSolutionData(bytes, entryShown, { path: file, entries: inner ? [inner, name] : [name] });
     if (Array.isArray(result)) problems.push(...result);
     else solutions.push({ solution: result, options: entry.options, bytes });
   }
-  const solutionParameters = await readSolutionParameters(zip, dataDir, where, problems);
+  const solutionParameters = readSolutionParameters(zip, dataDir, where, problems);
   if (solutionParameters) problems.push(...checkSolutionParameters(solutionParameters, solutions, `${where}: ${dataDir}manifest.ppkg.json`));
   return {
     file: shown,
@@ -98,15 +98,15 @@ async function readPackage(data: Buffer, file: string, shown: string, problems: 
 }
 
 /** The data folder is whatever the DLL's GetImportPackageDataFolderName returns, so any one top-level folder is accepted. */
-function importConfigEntry(zip: BoundedZip): string | undefined {
+function importConfigEntry(zip: ZipReader): string | undefined {
   const found = zip.names.filter((name) => /^[^/]+\/importconfig\.xml$/i.test(name));
   return found.length === 1 ? found[0] : undefined;
 }
 
-async function readSolutionParameters(zip: BoundedZip, dataDir: string, where: string, problems: Problem[]): Promise<Record<string, SolutionParameter[]> | undefined> {
+function readSolutionParameters(zip: ZipReader, dataDir: string, where: string, problems: Problem[]): Record<string, SolutionParameter[]> | undefined {
   const name = zip.find(`${dataDir}manifest.ppkg.json`);
   if (!name) return undefined;
-  const text = (await zip.read(name, MAX_JSON_ENTRY_BYTES, name)).toString('utf8').replace(/^\uFEFF/, '');
+  const text = zip.read(name, MAX_JSON_ENTRY_BYTES, name).toString('utf8').replace(/^\uFEFF/, '');
   try {
     return parseSolutionParameters((JSON.parse(text) as { solutionParameters?: unknown }).solutionParameters);
   } catch (error) {

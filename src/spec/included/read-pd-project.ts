@@ -59,7 +59,7 @@ export async function readPdProject(dir: string): Promise<PdProject> {
       return undefined;
     });
     if (!data) continue;
-    const result = await readSolutionData(data, shown, { path: entry.file, entries: [] });
+    const result = readSolutionData(data, shown, { path: entry.file, entries: [] });
     if (Array.isArray(result)) problems.push(...result);
     else solutions.push({ solution: result, options: entry.options, bytes: data });
   }

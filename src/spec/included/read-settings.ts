@@ -1,7 +1,7 @@
 import type { Problem } from '../../errors.js';
 import type { ConnectionReferenceModel, EnvironmentVariableModel } from '../model.js';
 import { xmlNode, type XmlNode } from '../../util/xml.js';
-import type { BoundedZip } from './bounded-zip.js';
+import type { ZipReader } from '../../zip/read.js';
 import { MAX_JSON_ENTRY_BYTES, MAX_XML_ENTRY_BYTES } from './limits.js';
 import type { Customizations } from './read-customizations.js';
 import { parseXmlOrProblem, textOf } from './xml-fields.js';
@@ -16,17 +16,17 @@ import { parseXmlOrProblem, textOf } from './xml-fields.js';
 const DEFINITION = /^environmentvariabledefinitions\/([^/]+)\/environmentvariabledefinition\.xml$/i;
 const STRING_TYPE = 100000000;
 
-export async function readDeclaredSettings(
-  zip: BoundedZip,
+export function readDeclaredSettings(
+  zip: ZipReader,
   customizations: Pick<Customizations, 'references' | 'flows'>,
   shown: string,
   problems: Problem[],
-): Promise<{ environmentVariables: EnvironmentVariableModel[]; connectionReferences: ConnectionReferenceModel[] }> {
+): { environmentVariables: EnvironmentVariableModel[]; connectionReferences: ConnectionReferenceModel[] } {
   const environmentVariables: EnvironmentVariableModel[] = [];
   for (const name of zip.names) {
     const folder = DEFINITION.exec(name)?.[1];
     if (!folder) continue;
-    const text = (await zip.read(name, MAX_XML_ENTRY_BYTES, name)).toString('utf8');
+    const text = zip.read(name, MAX_XML_ENTRY_BYTES, name).toString('utf8');
     const root = parseXmlOrProblem(text, `${shown}: ${name}`, [], problems);
     if (root) environmentVariables.push(definition(xmlNode(root['environmentvariabledefinition']), folder));
   }
@@ -35,7 +35,7 @@ export async function readDeclaredSettings(
     const entry = zip.find(flow.file);
     if (!entry) continue;
     // Only the names are wanted: a pattern over the text is enough and does not trust the JSON's shape.
-    const text = (await zip.read(entry, MAX_JSON_ENTRY_BYTES, entry)).toString('utf8');
+    const text = zip.read(entry, MAX_JSON_ENTRY_BYTES, entry).toString('utf8');
     for (const match of text.matchAll(/"connectionReferenceLogicalName"\s*:\s*"([^"\\]+)"/g)) {
       const key = match[1]!.toLowerCase();
       const flows = usedBy.get(key) ?? [];

@@ -3,8 +3,8 @@ import { open, stat } from 'node:fs/promises';
 import { DvpkgError, type Problem } from '../../errors.js';
 import { fileErrorReason } from '../../util/file-errors.js';
 import { displayPath } from '../../util/paths.js';
-import { openBoundedZip, ZipRefused, type BoundedZip } from './bounded-zip.js';
-import { MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON, MAX_XML_ENTRY_BYTES, megabytes } from './limits.js';
+import { openZip, ZipRefused, type ZipReader } from '../../zip/read.js';
+import { MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON, MAX_XML_ENTRY_BYTES, MAX_ZIP_ENTRIES, megabytes } from './limits.js';
 import type { IncludedSolution, PackagedSolution, SolutionOrigin } from './model.js';
 import { readCustomizations } from './read-customizations.js';
 import { readDeclaredSettings } from './read-settings.js';
@@ -20,7 +20,7 @@ export async function readSolutionZip(file: string): Promise<IncludedSolution> {
 export async function readSolutionFile(file: string): Promise<PackagedSolution> {
   const shown = displayPath(file);
   const data = await readBoundedFile(file, shown, MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON);
-  const result = await readSolutionData(data, shown, { path: file, entries: [] });
+  const result = readSolutionData(data, shown, { path: file, entries: [] });
   if (Array.isArray(result)) throw unreadable(shown, result);
   return { solution: result, options: {}, bytes: data };
 }
@@ -55,15 +55,15 @@ export async function readBoundedFile(file: string, shown: string, maxBytes: num
 }
 
 /** The solution in `data`, or the problems that stop it being read. `shown` names it in every problem. */
-export async function readSolutionData(data: Buffer, shown: string, origin: SolutionOrigin): Promise<IncludedSolution | Problem[]> {
+export function readSolutionData(data: Buffer, shown: string, origin: SolutionOrigin): IncludedSolution | Problem[] {
   const problems: Problem[] = [];
   const refuse = (expected: string): Problem[] => [{ severity: 'error', file: shown, path: '', value: undefined, expected }];
   if (data.length > MAX_SOLUTION_BYTES) return refuse(`a solution file of at most ${megabytes(MAX_SOLUTION_BYTES)} (it is ${megabytes(data.length)}): ${MAX_SOLUTION_REASON}`);
-  let zip: BoundedZip;
+  let zip: ZipReader;
   let solutionText: string;
   let customizationsText: string;
   try {
-    zip = await openBoundedZip(data);
+    zip = openZip(data, MAX_ZIP_ENTRIES);
     // Import needs both at the zip root (solution-format.md §1.1, error 80048060).
     const solutionName = zip.find('solution.xml');
     const customizationsName = zip.find('customizations.xml');
@@ -71,8 +71,8 @@ export async function readSolutionData(data: Buffer, shown: string, origin: Solu
       const missing = [solutionName ? undefined : 'solution.xml', customizationsName ? undefined : 'customizations.xml'].filter(Boolean).join(' and ');
       return refuse(`a solution zip with solution.xml and customizations.xml at its root (${missing} missing; is this an exported solution?)`);
     }
-    solutionText = (await zip.read(solutionName, MAX_XML_ENTRY_BYTES, 'solution.xml')).toString('utf8');
-    customizationsText = (await zip.read(customizationsName, MAX_XML_ENTRY_BYTES, 'customizations.xml')).toString('utf8');
+    solutionText = zip.read(solutionName, MAX_XML_ENTRY_BYTES, 'solution.xml').toString('utf8');
+    customizationsText = zip.read(customizationsName, MAX_XML_ENTRY_BYTES, 'customizations.xml').toString('utf8');
   } catch (error) {
     if (error instanceof ZipRefused) return refuse(`a readable solution zip: ${error.message}`);
     throw error;
@@ -80,9 +80,9 @@ export async function readSolutionData(data: Buffer, shown: string, origin: Solu
   const manifest = readSolutionManifest(solutionText, `${shown}: solution.xml`, problems);
   const customizations = readCustomizations(customizationsText, `${shown}: customizations.xml`, manifest?.rootComponents ?? [], problems);
   if (!manifest || !customizations || problems.some((p) => p.severity === 'error')) return problems;
-  let settings: Awaited<ReturnType<typeof readDeclaredSettings>>;
+  let settings: ReturnType<typeof readDeclaredSettings>;
   try {
-    settings = await readDeclaredSettings(zip, customizations, shown, problems);
+    settings = readDeclaredSettings(zip, customizations, shown, problems);
   } catch (error) {
     if (error instanceof ZipRefused) return refuse(`a readable solution zip: ${error.message}`);
     throw error;

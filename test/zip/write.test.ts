@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import JSZip from 'jszip';
-import { createZip, FIXED_ZIP_DATE } from '../../src/pack/zip.js';
+import { createZip, FIXED_ZIP_DATE, type ZipEntry } from '../../src/zip/write.js';
 import { sha256Hex } from '../../src/util/hash.js';
 
 /** Walks the central directory by hand: jszip hides method, flags and folder entries. */
@@ -24,7 +24,7 @@ function centralDirectory(zip: Buffer): Array<{ name: string; method: number; do
   return entries;
 }
 
-describe('pack', () => {
+describe('zip writer', () => {
   const files = [
     { name: 'solution.xml', data: Buffer.from('<a>solution</a>') },
     { name: 'customizations.xml', data: Buffer.from('<b>customizations</b>'.repeat(50)) },
@@ -32,14 +32,14 @@ describe('pack', () => {
   ];
 
   it('is byte-identical for the same input, whenever and wherever it runs', async () => {
-    const first = await createZip(files);
+    const first = createZip(files);
     await new Promise((r) => setTimeout(r, 1100));
-    const second = await createZip(files);
+    const second = createZip(files);
     expect(sha256Hex(first)).to.equal(sha256Hex(second));
   });
 
   it('writes Deflate entries at the root with no folder entries and the fixed date', async () => {
-    const entries = centralDirectory(await createZip([...files, { name: 'Roles\\x.xml', data: Buffer.from('<r/>') }]));
+    const entries = centralDirectory(createZip([...files, { name: 'Roles\\x.xml', data: Buffer.from('<r/>') }]));
     expect(entries.map((e) => e.name)).to.deep.equal(['solution.xml', 'customizations.xml', '[Content_Types].xml', 'Roles/x.xml']);
     for (const entry of entries) {
       expect(entry.method, entry.name).to.equal(8);
@@ -48,8 +48,21 @@ describe('pack', () => {
     }
   });
 
+  it('writes the bytes JSZip 3 writes for the same entries (what packages of earlier releases hold)', async () => {
+    const entries: ZipEntry[] = [...files, { name: 'deploy.mjs', data: Buffer.from('console.log(1);\n'.repeat(3000)), store: true }];
+    const zip = new JSZip();
+    for (const entry of entries) zip.file(entry.name, entry.data, { date: FIXED_ZIP_DATE, createFolders: false, binary: true, ...(entry.store ? { compression: 'STORE' as const } : {}) });
+    const theirs = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 }, platform: 'DOS', streamFiles: false });
+    expect(createZip(entries).equals(theirs)).to.equal(true);
+  });
+
+  it('marks a name that is not ASCII as UTF-8 (bit 11), so other readers decode it', async () => {
+    const zip = createZip([{ name: 'Rôles/équipe.xml', data: Buffer.from('<r/>') }]);
+    expect((await JSZip.loadAsync(zip)).file('Rôles/équipe.xml')).to.not.equal(null);
+  });
+
   it('round-trips the content', async () => {
-    const zip = await JSZip.loadAsync(await createZip(files));
+    const zip = await JSZip.loadAsync(createZip(files));
     for (const file of files) expect(await zip.file(file.name)!.async('nodebuffer')).to.deep.equal(file.data);
   });
 });
