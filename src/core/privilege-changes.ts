@@ -1,4 +1,4 @@
-import { LEVELS, type Level } from '../spec/model.js';
+import { compareNames, LEVELS, type Level } from '../spec/model.js';
 import { describePrivilege } from '../package/describe-privilege.js';
 import { LEVEL_SHORT } from '../spec/levels.js';
 
@@ -48,7 +48,7 @@ export function comparePrivileges(before: readonly Grant[], after: readonly Gran
     }
   }
   for (const [key, grant] of held) if (!wanted.has(key)) changes.push({ kind: 'removed', privilege: grant.name, from: grant.level, widens: false });
-  return changes.sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || a.privilege.localeCompare(b.privilege));
+  return changes.sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || compareNames(a.privilege, b.privilege));
 }
 
 export function roleChanges(role: string, before: readonly Grant[] | undefined, after: readonly Grant[]): RoleChanges {

@@ -1,3 +1,4 @@
+import { compareNames } from '../spec/model.js';
 import { DvpkgError } from '../errors.js';
 import { countOutcomes, type FleetOrgResult, type FleetSummary } from './summary.js';
 
@@ -23,7 +24,7 @@ export function mergeSummaries(parts: ReadonlyArray<{ where: string; summary: Fl
       orgs.push({ ...org, ...(org.report && reportDir ? { report: `${reportDir}/${org.report}` } : {}) });
     }
   }
-  orgs.sort((a, b) => a.name.localeCompare(b.name));
+  orgs.sort((a, b) => compareNames(a.name, b.name));
   const starts = parts.map((p) => Date.parse(p.summary.startedAt));
   const ends = parts.map((p) => Date.parse(p.summary.startedAt) + p.summary.durationMs);
   return {

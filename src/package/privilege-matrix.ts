@@ -1,4 +1,4 @@
-import type { Level } from '../spec/model.js';
+import { compareNames, type Level } from '../spec/model.js';
 import type { ChangeKind, RoleChanges } from '../core/privilege-changes.js';
 import { privilegeParts, type PrivilegeVerb } from './describe-privilege.js';
 import { LEVEL_SHORT } from '../spec/levels.js';
@@ -53,7 +53,7 @@ export function privilegeMatrices(grants: readonly MatrixGrant[], changes: Reado
     for (const grant of grants.filter((g) => g.role === role)) place(grant.privilege, grant.table, grant.level);
     // A removed privilege is no grant any more, but the admin approves its removal too.
     for (const change of byPrivilege.values()) if (change.kind === 'removed') place(change.privilege, undefined, undefined);
-    return { role, rows: [...rows.values()].sort((a, b) => a.table.localeCompare(b.table)), others };
+    return { role, rows: [...rows.values()].sort((a, b) => compareNames(a.table, b.table)), others };
   });
 }
 

@@ -14,6 +14,8 @@ import { stampRunner } from './stamp.js';
 /** Where `npm run build` leaves the bundled runner; `dvpkg build` only copies it. */
 export const RUNNER_PATH = path.join(PACKAGE_ROOT, 'dist', 'runner', 'deploy.mjs');
 
+const STORE_BELOW = 64 * 1024;
+
 export interface PackageResult {
   dir: string;
   zip: string;
@@ -58,10 +60,11 @@ export async function prepareDeployPackage(options: {
     { name: 'README.md', data: readme },
     { name: 'README.html', data: readmeHtml },
   ];
-  // Solution zips are compressed already, and deflating the 600 KB runner in pure JS would
-  // double a build's time: they are stored as they are.
+  // Solution zips are compressed already, and deflating the 750 KB runner in pure JS would double a
+  // build's time: they are stored as they are. So is any file under 64 KB: Deflate would save a few KB
+  // of a package of megabytes, and pako's first calls in a process cost more than that is worth.
   const stored = new Set(['deploy.mjs', ...options.solutions.map((s) => s.entry.file)]);
-  const zipBytes = createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data, store: stored.has(f.name) })));
+  const zipBytes = createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data, store: stored.has(f.name) || f.data.length < STORE_BELOW })));
   return { stem, manifest, files, zipBytes };
 }
 
