@@ -64,8 +64,7 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
   await checkOutputs(options.out, [...(built ? [built.zip] : []), ...(prepared ? [path.join(options.out, `${prepared.stem}.zip`)] : [])], prepared ? [path.join(options.out, prepared.stem)] : []);
   let pkg: PackageResult | undefined;
   try {
-    if (built) await writeFileAtomic(built.zip, built.bytes);
-    pkg = prepared ? await writeDeployPackage(prepared, options.out) : undefined;
+    [, pkg] = await Promise.all([built && writeFileAtomic(built.zip, built.bytes), prepared && writeDeployPackage(prepared, options.out)]);
   } catch (error) {
     throw outputError(options.out, error);
   }
@@ -75,7 +74,7 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
 async function buildRoleSolution(model: SolutionModel, templatesDir: string, out: string): Promise<NonNullable<BuildResult['solution']>> {
   // Roles that ship inside one of the ISV's own solutions are not built again.
   const files = await renderWithTemplatesDir({ ...model, roles: model.roles.filter((r) => r.solution === undefined) }, templatesDir);
-  const bytes = createZip(SOLUTION_FILES.map((name) => ({ name, data: files[name] })));
+  const bytes = await createZip(SOLUTION_FILES.map((name) => ({ name, data: files[name] })));
   const fileName = managedZipName(model);
   return { uniqueName: model.uniqueName, version: model.version, zip: path.join(out, fileName), fileName, sha256: sha256Hex(bytes), bytes };
 }

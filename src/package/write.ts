@@ -14,8 +14,6 @@ import { stampRunner } from './stamp.js';
 /** Where `npm run build` leaves the bundled runner; `dvpkg build` only copies it. */
 export const RUNNER_PATH = path.join(PACKAGE_ROOT, 'dist', 'runner', 'deploy.mjs');
 
-const STORE_BELOW = 64 * 1024;
-
 export interface PackageResult {
   dir: string;
   zip: string;
@@ -60,11 +58,10 @@ export async function prepareDeployPackage(options: {
     { name: 'README.md', data: readme },
     { name: 'README.html', data: readmeHtml },
   ];
-  // Solution zips are compressed already, and deflating the 750 KB runner in pure JS would double a
-  // build's time: they are stored as they are. So is any file under 64 KB: Deflate would save a few KB
-  // of a package of megabytes, and pako's first calls in a process cost more than that is worth.
+  // Solution zips are compressed already, and deflating the 750 KB runner in pure JS would
+  // double a build's time: they are stored as they are.
   const stored = new Set(['deploy.mjs', ...options.solutions.map((s) => s.entry.file)]);
-  const zipBytes = createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data, store: stored.has(f.name) || f.data.length < STORE_BELOW })));
+  const zipBytes = await createZip(files.map((f) => ({ name: `${stem}/${f.name}`, data: f.data, store: stored.has(f.name) })));
   return { stem, manifest, files, zipBytes };
 }
 
@@ -72,7 +69,6 @@ export async function prepareDeployPackage(options: {
 export async function writeDeployPackage(prepared: PreparedPackage, out: string): Promise<PackageResult> {
   const dir = path.join(out, prepared.stem);
   const zip = path.join(out, `${prepared.stem}.zip`);
-  await writeDirAtomic(dir, prepared.files);
-  await writeFileAtomic(zip, prepared.zipBytes);
+  await Promise.all([writeDirAtomic(dir, prepared.files), writeFileAtomic(zip, prepared.zipBytes)]);
   return { dir, zip, sha256: sha256Hex(prepared.zipBytes), manifest: prepared.manifest };
 }

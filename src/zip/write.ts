@@ -1,12 +1,12 @@
-import { deflateRaw } from 'pako';
 import { crc32 } from './crc32.js';
 
 /**
  * Writes a zip in the shape Dataverse exports: files only (no folder entries), forward slashes, one
  * fixed date, Deflate unless an entry asks to be stored. The layout is JSZip's (version 1.0 needed,
- * DOS, no data descriptors), so packages keep the bytes earlier releases wrote. Deflate is pako's, not
- * Node's: Node's zlib is Chromium's fork, whose output can differ between CPUs, and a package must be
- * byte-identical wherever it is built.
+ * DOS, no data descriptors). Deflate is pako's, not Node's: Node's zlib is Chromium's fork, whose
+ * output can differ between CPUs and Node releases, and a package must be byte-identical wherever it
+ * is built. An entry under 64 KB is written as one Deflate stored block (RFC 1951, 3.2.4): still
+ * method 8, as Dataverse's exports are, without loading and warming pako for a few KB of XML.
  */
 
 /**
@@ -20,6 +20,24 @@ export interface ZipEntry {
   data: Buffer;
   /** Stored without compression: for entries whose deflate costs more time than the bytes are worth. */
   store?: boolean;
+}
+
+const STORED_BLOCK_MAX = 0xffff;
+
+/** A Deflate stream of one final stored block: BFINAL=1, BTYPE=00, then LEN and its ones' complement. */
+function storedDeflate(data: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = 0x01;
+  head.writeUInt16LE(data.length, 1);
+  head.writeUInt16LE(~data.length & 0xffff, 3);
+  return Buffer.concat([head, data]);
+}
+
+async function deflate(data: Buffer): Promise<Buffer> {
+  if (data.length <= STORED_BLOCK_MAX) return storedDeflate(data);
+  // Imported here so a build with no large entry never loads it.
+  const { deflateRaw } = await import('pako');
+  return Buffer.from(deflateRaw(data, { level: 6 }));
 }
 
 const DOS_TIME = (FIXED_ZIP_DATE.getUTCHours() << 11) | (FIXED_ZIP_DATE.getUTCMinutes() << 5) | (FIXED_ZIP_DATE.getUTCSeconds() / 2);
@@ -46,7 +64,7 @@ function signature(value: number): Buffer {
   return bytes;
 }
 
-export function createZip(entries: readonly ZipEntry[]): Buffer {
+export async function createZip(entries: readonly ZipEntry[]): Promise<Buffer> {
   const parts: Buffer[] = [];
   const directory: Buffer[] = [];
   let offset = 0;
@@ -55,7 +73,7 @@ export function createZip(entries: readonly ZipEntry[]): Buffer {
     // Bit 11: the name is UTF-8, set only when it is not plain ASCII.
     const flags = name.length === entry.name.length ? 0 : 0x800;
     const method = entry.store ? 0 : 8;
-    const body = entry.store ? entry.data : Buffer.from(deflateRaw(entry.data, { level: 6 }));
+    const body = entry.store ? entry.data : await deflate(entry.data);
     const shared = sharedHeader(flags, method, crc32(entry.data), body.length, entry.data.length, name.length);
     parts.push(signature(0x04034b50), shared, name, body);
     const record = Buffer.alloc(46 - 4 - 2 - 26);
