@@ -44,6 +44,22 @@ const cliuiOnWords = {
   },
 };
 
+// After every command handler yargs lays out that command's whole help text and keeps it for a later
+// showHelp() (about 20 ms of wrapping and string widths a run). dvpkg never calls showHelp() after a
+// command has run, and its fail() handler prints no help, so the cache is never read: it is not made.
+// The text replaced is checked, so a yargs release that changes it fails the build instead of going on.
+const CACHE_HELP = 'self.cacheHelpMessage = function () {\n        cachedHelpMessage = this.help();\n    };';
+const noHelpCache = {
+  name: 'no-help-cache',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]usage\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes(CACHE_HELP)) throw new Error(`${args.path}: cacheHelpMessage is not as scripts/bundle.mjs expects; check the no-help-cache plugin against this yargs`);
+      return { contents: source.replace(CACHE_HELP, 'self.cacheHelpMessage = function () {};'), loader: 'js' };
+    });
+  },
+};
+
 // The CLI bundle is built beside dist/bin and swapped in, so a failed build leaves the last good one.
 const staging = `${outdir}.${process.pid}.tmp`;
 await rm(staging, { recursive: true, force: true });
@@ -58,7 +74,7 @@ await build({
   minify: true,
   legalComments: 'none',
   banner: { js: requireShim },
-  plugins: [cliuiOnWords],
+  plugins: [cliuiOnWords, noHelpCache],
   logLevel: 'warning',
 });
 await rm(outdir, { recursive: true, force: true });
