@@ -187,11 +187,11 @@ describe('unpacked trees: what they hold besides roles', () => {
       expect(errors.map((p) => `${p.path} ${p.hint ?? ''}`)).to.deep.equal(['privileges.prvReadcontoso_settnig did you mean prvReadcontoso_setting?']);
     });
 
-    it('reports an Entity.xml that is not well-formed, with its file', async () => {
+    it('reports an Entity.xml that is not well-formed, with its file, line and column', async () => {
       const errors = await problemsOf(await tree({ 'Entities/contoso_Widget/Entity.xml': '<Entity><EntityInfo>' }));
       expect(errors).to.have.length(1);
-      expect(errors[0]!.file).to.match(/Entities[\\/]contoso_Widget[\\/]Entity\.xml$/);
-      expect(errors[0]!.expected).to.match(/well-formed XML/);
+      expect(errors[0]!.file).to.match(/Entities[\\/]contoso_Widget[\\/]Entity\.xml:1:21$/);
+      expect(errors[0]!.expected).to.equal('well-formed XML (the document ends before <Entity>, <EntityInfo> are closed (is the file cut short?))');
     });
 
     it('tells a system table\'s logical name from its privilege name in a tree too', async () => {
