@@ -64,7 +64,8 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
   await checkOutputs(options.out, [...(built ? [built.zip] : []), ...(prepared ? [path.join(options.out, `${prepared.stem}.zip`)] : [])], prepared ? [path.join(options.out, prepared.stem)] : []);
   let pkg: PackageResult | undefined;
   try {
-    [, pkg] = await Promise.all([built && writeFileAtomic(built.zip, built.bytes), prepared && writeDeployPackage(prepared, options.out)]);
+    if (built) writeFileAtomic(built.zip, built.bytes);
+    pkg = prepared ? writeDeployPackage(prepared, options.out) : undefined;
   } catch (error) {
     throw outputError(options.out, error);
   }

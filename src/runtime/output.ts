@@ -75,6 +75,6 @@ export function createOutput(streams: { stdout: Writable & { isTTY?: boolean }; 
     stderrIsTTY: Boolean(streams.stderr.isTTY),
     out: (text) => void streams.stdout.write(redactor.redact(text)),
     err: (text) => void streams.stderr.write(redactor.redact(text)),
-    file: (path, text) => writeFileAtomic(path, redactor.redact(text)),
+    file: async (path, text) => writeFileAtomic(path, redactor.redact(text)),
   };
 }

@@ -46,7 +46,7 @@ export async function runInit(args: InitArgs, output: Output, ask: Ask | undefin
   if (missing.length > 0) throw usageError(`stdin is not a terminal, so nothing can be asked; give ${missing.join(', ')}`);
   const { files, problems } = scaffold(answers as InitAnswers, (dir, schema) => schemaRef(path.join(target, dir), schema, root));
   if (problems.length > 0) throw new DvpkgError('DVPKG_USAGE', 'nothing was written', { problems });
-  await writeDirAtomic(target, files);
+  writeDirAtomic(target, files);
   await ignoreOut(root);
   const role = files.find((f) => f.name.startsWith('roles/'))!;
   output.out(
@@ -63,5 +63,5 @@ async function ignoreOut(root: string): Promise<void> {
   const file = path.join(root, '.gitignore');
   const text = await readFile(file, 'utf8').catch(() => '');
   if (text.split(/\r?\n/).some((line) => /^\/?out\/?$/.test(line.trim()))) return;
-  await writeFileAtomic(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}out/\n`);
+  writeFileAtomic(file, `${text}${text && !text.endsWith('\n') ? '\n' : ''}out/\n`);
 }

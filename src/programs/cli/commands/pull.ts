@@ -91,7 +91,7 @@ export async function runPull(args: PullArgs, output: Output, env: NodeJS.Proces
   const files = roles.map((role) => ({ role, file: path.join(out, roleFileName(role)) }));
   await refuseOverwrites(files, args.force);
   const schema = schemaRef(out, 'role.schema.json', process.cwd());
-  for (const { role, file } of files) await writeFileAtomic(file, roleFileText(role, schema));
+  for (const { role, file } of files) writeFileAtomic(file, roleFileText(role, schema));
 
   const known = tablePrivileges(spec.tables);
   const catalog = defaultCatalog();
