@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadSpec, type LoadSpecOptions } from './spec/index.js';
@@ -61,7 +62,7 @@ export async function buildSolution(options: BuildOptions): Promise<BuildResult>
           dvpkgVersion: DVPKG_VERSION,
         })
       : undefined;
-  await checkOutputs(options.out, [...(built ? [built.zip] : []), ...(prepared ? [path.join(options.out, `${prepared.stem}.zip`)] : [])], prepared ? [path.join(options.out, prepared.stem)] : []);
+  checkOutputs(options.out, [...(built ? [built.zip] : []), ...(prepared ? [path.join(options.out, `${prepared.stem}.zip`)] : [])], prepared ? [path.join(options.out, prepared.stem)] : []);
   let pkg: PackageResult | undefined;
   try {
     if (built) writeFileAtomic(built.zip, built.bytes);
@@ -118,14 +119,17 @@ function builtSolution(model: SolutionModel, file: string, sha256: string): Mani
  * Every output path is checked before the first write, so a folder where a zip goes (or a file
  * where the package folder goes) fails the build with nothing written rather than half of it.
  */
-async function checkOutputs(out: string, files: string[], dirs: string[]): Promise<void> {
-  const kind = (target: string) => stat(target).then((s) => (s.isDirectory() ? 'folder' : 'file'), () => undefined);
-  if ((await kind(out)) === 'file') throw new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: not a folder (a file is in the way)`);
+function checkOutputs(out: string, files: string[], dirs: string[]): void {
+  const kind = (target: string) => {
+    const info = statSync(target, { throwIfNoEntry: false });
+    return info ? (info.isDirectory() ? 'folder' : 'file') : undefined;
+  };
+  if (kind(out) === 'file') throw new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: not a folder (a file is in the way)`);
   for (const file of files) {
-    if ((await kind(file)) === 'folder') throw new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: a folder is in the way of ${path.basename(file)}; move it`);
+    if (kind(file) === 'folder') throw new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: a folder is in the way of ${path.basename(file)}; move it`);
   }
   for (const dir of dirs) {
-    if ((await kind(dir)) === 'file') throw new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: a file is in the way of ${path.basename(dir)}/; move it`);
+    if (kind(dir) === 'file') throw new DvpkgError('DVPKG_USAGE', `--out ${displayPath(out)}: a file is in the way of ${path.basename(dir)}/; move it`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DvpkgError, isDvpkgError, type Problem } from '../errors.js';
 import type { TableDefinition } from './components.js';
@@ -68,10 +68,10 @@ export interface SolutionSource {
 
 /** A folder is a Package Deployer project; a zip holding ImportConfig.xml (or an AppSource package.zip) a built package; any other file a solution zip. */
 export async function readSolutionSource(file: string): Promise<SolutionSource> {
-  const info = await stat(file).catch(() => undefined);
+  const info = statSync(file, { throwIfNoEntry: false });
   if (!info) throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `${displayPath(file)}: there is nothing there`);
   if (info.isDirectory()) return { kind: 'project', solutions: (await readPdProject(file)).solutions, notices: [] };
-  if (info.isFile() && (await isPackage(file))) {
+  if (info.isFile() && isPackage(file)) {
     const pd = await readPdPackage(file);
     const notices: Problem[] = [...pd.warnings, ...pd.extensionAssemblies.map((dll): Problem => ({
       severity: 'warning',
@@ -86,17 +86,17 @@ export async function readSolutionSource(file: string): Promise<SolutionSource> 
 }
 
 /** Is `src` a Package Deployer project folder or a package file, which `--src` may name directly? */
-export async function isPackageDeployerSource(src: string): Promise<boolean> {
-  const info = await stat(src).catch(() => undefined);
+export function isPackageDeployerSource(src: string): boolean {
+  const info = statSync(src, { throwIfNoEntry: false });
   if (info?.isFile()) return isPackage(src);
   if (!info?.isDirectory()) return false;
-  return (await readdir(src)).some((name) => name.toLowerCase().endsWith('.csproj'));
+  return readdirSync(src).some((name) => name.toLowerCase().endsWith('.csproj'));
 }
 
-async function isPackage(file: string): Promise<boolean> {
+function isPackage(file: string): boolean {
   if (/\.pdpkg\.zip$/i.test(file)) return true;
   try {
-    const zip = openZip(await readFile(file), MAX_ZIP_ENTRIES);
+    const zip = openZip(readFileSync(file), MAX_ZIP_ENTRIES);
     return zip.names.some((name) => /(^|\/)importconfig\.xml$/i.test(name) || name.toLowerCase() === 'package.zip');
   } catch (error) {
     // Not a readable zip: the solution reader names the problem.

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { countProblems, DvpkgError, isDvpkgError, type Problem } from '../errors.js';
 import { normalizeGuid } from './guid.js';
@@ -66,21 +66,18 @@ function packageFileProblems(included: LoadedIncluded[], model: SolutionModel, f
   return problems;
 }
 
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
+function exists(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false }) !== undefined;
 }
 
 /** Picks the input format by what the folder holds: our JSON spec, or an unpacked solution tree. */
 export async function readSpecInput(dir: string): Promise<SpecInput> {
-  const info = await stat(dir).catch(() => undefined);
+  const info = statSync(dir, { throwIfNoEntry: false });
   if (!info?.isDirectory()) {
     throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `--src ${displayPath(dir)}: not a folder. Expected a folder with solution.json and roles/*.json, or an unpacked solution (Other/Solution.xml).`);
   }
-  if (await exists(path.join(dir, 'solution.json'))) return loadJsonSpec(dir);
-  if (await exists(path.join(dir, 'Other', 'Solution.xml'))) return loadUnpackedSpec(dir);
+  if (exists(path.join(dir, 'solution.json'))) return loadJsonSpec(dir);
+  if (exists(path.join(dir, 'Other', 'Solution.xml'))) return loadUnpackedSpec(dir);
   throw new DvpkgError(
     'DVPKG_INPUT_NOT_FOUND',
     `--src ${displayPath(dir)}: found neither solution.json (dvpkg JSON spec) nor Other/Solution.xml (unpacked solution).`,
@@ -98,7 +95,7 @@ export interface SpecHints {
 }
 
 export async function specHints(dir: string): Promise<SpecHints> {
-  if (!(await exists(path.join(dir, 'solution.json'))) && !(await exists(path.join(dir, 'Other', 'Solution.xml')))) return { tables: [] };
+  if (!exists(path.join(dir, 'solution.json')) && !exists(path.join(dir, 'Other', 'Solution.xml'))) return { tables: [] };
   try {
     const input = await readSpecInput(dir);
     const included = input.format === 'json' && input.solution ? await loadIncludedSolutions(input.solution, dir, []) : [];
@@ -116,7 +113,7 @@ export async function specHints(dir: string): Promise<SpecHints> {
 
 /** Reads and validates; throws DVPKG_SPEC_INVALID listing every error (and warning) at once. */
 export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Promise<LoadedSpec> {
-  if (await isPackageDeployerSource(dir)) {
+  if (isPackageDeployerSource(dir)) {
     const loaded = await loadPackageSource(dir, options, includedModel);
     const errors = loaded.problems.filter((p) => p.severity === 'error');
     if (!loaded.model || errors.length > 0) {

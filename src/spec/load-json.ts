@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Problem } from '../errors.js';
 import { JsonSyntaxError, parseJsonWithDuplicates } from '../util/json-source.js';
@@ -11,7 +11,12 @@ export async function loadJsonSpec(dir: string): Promise<SpecInput> {
   const problems: Problem[] = [];
   const solution = await readJsonDoc(path.join(dir, 'solution.json'), problems);
   const rolesDir = path.join(dir, 'roles');
-  const names = await readdir(rolesDir).catch(() => [] as string[]);
+  let names: string[] = [];
+  try {
+    names = readdirSync(rolesDir);
+  } catch {
+    // No roles/ folder: validation says whether the spec needed one.
+  }
   const roles: SourceDoc[] = [];
   for (const name of names.filter((n) => n.toLowerCase().endsWith('.json')).sort()) {
     const doc = await readJsonDoc(path.join(rolesDir, name), problems);
@@ -32,7 +37,7 @@ export async function loadJsonSpec(dir: string): Promise<SpecInput> {
 }
 
 async function readJsonDoc(file: string, problems: Problem[]): Promise<SourceDoc | undefined> {
-  const source = await readSourceText(file, problems);
+  const source = readSourceText(file, problems);
   if (!source) return undefined;
   const { shown, text } = source;
   try {

@@ -85,7 +85,7 @@ function definedTables(rootComponents: RootComponent[], entities: TableDefinitio
 }
 
 async function readXml(file: string, problems: Problem[]): Promise<{ file: string; root: XmlNode } | undefined> {
-  const source = await readSourceText(file, problems);
+  const source = readSourceText(file, problems);
   if (!source) return undefined;
   const { shown, text } = source;
   try {

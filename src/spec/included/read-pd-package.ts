@@ -34,7 +34,7 @@ const APPSOURCE_INNER = 'package.zip';
 
 export async function readPdPackage(file: string): Promise<PdPackage> {
   const shown = displayPath(file);
-  const data = await readBoundedFile(file, shown, MAX_PACKAGE_BYTES, 'dvpkg reads packages of up to ten solutions at the Dataverse maximum');
+  const data = readBoundedFile(file, shown, MAX_PACKAGE_BYTES, 'dvpkg reads packages of up to ten solutions at the Dataverse maximum');
   const problems: Problem[] = [];
   const result = await readPackage(data, file, shown, problems).catch((error: unknown) => {
     if (!(error instanceof ZipRefused)) throw error;

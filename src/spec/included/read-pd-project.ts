@@ -44,21 +44,23 @@ export async function readPdProject(dir: string): Promise<PdProject> {
   const csprojFile = path.join(dir, projects[0]!);
   const items = await readCsprojItems(csprojFile, problems);
   const configFile = path.join(dir, 'PkgAssets', 'ImportConfig.xml');
-  const configSource = await readSourceText(configFile, []);
+  const configSource = readSourceText(configFile, []);
   const config = configSource ? (readImportConfig(configSource.text, configSource.shown, problems) ?? []) : [];
 
   const ordered = importOrder(items, config, path.join(dir, 'PkgAssets'), displayPath(csprojFile), configSource?.shown ?? '');
   const solutions: PackagedSolution[] = [];
   for (const entry of ordered) {
     const shown = displayPath(entry.file);
-    const data = await readBoundedFile(entry.file, shown, MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON).catch((error: unknown) => {
+    let data: Buffer;
+    try {
+      data = readBoundedFile(entry.file, shown, MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON);
+    } catch (error) {
       if (!(error instanceof DvpkgError)) throw error;
       const where = entry.line === undefined ? { file: entry.listedIn, path: 'solutions.configsolutionfile.solutionpackagefilename' } : { file: `${entry.listedIn}:${entry.line}`, path: 'PdSolution.Include' };
       const missing = error.code === 'DVPKG_INPUT_NOT_FOUND';
       problems.push(...error.problems.map((p) => ({ ...p, ...where, value: entry.include, expected: missing ? `an existing solution zip (there is no file at ${shown})` : `a solution zip (${shown}: ${p.expected})` })));
-      return undefined;
-    });
-    if (!data) continue;
+      continue;
+    }
     const result = readSolutionData(data, shown, { path: entry.file, entries: [] });
     if (Array.isArray(result)) problems.push(...result);
     else solutions.push({ solution: result, options: entry.options, bytes: data });
@@ -77,7 +79,7 @@ interface CsprojItem {
 
 /** `Project/ItemGroup/PdSolution/@Include`, in document order, with the line each sits on. */
 async function readCsprojItems(file: string, problems: Problem[]): Promise<CsprojItem[]> {
-  const source = await readSourceText(file, problems);
+  const source = readSourceText(file, problems);
   if (!source) return [];
   const root = parseXmlOrProblem(source.text, source.shown, ['ItemGroup', 'PdSolution'], problems);
   if (!root) return [];
