@@ -24,6 +24,13 @@ export interface ZipEntry {
 
 const STORED_BLOCK_MAX = 0xffff;
 
+/**
+ * zlib's fastest level. On the generated XML, Markdown and HTML a build writes it gives 10-35% more
+ * bytes than level 6 in about a third of the time (a 4.6 MB README.html: 82 KB at level 6 in 111 ms,
+ * 112 KB at level 1 in 38 ms, pure JS, cold), and those files are a small part of a package.
+ */
+const DEFLATE_LEVEL = 1;
+
 /** A Deflate stream of one final stored block: BFINAL=1, BTYPE=00, then LEN and its ones' complement. */
 function storedDeflate(data: Buffer): Buffer {
   const head = Buffer.alloc(5);
@@ -37,7 +44,7 @@ async function deflate(data: Buffer): Promise<Buffer> {
   if (data.length <= STORED_BLOCK_MAX) return storedDeflate(data);
   // Imported here so a build with no large entry never loads it.
   const { deflateRaw } = await import('pako');
-  return Buffer.from(deflateRaw(data, { level: 6 }));
+  return Buffer.from(deflateRaw(data, { level: DEFLATE_LEVEL }));
 }
 
 const DOS_TIME = (FIXED_ZIP_DATE.getUTCHours() << 11) | (FIXED_ZIP_DATE.getUTCMinutes() << 5) | (FIXED_ZIP_DATE.getUTCSeconds() / 2);

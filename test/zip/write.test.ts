@@ -49,12 +49,12 @@ describe('zip writer', () => {
     }
   });
 
-  it('writes the bytes JSZip 3 writes for entries of 64 KB and more (pako Deflate, level 6) and stored ones', async () => {
+  it('writes the bytes JSZip 3 writes for entries of 64 KB and more (pako Deflate, level 1) and stored ones', async () => {
     const large = Buffer.from(Array.from({ length: 9000 }, (_, i) => `<RolePrivilege name="prvRead${i % 700}" level="Global" />\n`).join(''));
     const entries: ZipEntry[] = [{ name: 'customizations.xml', data: large }, { name: 'deploy.mjs', data: Buffer.from('console.log(1);\n'.repeat(3000)), store: true }];
     const zip = new JSZip();
     for (const entry of entries) zip.file(entry.name, entry.data, { date: FIXED_ZIP_DATE, createFolders: false, binary: true, ...(entry.store ? { compression: 'STORE' as const } : {}) });
-    const theirs = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 }, platform: 'DOS', streamFiles: false });
+    const theirs = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 1 }, platform: 'DOS', streamFiles: false });
     expect((await createZip(entries)).equals(theirs)).to.equal(true);
   });
 
