@@ -235,6 +235,18 @@ async function rezipped(zipFile: string, change: (zip: JSZip) => Promise<void> |
   await change(zip);
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
+/** A copy of a real zip with one field of `entry`'s central-directory record changed (PKWARE APPNOTE 4.3.12: flags at 8, CRC-32 at 16). */
+async function withDirectoryField(zipFile: string, entry: string, field: { at: number; bytes: 2 | 4 }, change: (value: number) => number): Promise<Buffer> {
+  const zip = Buffer.from(await fixture(zipFile));
+  for (let at = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); at !== -1; at = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 4)) {
+    const name = zip.subarray(at + 46, at + 46 + zip.readUInt16LE(at + 28)).toString('utf8');
+    if (name !== entry) continue;
+    if (field.bytes === 2) zip.writeUInt16LE(change(zip.readUInt16LE(at + field.at)) & 0xffff, at + field.at);
+    else zip.writeUInt32LE(change(zip.readUInt32LE(at + field.at)) >>> 0, at + field.at);
+    return zip;
+  }
+  throw new Error(`${zipFile} has no entry ${entry}`);
+}
 /** A JSON spec whose solution.json lists `solutions`, with `files` beside it. */
 const includingSpec = (solutions: unknown, files: Tree = {}): Tree => jsonSpec({ 'solution.json': validSolution({ solutions }), ...files });
 /** The `pac package init` project of the fixtures, with its .csproj's `..\..\Solutions\…` zips placed as given. */
@@ -325,6 +337,8 @@ const CLI_CASES: Record<string, CliCase[]> = {
     ...buildAndCheck('the same zip listed twice', async () => includingSpec(['solutions/base_managed.zip', 'solutions/base_managed.zip'], { 'solutions/base_managed.zip': await fixture(BASE_ZIP) }), /expected each solution once \(this file is listed twice\)[\s\S]*solution\.json: solutions\[1\]: "[^"\n]*base_managed\.zip": expected a solution file named unlike the others in the package/),
     ...buildAndCheck('the two solutions in the wrong order', async () => includingSpec(['solutions/kudos_managed.zip', 'solutions/base_managed.zip'], { 'solutions/base_managed.zip': await fixture(BASE_ZIP), 'solutions/kudos_managed.zip': await fixture(KUDOS_ZIP) }), /solutions[\\/]kudos_managed\.zip: import order: "mpa_Kudos, mpa_EmployeeExperienceBase": expected mpa_Kudos after mpa_EmployeeExperienceBase, which it requires \(list them in this order: mpa_EmployeeExperienceBase, mpa_Kudos\)/),
     ...buildAndCheck('solution zip with a "../evil.xml" entry', async () => includingSpec(['solutions/base_managed.zip'], { 'solutions/base_managed.zip': await rezipped(BASE_ZIP, (zip) => void zip.file('../evil.xml', '<evil />')) }), /solutions[\\/]base_managed\.zip: \(missing\): expected a readable solution zip: entry "\.\.\/evil\.xml" points outside the zip/),
+    ...buildAndCheck('solution zip whose customizations.xml does not match its CRC-32', async () => includingSpec(['solutions/base_managed.zip'], { 'solutions/base_managed.zip': await withDirectoryField(BASE_ZIP, 'customizations.xml', { at: 16, bytes: 4 }, (crc) => crc ^ 0xff) }), /solutions[\\/]base_managed\.zip: \(missing\): expected a readable solution zip: customizations\.xml is damaged \(its size or checksum differs from the zip's directory\)/),
+    ...buildAndCheck('solution zip with an encrypted entry', async () => includingSpec(['solutions/base_managed.zip'], { 'solutions/base_managed.zip': await withDirectoryField(BASE_ZIP, 'solution.xml', { at: 8, bytes: 2 }, (flags) => flags | 0x1) }), /solutions[\\/]base_managed\.zip: \(missing\): expected a readable solution zip: entry "solution\.xml" is encrypted/),
     ...buildAndCheck('a path that does not exist', async () => includingSpec(['solutions/nope_managed.zip']), /solution\.json: solutions\[0\]: "solutions\/nope_managed\.zip": expected a managed solution zip, a Package Deployer project folder or a \.pdpkg\.zip \(there is nothing at [^\n]*nope_managed\.zip\)/),
     ...buildAndCheck('Package Deployer project whose PdSolution file is missing', async () => includingSpec(['DeploymentPackages/mpa_Kudos'], await pdProject({ mpa_Kudos: KUDOS_ZIP })), /mpa_Kudos\.DeploymentPackage\.csproj:20: PdSolution\.Include: "\.\.\\\\\.\.\\\\Solutions\\\\mpa_EmployeeExperienceBase\\\\bin\\\\Release\\\\mpa_EmployeeExperienceBase_managed\.zip": expected an existing solution zip \(there is no file at [^\n]*mpa_EmployeeExperienceBase_managed\.zip\)/),
     ...buildAndCheck('folder with no .csproj', async () => includingSpec(['DeploymentPackages/mpa_Kudos'], { 'DeploymentPackages/mpa_Kudos/PkgAssets/ImportConfig.xml': await readFile(path.join(PD_PROJECT, 'PkgAssets', 'ImportConfig.xml')) }), /DeploymentPackages[\\/]mpa_Kudos: \(missing\): expected one \.csproj file \(a `pac package init` project\)/),
