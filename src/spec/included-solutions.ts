@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DvpkgError, isDvpkgError, type Problem } from '../errors.js';
 import type { TableDefinition } from './components.js';
-import { MAX_ZIP_ENTRIES } from './included/limits.js';
+import { MAX_PACKAGE_BYTES, MAX_ZIP_ENTRIES } from './included/limits.js';
 import { openZip, ZipRefused } from '../zip/read.js';
 import type { ImportOptions, IncludedSolution, PackagedSolution } from './included/model.js';
 import { readPdPackage } from './included/read-pd-package.js';
@@ -21,7 +21,7 @@ export type LoadedIncluded = PackagedSolution;
 
 const ENTRY_FIELDS = new Set(['path', 'overwriteUnmanagedCustomizations', 'publishWorkflowsAndActivatePlugins']);
 
-export async function loadIncludedSolutions(doc: SourceDoc, dir: string, problems: Problem[]): Promise<LoadedIncluded[]> {
+export function loadIncludedSolutions(doc: SourceDoc, dir: string, problems: Problem[]): LoadedIncluded[] {
   const list = (doc.data as { solutions?: unknown }).solutions;
   if (list === undefined) return [];
   const fail = (at: string, value: unknown, expected: string) => problems.push({ severity: 'error', file: doc.file, path: at, value, expected });
@@ -45,7 +45,7 @@ export async function loadIncludedSolutions(doc: SourceDoc, dir: string, problem
     }
     const file = path.resolve(dir, (spec as { path: string }).path);
     try {
-      const source = await readSolutionSource(file);
+      const source = readSolutionSource(file);
       problems.push(...source.notices);
       for (const packaged of source.solutions) loaded.push({ ...packaged, options: { ...packaged.options, ...options } });
     } catch (error) {
@@ -67,12 +67,12 @@ export interface SolutionSource {
 }
 
 /** A folder is a Package Deployer project; a zip holding ImportConfig.xml (or an AppSource package.zip) a built package; any other file a solution zip. */
-export async function readSolutionSource(file: string): Promise<SolutionSource> {
+export function readSolutionSource(file: string): SolutionSource {
   const info = statSync(file, { throwIfNoEntry: false });
   if (!info) throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `${displayPath(file)}: there is nothing there`);
-  if (info.isDirectory()) return { kind: 'project', solutions: (await readPdProject(file)).solutions, notices: [] };
-  if (info.isFile() && isPackage(file)) {
-    const pd = await readPdPackage(file);
+  if (info.isDirectory()) return { kind: 'project', solutions: readPdProject(file).solutions, notices: [] };
+  if (info.isFile() && isPackage(file, info.size)) {
+    const pd = readPdPackage(file);
     const notices: Problem[] = [...pd.warnings, ...pd.extensionAssemblies.map((dll): Problem => ({
       severity: 'warning',
       file: pd.file,
@@ -82,19 +82,21 @@ export async function readSolutionSource(file: string): Promise<SolutionSource> 
     }))];
     return { kind: 'package', solutions: pd.solutions, notices };
   }
-  return { kind: 'zip', solutions: [await readSolutionFile(file)], notices: [] };
+  return { kind: 'zip', solutions: [readSolutionFile(file)], notices: [] };
 }
 
 /** Is `src` a Package Deployer project folder or a package file, which `--src` may name directly? */
 export function isPackageDeployerSource(src: string): boolean {
   const info = statSync(src, { throwIfNoEntry: false });
-  if (info?.isFile()) return isPackage(src);
+  if (info?.isFile()) return isPackage(src, info.size);
   if (!info?.isDirectory()) return false;
   return readdirSync(src).some((name) => name.toLowerCase().endsWith('.csproj'));
 }
 
-function isPackage(file: string): boolean {
+/** `size`: a file larger than any package dvpkg reads is not looked into; the solution reader refuses it by its size. */
+function isPackage(file: string, size: number): boolean {
   if (/\.pdpkg\.zip$/i.test(file)) return true;
+  if (size > MAX_PACKAGE_BYTES) return false;
   try {
     const zip = openZip(readFileSync(file), MAX_ZIP_ENTRIES);
     return zip.names.some((name) => /(^|\/)importconfig\.xml$/i.test(name) || name.toLowerCase() === 'package.zip');

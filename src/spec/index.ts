@@ -98,7 +98,7 @@ export async function specHints(dir: string): Promise<SpecHints> {
   if (!exists(path.join(dir, 'solution.json')) && !exists(path.join(dir, 'Other', 'Solution.xml'))) return { tables: [] };
   try {
     const input = await readSpecInput(dir);
-    const included = input.format === 'json' && input.solution ? await loadIncludedSolutions(input.solution, dir, []) : [];
+    const included = input.format === 'json' && input.solution ? loadIncludedSolutions(input.solution, dir, []) : [];
     const app = (input.solution?.data as { app?: { adminClientId?: unknown } } | undefined)?.app;
     const adminClientId = typeof app?.adminClientId === 'string' ? normalizeGuid(app.adminClientId) : undefined;
     // Only solution.json matters here (its tables and client id); a roles/ folder still empty is what a pull fills.
@@ -114,7 +114,7 @@ export async function specHints(dir: string): Promise<SpecHints> {
 /** Reads and validates; throws DVPKG_SPEC_INVALID listing every error (and warning) at once. */
 export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Promise<LoadedSpec> {
   if (isPackageDeployerSource(dir)) {
-    const loaded = await loadPackageSource(dir, options, includedModel);
+    const loaded = loadPackageSource(dir, options, includedModel);
     const errors = loaded.problems.filter((p) => p.severity === 'error');
     if (!loaded.model || errors.length > 0) {
       throw new DvpkgError('DVPKG_SPEC_INVALID', `${displayPath(dir)}: ${countProblems(loaded.problems)} in the Package Deployer source`, { problems: loaded.problems });
@@ -123,7 +123,7 @@ export async function loadSpec(dir: string, options: LoadSpecOptions = {}): Prom
   }
   const input = await readSpecInput(dir);
   // The ISV's own solutions come first: the tables they define are what role privileges may name.
-  const included = input.format === 'json' && input.solution ? await loadIncludedSolutions(input.solution, dir, input.problems) : [];
+  const included = input.format === 'json' && input.solution ? loadIncludedSolutions(input.solution, dir, input.problems) : [];
   if (included.length > 0) input.tables = [...(input.tables ?? []), ...includedTables(included.map((i) => i.solution))];
   const result = validateSpec(input, {
     strict: options.strict ?? false,

@@ -7,9 +7,9 @@ import { readSourceText } from './read-source.js';
 import { displayPath } from '../util/paths.js';
 
 /** Reads `solution.json` and `roles/*.json` (in file-name order, so output order is stable). */
-export async function loadJsonSpec(dir: string): Promise<SpecInput> {
+export function loadJsonSpec(dir: string): SpecInput {
   const problems: Problem[] = [];
-  const solution = await readJsonDoc(path.join(dir, 'solution.json'), problems);
+  const solution = readJsonDoc(path.join(dir, 'solution.json'), problems);
   const rolesDir = path.join(dir, 'roles');
   let names: string[] = [];
   try {
@@ -19,7 +19,7 @@ export async function loadJsonSpec(dir: string): Promise<SpecInput> {
   }
   const roles: SourceDoc[] = [];
   for (const name of names.filter((n) => n.toLowerCase().endsWith('.json')).sort()) {
-    const doc = await readJsonDoc(path.join(rolesDir, name), problems);
+    const doc = readJsonDoc(path.join(rolesDir, name), problems);
     if (doc) roles.push(doc);
   }
   // With included solutions, app.roles may name roles they ship instead: validation decides.
@@ -36,7 +36,7 @@ export async function loadJsonSpec(dir: string): Promise<SpecInput> {
   return { format: 'json', dir, solution, roles, problems };
 }
 
-async function readJsonDoc(file: string, problems: Problem[]): Promise<SourceDoc | undefined> {
+function readJsonDoc(file: string, problems: Problem[]): SourceDoc | undefined {
   const source = readSourceText(file, problems);
   if (!source) return undefined;
   const { shown, text } = source;

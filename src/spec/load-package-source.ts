@@ -16,12 +16,12 @@ export interface PackageSourceOptions {
   appRoles?: readonly string[];
 }
 
-export async function loadPackageSource(
+export function loadPackageSource(
   src: string,
   options: PackageSourceOptions,
   toModel: (loaded: LoadedIncluded, requirements: ReturnType<typeof checkIncludedSolutions>['targetRequirements']) => IncludedSolutionModel,
-): Promise<{ model?: SolutionModel; problems: Problem[] }> {
-  const source = await readSolutionSource(src);
+): { model?: SolutionModel; problems: Problem[] } {
+  const source = readSolutionSource(src);
   const problems: Problem[] = [...source.notices];
   const error = (file: string, value: unknown, expected: string) => problems.push({ severity: 'error', file, path: '', value, expected });
   const roles = source.solutions.flatMap((s) => s.solution.roles.map((role) => ({ role, solution: s.solution.uniqueName })));

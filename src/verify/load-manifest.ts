@@ -55,7 +55,7 @@ async function manifestFromZip(file: string, size: number, invalid: Invalid): Pr
     return zip.read(candidates[0]!, MAX_MANIFEST_BYTES, 'manifest.json').toString('utf8');
   } catch (error) {
     if (!(error instanceof ZipRefused)) throw error;
-    if (error.message.startsWith('manifest.json')) throw invalid(file, error.message);
+    if (error.entry !== undefined) throw invalid(file, error.message);
     throw invalid(file, `not a readable zip (${error.message.replace(/^not a (?:readable )?zip file \((.*)\)$/, '$1')})`);
   }
 }

@@ -10,7 +10,15 @@ import { crc32 } from './crc32.js';
  * writing uses pako (see write.ts).
  */
 
-export class ZipRefused extends Error {}
+export class ZipRefused extends Error {
+  constructor(
+    message: string,
+    /** The entry being read, for a refusal while reading one; undefined when the zip itself is refused. */
+    readonly entry?: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface ZipReader {
   /** Entry names as stored, files only, in central-directory order. */
@@ -113,12 +121,13 @@ function readDirectory(data: Buffer, maxEntries: number): Entry[] {
 }
 
 function inflate(data: Buffer, entry: Entry, maxBytes: number, what: string): Buffer {
-  const tooLarge = () => new ZipRefused(`${what} expands to more than ${maxBytes} bytes, the most dvpkg reads (a zip bomb?)`);
+  const refused = (reason: string) => new ZipRefused(`${what} ${reason}`, entry.name);
+  const tooLarge = () => refused(`expands to more than ${maxBytes} bytes, the most dvpkg reads (a zip bomb?)`);
   if (entry.size > maxBytes) throw tooLarge();
   const header = entry.localOffset;
-  if (header + 30 > data.length || data.readUInt32LE(header) !== LOCAL_HEADER) throw new ZipRefused(`${what} cannot be read (its local header is damaged)`);
+  if (header + 30 > data.length || data.readUInt32LE(header) !== LOCAL_HEADER) throw refused('cannot be read (its local header is damaged)');
   const start = header + 30 + data.readUInt16LE(header + 26) + data.readUInt16LE(header + 28);
-  if (start + entry.compressedSize > data.length) throw new ZipRefused(`${what} cannot be read (its data runs past the end of the zip; is it cut short?)`);
+  if (start + entry.compressedSize > data.length) throw refused('cannot be read (its data runs past the end of the zip; is it cut short?)');
   const compressed = data.subarray(start, start + entry.compressedSize);
   let out: Buffer;
   if (entry.method === 0) out = compressed;
@@ -128,11 +137,11 @@ function inflate(data: Buffer, entry: Entry, maxBytes: number, what: string): Bu
       out = zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, maxBytes) });
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
-      throw new ZipRefused(`${what} cannot be inflated (${String((error as Error).message).replace(/\.$/, '')})`);
+      throw refused(`cannot be inflated (${String((error as Error).message).replace(/\.$/, '')})`);
     }
   }
   if (out.length > maxBytes) throw tooLarge();
-  if (out.length !== entry.size || crc32(out) !== entry.crc) throw new ZipRefused(`${what} is damaged (its size or checksum differs from the zip's directory)`);
+  if (out.length !== entry.size || crc32(out) !== entry.crc) throw refused("is damaged (its size or checksum differs from the zip's directory)");
   return out;
 }
 
@@ -145,7 +154,7 @@ export function openZip(data: Buffer, maxEntries: number): ZipReader {
     find: (name) => byLower.get(name.toLowerCase()),
     read(name, maxBytes, what) {
       const entry = byName.get(name);
-      if (!entry) throw new ZipRefused(`${what} is missing`);
+      if (!entry) throw new ZipRefused(`${what} is missing`, name);
       return inflate(data, entry, maxBytes, what);
     },
   };

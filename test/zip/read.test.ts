@@ -96,6 +96,27 @@ describe('zip reader', function () {
     expect(refusal(() => openZip(one.subarray(0, one.length - 30), 10))).to.equal('not a zip file (no end-of-central-directory record; is the file cut short?)');
   });
 
+  it('names the entry a refusal while reading is about, and none when the zip itself is refused', () => {
+    const zip = openZip(rawZip([{ name: 'c.xml', bombMiB: 8, claimedSize: 10 }]), 10);
+    const whileReading = (() => {
+      try {
+        zip.read('c.xml', 1024, 'customizations');
+      } catch (error) {
+        return error as ZipRefused;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(whileReading.entry).to.equal('c.xml');
+    let whole: ZipRefused | undefined;
+    try {
+      openZip(Buffer.from('not a zip'), 10);
+    } catch (error) {
+      whole = error as ZipRefused;
+    }
+    expect(whole).to.be.instanceOf(ZipRefused);
+    expect(whole!.entry).to.equal(undefined);
+  });
+
   it('leaves folder entries out of the names', async () => {
     const zip = new JSZip();
     zip.file('Roles/a.xml', '<a/>');

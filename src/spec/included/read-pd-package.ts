@@ -32,22 +32,24 @@ export interface PdPackage {
 
 const APPSOURCE_INNER = 'package.zip';
 
-export async function readPdPackage(file: string): Promise<PdPackage> {
+export function readPdPackage(file: string): PdPackage {
   const shown = displayPath(file);
   const data = readBoundedFile(file, shown, MAX_PACKAGE_BYTES, 'dvpkg reads packages of up to ten solutions at the Dataverse maximum');
   const problems: Problem[] = [];
-  const result = await readPackage(data, file, shown, problems).catch((error: unknown) => {
+  let result: PdPackage | undefined;
+  try {
+    result = readPackage(data, file, shown, problems);
+  } catch (error) {
     if (!(error instanceof ZipRefused)) throw error;
     problems.push({ severity: 'error', file: shown, path: '', value: undefined, expected: `a readable Package Deployer package: ${error.message}` });
-    return undefined;
-  });
+  }
   if (!result || problems.some((p) => p.severity === 'error')) {
     throw new DvpkgError('DVPKG_INPUT_UNREADABLE', `${shown}: problems in the Package Deployer package`, { problems });
   }
   return result;
 }
 
-async function readPackage(data: Buffer, file: string, shown: string, problems: Problem[]): Promise<PdPackage | undefined> {
+function readPackage(data: Buffer, file: string, shown: string, problems: Problem[]): PdPackage | undefined {
   let zip = openZip(data, MAX_ZIP_ENTRIES);
   let inner: string | undefined;
   let config = importConfigEntry(zip);

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DvpkgError, type Problem } from '../../errors.js';
 import { displayPath } from '../../util/paths.js';
@@ -30,11 +30,16 @@ export interface PdProject {
   solutions: PackagedSolution[];
 }
 
-export async function readPdProject(dir: string): Promise<PdProject> {
+export function readPdProject(dir: string): PdProject {
   const problems: Problem[] = [];
   const shownDir = displayPath(dir);
-  const names = await readdir(dir).catch(() => undefined);
-  const projects = (names ?? []).filter((name) => name.toLowerCase().endsWith('.csproj'));
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // Not a readable folder: no .csproj, which the error below names.
+  }
+  const projects = names.filter((name) => name.toLowerCase().endsWith('.csproj'));
   if (projects.length !== 1) {
     const found = projects.length === 0 ? undefined : projects.join(', ');
     throw new DvpkgError('DVPKG_INPUT_NOT_FOUND', `${shownDir}: not a Package Deployer project`, {
@@ -42,7 +47,7 @@ export async function readPdProject(dir: string): Promise<PdProject> {
     });
   }
   const csprojFile = path.join(dir, projects[0]!);
-  const items = await readCsprojItems(csprojFile, problems);
+  const items = readCsprojItems(csprojFile, problems);
   const configFile = path.join(dir, 'PkgAssets', 'ImportConfig.xml');
   const configSource = readSourceText(configFile, []);
   const config = configSource ? (readImportConfig(configSource.text, configSource.shown, problems) ?? []) : [];
@@ -78,7 +83,7 @@ interface CsprojItem {
 }
 
 /** `Project/ItemGroup/PdSolution/@Include`, in document order, with the line each sits on. */
-async function readCsprojItems(file: string, problems: Problem[]): Promise<CsprojItem[]> {
+function readCsprojItems(file: string, problems: Problem[]): CsprojItem[] {
   const source = readSourceText(file, problems);
   if (!source) return [];
   const root = parseXmlOrProblem(source.text, source.shown, ['ItemGroup', 'PdSolution'], problems);

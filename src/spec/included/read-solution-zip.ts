@@ -12,12 +12,12 @@ import { readSolutionManifest } from './read-solution-manifest.js';
 
 /** Reads one exported solution zip; every problem in it is reported together, naming the file. */
 
-export async function readSolutionZip(file: string): Promise<IncludedSolution> {
-  return (await readSolutionFile(file)).solution;
+export function readSolutionZip(file: string): IncludedSolution {
+  return readSolutionFile(file).solution;
 }
 
 /** The same, with the zip's bytes, for a caller that ships them. */
-export async function readSolutionFile(file: string): Promise<PackagedSolution> {
+export function readSolutionFile(file: string): PackagedSolution {
   const shown = displayPath(file);
   const data = readBoundedFile(file, shown, MAX_SOLUTION_BYTES, MAX_SOLUTION_REASON);
   const result = readSolutionData(data, shown, { path: file, entries: [] });

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDvpkgError } from '../../../src/errors.js';
+import { readSolutionSource } from '../../../src/spec/included-solutions.js';
+import { MAX_PACKAGE_BYTES } from '../../../src/spec/included/limits.js';
 import { readPdPackage } from '../../../src/spec/included/read-pd-package.js';
 import { readPdProject } from '../../../src/spec/included/read-pd-project.js';
 import { removeTempDirs } from '../../support/tmp.js';
@@ -10,6 +12,20 @@ import { completePdProject, PD_PROJECT, PDPKG, rawZip, writeTemp } from './fixtu
 describe('Package Deployer inputs', function () {
   this.timeout(20000);
   after(removeTempDirs);
+
+  it('a file larger than any package is refused by its size as a solution zip, without being read to look for ImportConfig.xml', async () => {
+    const file = await writeTemp('huge_managed.zip', '');
+    const handle = await open(file, 'r+');
+    await handle.truncate(MAX_PACKAGE_BYTES + 1);
+    await handle.close();
+    let error: unknown;
+    try {
+      readSolutionSource(file);
+    } catch (e) {
+      error = e;
+    }
+    expect(isDvpkgError(error) ? error.problems.map((p) => p.expected) : error).to.deep.equal(['at most 95.0 MB: The maximum size of a solution file is 95 MB (Microsoft Learn, "Import solutions")']);
+  });
 
   it('the pac package init project gives mpa_EmployeeExperienceBase then mpa_Kudos, in .csproj order', async () => {
     const project = await readPdProject(await completePdProject());
@@ -34,7 +50,12 @@ describe('Package Deployer inputs', function () {
   });
 
   it('a PdSolution whose file is missing is a problem naming the .csproj line', async () => {
-    const error = await readPdProject(PD_PROJECT).then(() => undefined, (e: unknown) => e);
+    let error: unknown;
+    try {
+      readPdProject(PD_PROJECT);
+    } catch (e) {
+      error = e;
+    }
     expect(isDvpkgError(error)).to.equal(true);
     const problems = isDvpkgError(error) ? error.problems : [];
     expect(problems.map((p) => [path.basename(p.file), p.path, p.value])).to.deep.equal([

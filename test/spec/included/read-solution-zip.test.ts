@@ -8,7 +8,12 @@ import { removeTempDirs } from '../../support/tmp.js';
 import { BASE_ZIP, KUDOS_ZIP, rawZip, SAP_ZIP, unmanagedCopy, writeTemp } from './fixtures.js';
 
 async function problemsOf(file: string): Promise<Problem[]> {
-  const error = await readSolutionZip(file).then(() => undefined, (e: unknown) => e);
+  let error: unknown;
+  try {
+    readSolutionZip(file);
+  } catch (e) {
+    error = e;
+  }
   if (!isDvpkgError(error)) throw new Error(`expected a DvpkgError, got ${String(error)}`);
   return [...error.problems];
 }
